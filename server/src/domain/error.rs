@@ -1,0 +1,216 @@
+//! The one error type of Regie's core. Every layer below the API returns it; `api::status` turns
+//! it into a gRPC `Status` in exactly one place, so a reason code and its gRPC code never drift
+//! apart.
+//!
+//! Each variant names the gRPC code it becomes; `reason` is the UPPER_SNAKE `ErrorInfo.reason`
+//! clients can branch on.
+
+use std::fmt;
+
+/// One bad field of a request, reported as a `BadRequest` field violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// The field's path in the request, e.g. `department.name_nl`.
+    pub field: String,
+    pub description: String,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// One failed precondition, reported as a `PreconditionFailure` violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreconditionViolation {
+    /// What kind of check failed, e.g. a rule id such as `work_item.assignee_required`.
+    pub kind: String,
+    /// What it failed on, e.g. a resource name.
+    pub subject: String,
+    pub description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// INVALID_ARGUMENT: the request itself is wrong and retrying it unchanged cannot succeed.
+    #[error("{message}")]
+    InvalidArgument {
+        reason: &'static str,
+        message: String,
+        violations: Vec<FieldViolation>,
+    },
+
+    /// NOT_FOUND: the named resource does not exist.
+    #[error("{resource} not found")]
+    NotFound { resource: String },
+
+    /// ALREADY_EXISTS: a resource with that name or key exists.
+    #[error("{resource} already exists")]
+    AlreadyExists { resource: String },
+
+    /// ABORTED: the caller's etag is stale; re-read and retry.
+    #[error(
+        "{resource} was changed by someone else (etag {given:?}, current {current:?}); read it again and retry"
+    )]
+    EtagMismatch {
+        resource: String,
+        given: String,
+        current: String,
+    },
+
+    /// FAILED_PRECONDITION: the request is valid but the system is not in a state that allows it.
+    #[error("{message}")]
+    FailedPrecondition {
+        reason: &'static str,
+        message: String,
+        violations: Vec<PreconditionViolation>,
+    },
+
+    /// UNAVAILABLE: a dependency (the database) cannot be reached; retrying later may work.
+    #[error("{message}")]
+    Unavailable { message: String },
+
+    /// INTERNAL: a bug or a broken invariant. The message is logged; clients see a generic text.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A single bad field.
+    pub fn invalid_field(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::invalid_fields(vec![FieldViolation::new(field, description)])
+    }
+
+    /// Several bad fields at once, so a client can fix them all in one go.
+    pub fn invalid_fields(violations: Vec<FieldViolation>) -> Self {
+        let message = match violations.as_slice() {
+            [one] => format!("invalid {}: {}", one.field, one.description),
+            many => format!(
+                "{} invalid fields: {}",
+                many.len(),
+                many.iter()
+                    .map(|v| v.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Self::InvalidArgument {
+            reason: reason::INVALID_FIELD,
+            message,
+            violations,
+        }
+    }
+
+    /// A bad request field with a more specific reason than `INVALID_FIELD`.
+    pub fn invalid(reason: &'static str, field: &str, description: impl Into<String>) -> Self {
+        let description = description.into();
+        Self::InvalidArgument {
+            reason,
+            message: format!("invalid {field}: {description}"),
+            violations: vec![FieldViolation::new(field, description)],
+        }
+    }
+
+    pub fn not_found(resource: impl fmt::Display) -> Self {
+        Self::NotFound {
+            resource: resource.to_string(),
+        }
+    }
+
+    pub fn already_exists(resource: impl fmt::Display) -> Self {
+        Self::AlreadyExists {
+            resource: resource.to_string(),
+        }
+    }
+
+    pub fn failed_precondition(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::FailedPrecondition {
+            reason,
+            message: message.into(),
+            violations: Vec::new(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal {
+            message: message.into(),
+        }
+    }
+
+    /// The `ErrorInfo.reason` of this error.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::InvalidArgument { reason, .. } | Self::FailedPrecondition { reason, .. } => {
+                reason
+            }
+            Self::NotFound { .. } => reason::NOT_FOUND,
+            Self::AlreadyExists { .. } => reason::ALREADY_EXISTS,
+            Self::EtagMismatch { .. } => reason::ETAG_MISMATCH,
+            Self::Unavailable { .. } => reason::UNAVAILABLE,
+            Self::Internal { .. } => reason::INTERNAL,
+        }
+    }
+}
+
+/// Collects field violations while a request is checked, so that all of them are reported at
+/// once instead of one per round trip.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// Keeps the value of a successful check and records the violation of a failed one.
+    pub fn take<T>(&mut self, result: std::result::Result<T, FieldViolation>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(violation) => {
+                self.0.push(violation);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was wrong, else one INVALID_ARGUMENT with every violation.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::invalid_fields(self.0))
+        }
+    }
+}
+
+/// The `ErrorInfo.reason` codes. Clients may branch on these; they are part of the API.
+pub mod reason {
+    pub const INVALID_FIELD: &str = "INVALID_FIELD";
+    pub const INVALID_PAGE_SIZE: &str = "INVALID_PAGE_SIZE";
+    pub const INVALID_PAGE_TOKEN: &str = "INVALID_PAGE_TOKEN";
+    pub const INVALID_FILTER: &str = "INVALID_FILTER";
+    pub const INVALID_ORDER_BY: &str = "INVALID_ORDER_BY";
+    pub const INVALID_UPDATE_MASK: &str = "INVALID_UPDATE_MASK";
+    pub const INVALID_NAME: &str = "INVALID_NAME";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const ALREADY_EXISTS: &str = "ALREADY_EXISTS";
+    pub const ETAG_MISMATCH: &str = "ETAG_MISMATCH";
+    pub const DEPARTMENT_INACTIVE: &str = "DEPARTMENT_INACTIVE";
+    pub const REFERENCED_RESOURCE_MISSING: &str = "REFERENCED_RESOURCE_MISSING";
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    pub const INTERNAL: &str = "INTERNAL";
+}

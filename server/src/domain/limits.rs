@@ -1,0 +1,30 @@
+//! Every size limit the server enforces, in one place. The API documents them; requests that
+//! exceed one get INVALID_ARGUMENT naming the field and the limit (or RESOURCE_EXHAUSTED for the
+//! message size, which tonic checks before we see the request).
+
+/// Largest request or response message, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Page size when the request says 0.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Largest page; larger requests are reduced to it (AIP-158).
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Names and titles: display names, department names, person names, roles.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longer free text: mandates, descriptions.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+
+/// A filter expression, in characters.
+pub const MAX_FILTER_CHARS: usize = 2_000;
+/// Nesting of parentheses and NOT in a filter.
+pub const MAX_FILTER_DEPTH: usize = 12;
+/// Comparisons in one filter.
+pub const MAX_FILTER_TERMS: usize = 50;
+/// `order_by`, in characters.
+pub const MAX_ORDER_BY_CHARS: usize = 200;
+/// A page token, in characters.
+pub const MAX_PAGE_TOKEN_CHARS: usize = 2_000;
+
+/// Members of one working group.
+pub const MAX_GROUP_MEMBERS: usize = 500;

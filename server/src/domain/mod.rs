@@ -1,0 +1,14 @@
+//! The domain: what Regie's resources are and the rules they obey. Pure — no I/O, no tonic, no
+//! sqlx — so every rule can be tested on its own and lives in exactly one place.
+
+pub mod directory;
+pub mod error;
+pub mod filter;
+pub mod limits;
+pub mod listing;
+pub mod mask;
+pub mod names;
+pub mod text;
+pub mod time;
+
+pub use error::{Error, Result};

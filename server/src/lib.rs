@@ -1,0 +1,13 @@
+//! Regie's server as a library; `main.rs` is a thin wrapper around it.
+//!
+//! Requests flow one way: `api/` translates gRPC into domain calls, `domain/` decides, `store/`
+//! persists. `server` wires the services, health and reflection into a tonic server and shuts
+//! it down gracefully.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod logging;
+pub mod seed;
+pub mod server;
+pub mod store;

@@ -1,0 +1,41 @@
+//! `regie-server`: reads the configuration, starts logging and runs the server (or a one-off
+//! command). Everything else is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use regie_server::config::{Cli, Command, Settings};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::resolve(cli.options) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("regie-server: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = regie_server::logging::init(settings.log_format, &settings.log) {
+        eprintln!("regie-server: {e:#}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => regie_server::server::run(settings).await,
+        Command::Migrate => match regie_server::server::open_store(&settings).await {
+            Ok(store) => {
+                store.close().await;
+                tracing::info!("migrations applied");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "regie-server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The running server: opens the store, seeds it, serves the gRPC services with health and
+//! reflection, and shuts down gracefully.
+//!
+//! Shutdown, on SIGTERM or SIGINT: health turns NOT_SERVING (so load balancers stop sending),
+//! the listener closes, in-flight calls drain and server streams are told to end — all bounded by
+//! the shutdown timeout — then the database is closed. The process exits 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use regie_proto::v1::directory_service_server::DirectoryServiceServer;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic_health::ServingStatus;
+
+use crate::api::directory::DirectoryApi;
+use crate::config::Settings;
+use crate::domain::limits::MAX_MESSAGE_BYTES;
+use crate::seed;
+use crate::store::{self, Store};
+
+/// Every gRPC service name Regie serves, for health reporting.
+const SERVICES: &[&str] = &["regie.v1.DirectoryService"];
+
+/// Opens the store (applying migrations), seeds it on first start, and serves until a signal.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    serve(
+        listener,
+        store,
+        shutdown_signal(),
+        settings.shutdown_timeout,
+    )
+    .await
+}
+
+/// Opens the database, applies migrations and seeds it; used by `serve` and `migrate`.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let store = store::open(&settings.store_options()).await?;
+    let departments = seed::departments(settings.departments_file.as_deref())?;
+    let seeded = store
+        .seed_departments(departments)
+        .await
+        .context("seeding the departments")?;
+    if seeded > 0 {
+        tracing::info!(count = seeded, "first start: seeded the departments");
+    }
+    tracing::info!(
+        backend = store.backend(),
+        database = %store::redact_url(&settings.database_url),
+        "database ready"
+    );
+    Ok(store)
+}
+
+/// Serves on `listener` until `shutdown` completes, then drains within `drain_timeout`.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    shutdown: impl Future<Output = ()>,
+    drain_timeout: Duration,
+) -> anyhow::Result<()> {
+    let address: SocketAddr = listener.local_addr()?;
+    let (health, health_service) = tonic_health::server::health_reporter();
+    // Streams (such as a future change feed) end when this is cancelled.
+    let streams = CancellationToken::new();
+
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+    let directory = DirectoryServiceServer::new(DirectoryApi::new(store.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+
+    set_status(&health, ServingStatus::Serving).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(directory)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+            let _ = stopped.await;
+        });
+    tracing::info!(%address, "listening");
+
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => {
+            store.close().await;
+            return result.context("the gRPC server failed");
+        }
+        () = shutdown => {}
+    }
+
+    tracing::info!(
+        timeout_seconds = drain_timeout.as_secs(),
+        "shutting down: draining in-flight calls"
+    );
+    set_status(&health, ServingStatus::NotServing).await;
+    streams.cancel();
+    let _ = stop.send(());
+    match tokio::time::timeout(drain_timeout, &mut server).await {
+        Ok(result) => result.context("the gRPC server failed while draining")?,
+        Err(_) => {
+            tracing::warn!("calls still in flight after the shutdown timeout; closing anyway")
+        }
+    }
+    if tokio::time::timeout(drain_timeout, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database did not close within the shutdown timeout");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Reflection over every descriptor the server uses: the API, its imports (well-known types
+/// included), health and reflection itself, so a generic client needs nothing but the address.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(regie_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+}
+
+async fn set_status(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    for service in SERVICES {
+        health.set_service_status(*service, status).await;
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("received SIGINT"),
+        () = terminate => tracing::info!("received SIGTERM"),
+    }
+}

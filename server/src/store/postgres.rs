@@ -1,0 +1,44 @@
+//! The PostgreSQL backend, for installations that outgrow one machine: several server replicas
+//! share one database. Migrations take PostgreSQL's advisory lock, so replicas that start
+//! together apply them once. Read-modify-write transactions lock the row they change
+//! (`SELECT … FOR UPDATE`), so concurrent updates queue instead of overwriting each other.
+
+use anyhow::Context as _;
+use sqlx::Postgres;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use super::{StoreOptions, redact_url};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    const BACKEND: &'static str = "postgres";
+
+    pub async fn open(options: &StoreOptions) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(options.acquire_timeout)
+            .connect(&options.url)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact_url(&options.url)))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("applying the PostgreSQL migrations")?;
+        Ok(Self { pool })
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+super::shared::shared_store!(PgStore, Postgres, " FOR UPDATE");

@@ -1,0 +1,122 @@
+//! Turns a [`ListQuery`] into the WHERE, ORDER BY and LIMIT of a SELECT, with every value bound
+//! as a parameter. Column names come from the resource's own mapping, never from the request.
+
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+use crate::domain::filter::{Expr, Op, Value};
+use crate::domain::listing::ListQuery;
+
+/// Maps a filter or order field to its SQL column expression. For a repeated field (`:` only),
+/// the expression is an unfinished `EXISTS (… = ` that the bound value and `)` complete.
+pub type Columns = fn(&str) -> &'static str;
+
+/// Appends ` WHERE …` (filter and page position), ` ORDER BY …` and ` LIMIT …` to `qb`.
+pub fn push_list_clauses<DB>(qb: &mut QueryBuilder<DB>, query: &ListQuery, columns: Columns)
+where
+    DB: Database,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    let mut conditions = 0;
+    if let Some(filter) = &query.filter {
+        qb.push(" WHERE (");
+        push_expr(qb, filter, columns);
+        qb.push(")");
+        conditions += 1;
+    }
+    if let Some(after) = &query.after {
+        qb.push(if conditions == 0 {
+            " WHERE ("
+        } else {
+            " AND ("
+        });
+        // (k1 > v1) OR (k1 = v1 AND k2 > v2) OR … — "after the last row" for a mixed-direction order.
+        for (i, key) in query.order.iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(");
+            for (earlier, value) in query.order[..i].iter().zip(after) {
+                qb.push(columns(earlier.field)).push(" = ");
+                push_value(qb, value);
+                qb.push(" AND ");
+            }
+            qb.push(columns(key.field))
+                .push(if key.descending { " < " } else { " > " });
+            push_value(qb, &after[i]);
+            qb.push(")");
+        }
+        qb.push(")");
+    }
+    qb.push(" ORDER BY ");
+    for (i, key) in query.order.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push(columns(key.field))
+            .push(if key.descending { " DESC" } else { " ASC" });
+    }
+    qb.push(" LIMIT ").push_bind(query.fetch_limit());
+}
+
+fn push_expr<DB>(qb: &mut QueryBuilder<DB>, expr: &Expr, columns: Columns)
+where
+    DB: Database,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    match expr {
+        Expr::And(parts) | Expr::Or(parts) => {
+            let joiner = if matches!(expr, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    qb.push(joiner);
+                }
+                qb.push("(");
+                push_expr(qb, part, columns);
+                qb.push(")");
+            }
+        }
+        Expr::Not(inner) => {
+            qb.push("NOT (");
+            push_expr(qb, inner, columns);
+            qb.push(")");
+        }
+        Expr::Compare {
+            field,
+            op: Op::Has,
+            value,
+        } => {
+            qb.push(columns(field));
+            push_value(qb, value);
+            qb.push(")");
+        }
+        Expr::Compare { field, op, value } => {
+            qb.push(columns(field))
+                .push(" ")
+                .push(op.as_str())
+                .push(" ");
+            push_value(qb, value);
+        }
+    }
+}
+
+fn push_value<DB>(qb: &mut QueryBuilder<DB>, value: &Value)
+where
+    DB: Database,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    match value {
+        Value::Text(text) => qb.push_bind(text.clone()),
+        Value::Bool(flag) => qb.push_bind(*flag),
+        Value::Int(number) | Value::Time(number) => qb.push_bind(*number),
+    };
+}
