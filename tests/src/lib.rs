@@ -1,1 +1,396 @@
+//! The end-to-end harness: starts the real `regie-server` binary on a free port with a fresh
+//! database, waits until it reports SERVING, and hands the test typed gRPC clients and a way to
+//! run the real `regie` CLI against it.
+//!
+//! Backends: every test can run on SQLite (a file in a temporary directory) and on PostgreSQL (a
+//! new database per test, dropped afterwards) when `REGIE_TEST_POSTGRES_URL` names a server the
+//! tests may create databases on. Without it, PostgreSQL tests say on the terminal that they were
+//! skipped — they never pass silently — and with `REGIE_TEST_REQUIRE_POSTGRES=1` (as in CI) a
+//! missing PostgreSQL fails them instead.
+//!
+//! The binaries are found next to the test executable (`target/<profile>/`); `cargo test
+//! --workspace` builds them because the server and CLI crates have integration tests of their
+//! own. `REGIE_SERVER_BIN` and `REGIE_CLI_BIN` override the paths.
 
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use regie_proto::v1::directory_service_client::DirectoryServiceClient;
+use sqlx::Connection as _;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+pub mod raw;
+
+/// The database a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed `async fn name(backend: Backend)` as two tests, `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A running `regie-server` process and what the test needs to reach it.
+pub struct TestServer {
+    pub backend: Backend,
+    pub address: SocketAddr,
+    pub database_url: String,
+    child: Option<Child>,
+    log: Arc<Mutex<Vec<String>>>,
+    extra_args: Vec<String>,
+    data_dir: tempfile::TempDir,
+    postgres: Option<PgDatabase>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database of `backend`, or returns `None` (after saying so on
+    /// the terminal) when PostgreSQL was asked for and is not configured.
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, &[]).await
+    }
+
+    /// As [`start`](Self::start), with extra command-line arguments for the server.
+    pub async fn start_with(backend: Backend, args: &[&str]) -> Option<Self> {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", data_dir.path().join("regie.db").display()), None),
+            Backend::Postgres => {
+                let db = PgDatabase::create().await?;
+                (db.url.clone(), Some(db))
+            }
+        };
+        let mut server = Self {
+            backend,
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url,
+            child: None,
+            log: Arc::default(),
+            extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
+            data_dir,
+            postgres,
+        };
+        server.launch().await;
+        Some(server)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The server's log so far, one JSON object per line.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().and_then(Child::id).expect("server is running")
+    }
+
+    async fn launch(&mut self) {
+        let mut command = Command::new(binary("regie-server", "REGIE_SERVER_BIN"));
+        command
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .arg("--log-format")
+            .arg("json")
+            .args(&self.extra_args)
+            .env_remove("REGIE_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("start regie-server");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (address_tx, address_rx) = tokio::sync::oneshot::channel();
+        let log = self.log.clone();
+        tokio::spawn(async move {
+            let mut address_tx = Some(address_tx);
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(address) = listening_address(&line) {
+                    if let Some(tx) = address_tx.take() {
+                        let _ = tx.send(address);
+                    }
+                }
+                if let Ok(mut log) = log.lock() {
+                    log.push(line);
+                }
+            }
+        });
+        self.child = Some(child);
+        match tokio::time::timeout(Duration::from_secs(60), address_rx).await {
+            Ok(Ok(address)) => self.address = address,
+            _ => panic!("regie-server did not start listening; its log:\n{}", self.log().join("\n")),
+        }
+        self.wait_until_serving().await;
+    }
+
+    async fn wait_until_serving(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(channel) = Channel::from_shared(self.endpoint()).expect("endpoint").connect().await {
+                let response = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await;
+                if response.is_ok_and(|r| r.get_ref().status == ServingStatus::Serving as i32) {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "regie-server never became SERVING; log:\n{}", self.log().join("\n"));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.endpoint()).expect("endpoint").connect().await.expect("connect to regie-server")
+    }
+
+    pub async fn directory(&self) -> DirectoryServiceClient<Channel> {
+        DirectoryServiceClient::new(self.channel().await)
+    }
+
+    pub async fn health(&self) -> HealthClient<Channel> {
+        HealthClient::new(self.channel().await)
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns its exit code and how long it took.
+    pub async fn terminate(&mut self) -> (Option<i32>, Duration) {
+        let started = Instant::now();
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let mut child = self.child.take().expect("server is running");
+        let exit = tokio::time::timeout(Duration::from_secs(120), child.wait())
+            .await
+            .expect("regie-server exits after SIGTERM")
+            .expect("wait for regie-server");
+        (exit.code(), started.elapsed())
+    }
+
+    /// Stops the server (SIGTERM) and starts it again on the same database.
+    pub async fn restart(&mut self) {
+        if self.child.is_some() {
+            let (code, _) = self.terminate().await;
+            assert_eq!(code, Some(0), "clean exit before restart");
+        }
+        self.launch().await;
+    }
+
+    /// Runs the real `regie` CLI against this server.
+    pub async fn cli(&self, args: &[&str]) -> CliOutput {
+        let output = Command::new(binary("regie", "REGIE_CLI_BIN"))
+            .arg("--server")
+            .arg(self.endpoint())
+            .args(args)
+            .env_remove("REGIE_SERVER")
+            .env_remove("REGIE_OUTPUT")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("run regie");
+        CliOutput {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.start_kill();
+        }
+        if let Some(db) = self.postgres.take() {
+            db.drop_blocking();
+        }
+    }
+}
+
+/// What a `regie` invocation printed and returned.
+#[derive(Debug)]
+pub struct CliOutput {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    /// Asserts success and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "regie failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+}
+
+fn listening_address(line: &str) -> Option<SocketAddr> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    if value.get("message")?.as_str()? != "listening" {
+        return None;
+    }
+    value.get("address")?.as_str()?.parse().ok()
+}
+
+/// The path of a workspace binary: `$env_var`, or next to the test executable.
+pub fn binary(name: &str, env_var: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(env_var) {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace` (which builds it) or set {env_var}",
+        path.display()
+    );
+    path
+}
+
+/// Tells the person at the terminal that a test did not run. libtest captures `eprintln!`, so
+/// this writes to the process's stderr directly.
+pub fn say_skipped(reason: &str) {
+    let name = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {reason}");
+}
+
+/// A database of its own for one test, on the PostgreSQL server `REGIE_TEST_POSTGRES_URL` names.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create() -> Option<Self> {
+        let Ok(admin_url) = std::env::var("REGIE_TEST_POSTGRES_URL") else {
+            if std::env::var("REGIE_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("REGIE_TEST_REQUIRE_POSTGRES=1 but REGIE_TEST_POSTGRES_URL is not set");
+            }
+            say_skipped("REGIE_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let name = format!("regie_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to REGIE_TEST_POSTGRES_URL: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let url = with_database(&admin_url, &name);
+        Some(Self { admin_url, name, url })
+    }
+
+    fn drop_blocking(self) {
+        // Drop runs outside any runtime we may block on, so use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `url` with its database (the path) replaced by `database`; query parameters are kept.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_get_the_test_database() {
+        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "t1"), "postgres://u:p@h:5432/t1");
+        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+    }
+}
+
+/// Reading the rich error details of a `Status`, as a client would.
+pub mod errors {
+    use tonic_types::StatusExt as _;
+
+    /// `ErrorInfo.reason`, or an empty string when the status has no `ErrorInfo`.
+    pub fn reason(status: &tonic::Status) -> String {
+        status.get_error_details().error_info().map(|info| info.reason.clone()).unwrap_or_default()
+    }
+
+    /// `ErrorInfo.domain`.
+    pub fn domain(status: &tonic::Status) -> String {
+        status.get_error_details().error_info().map(|info| info.domain.clone()).unwrap_or_default()
+    }
+
+    /// The fields named by `BadRequest` violations.
+    pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
+        status
+            .get_error_details()
+            .bad_request()
+            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Asserts the code, the `regie` error domain and the reason.
+    pub fn assert_error(status: &tonic::Status, code: tonic::Code, expected_reason: &str) {
+        assert_eq!(status.code(), code, "unexpected status: {status:?}");
+        assert_eq!(domain(status), "regie", "ErrorInfo.domain of {status:?}");
+        assert_eq!(reason(status), expected_reason, "ErrorInfo.reason of {status:?}");
+    }
+}

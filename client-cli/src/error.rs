@@ -1,0 +1,216 @@
+//! What can go wrong, how it is printed on stderr, and which exit code it becomes.
+//!
+//! A failed call prints `error: <CODE>: <message>`, then the server's google.rpc details: the
+//! `ErrorInfo` reason, `BadRequest` field violations and `PreconditionFailure` violations. The
+//! exit code depends only on the class of error; the table is in the top-level `--help` and in
+//! README.md.
+
+use std::io::Write as _;
+
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+
+/// The exit codes of `regie`.
+pub mod exit {
+    pub const SUCCESS: u8 = 0;
+    /// Any other error, or `health` reporting anything but SERVING.
+    pub const FAILURE: u8 = 1;
+    /// Bad flags or arguments (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    pub const INVALID_ARGUMENT: u8 = 3;
+    pub const NOT_FOUND: u8 = 4;
+    /// ALREADY_EXISTS or ABORTED: re-read and retry.
+    pub const CONFLICT: u8 = 5;
+    pub const FAILED_PRECONDITION: u8 = 6;
+    pub const DENIED: u8 = 7;
+    /// UNAVAILABLE, DEADLINE_EXCEEDED, or the server cannot be reached.
+    pub const UNAVAILABLE: u8 = 8;
+}
+
+#[derive(Debug)]
+pub enum CliError {
+    /// The server could not be reached at all.
+    Connect { server: String, detail: String },
+    /// A call failed with a gRPC status.
+    Rpc(Status),
+    /// Anything else, such as failing to write the output.
+    Other(anyhow::Error),
+}
+
+impl From<Status> for CliError {
+    fn from(status: Status) -> Self {
+        Self::Rpc(status)
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Other(error)
+    }
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Connect { .. } => exit::UNAVAILABLE,
+            CliError::Rpc(status) => exit_code_for(status.code()),
+            CliError::Other(_) => exit::FAILURE,
+        }
+    }
+
+    /// The lines to print on stderr.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            CliError::Connect { server, detail } => {
+                vec![format!("error: cannot connect to server {server}: {detail}")]
+            }
+            CliError::Rpc(status) => status_lines(status),
+            CliError::Other(error) => vec![format!("error: {error:#}")],
+        }
+    }
+
+    /// Prints the error on stderr.
+    pub fn report(&self) {
+        let mut stderr = std::io::stderr().lock();
+        for line in self.lines() {
+            // Nothing sensible is left to do if stderr itself is gone.
+            let _ = writeln!(stderr, "{line}");
+        }
+    }
+}
+
+/// The exit code for a gRPC status code.
+pub fn exit_code_for(code: Code) -> u8 {
+    match code {
+        Code::Ok => exit::SUCCESS,
+        Code::InvalidArgument | Code::OutOfRange => exit::INVALID_ARGUMENT,
+        Code::NotFound => exit::NOT_FOUND,
+        Code::AlreadyExists | Code::Aborted => exit::CONFLICT,
+        Code::FailedPrecondition => exit::FAILED_PRECONDITION,
+        Code::Unauthenticated | Code::PermissionDenied => exit::DENIED,
+        Code::Unavailable | Code::DeadlineExceeded => exit::UNAVAILABLE,
+        Code::Cancelled
+        | Code::Unknown
+        | Code::ResourceExhausted
+        | Code::Unimplemented
+        | Code::Internal
+        | Code::DataLoss => exit::FAILURE,
+    }
+}
+
+/// The canonical upper-case name of a gRPC status code, as in `google.rpc.Code`.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+fn status_lines(status: &Status) -> Vec<String> {
+    let code = code_name(status.code());
+    let mut lines = vec![if status.message().is_empty() {
+        format!("error: {code}")
+    } else {
+        format!("error: {code}: {}", status.message())
+    }];
+    // Details that do not decode are left out: the code and message already say what happened.
+    let details = status.get_error_details();
+    if let Some(info) = details.error_info() {
+        if !info.reason.is_empty() {
+            lines.push(format!("  reason: {}", info.reason));
+        }
+    }
+    if let Some(bad_request) = details.bad_request() {
+        for v in &bad_request.field_violations {
+            lines.push(format!("  field {}: {}", v.field, v.description));
+        }
+    }
+    if let Some(failure) = details.precondition_failure() {
+        for v in &failure.violations {
+            lines.push(format!(
+                "  precondition {} {}: {}",
+                v.r#type, v.subject, v.description
+            ));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use tonic_types::ErrorDetails;
+
+    use super::*;
+
+    #[test]
+    fn exit_codes_by_class() {
+        assert_eq!(exit_code_for(Code::Ok), 0);
+        assert_eq!(exit_code_for(Code::Internal), 1);
+        assert_eq!(exit_code_for(Code::Unknown), 1);
+        assert_eq!(exit_code_for(Code::InvalidArgument), 3);
+        assert_eq!(exit_code_for(Code::OutOfRange), 3);
+        assert_eq!(exit_code_for(Code::NotFound), 4);
+        assert_eq!(exit_code_for(Code::AlreadyExists), 5);
+        assert_eq!(exit_code_for(Code::Aborted), 5);
+        assert_eq!(exit_code_for(Code::FailedPrecondition), 6);
+        assert_eq!(exit_code_for(Code::Unauthenticated), 7);
+        assert_eq!(exit_code_for(Code::PermissionDenied), 7);
+        assert_eq!(exit_code_for(Code::Unavailable), 8);
+        assert_eq!(exit_code_for(Code::DeadlineExceeded), 8);
+        let refused = CliError::Connect {
+            server: "http://127.0.0.1:1".into(),
+            detail: "Connection refused".into(),
+        };
+        assert_eq!(refused.exit_code(), 8);
+        assert_eq!(CliError::Other(anyhow::anyhow!("disk full")).exit_code(), 1);
+    }
+
+    #[test]
+    fn rich_errors_print_their_details() {
+        let mut details = ErrorDetails::with_error_info("INVALID_FIELDS", "regie", HashMap::new());
+        details.add_bad_request_violation("department.code", "is not a department code");
+        details.add_precondition_failure_violation("ACTIVE", "departments/BZK", "is inactive");
+        let status =
+            Status::with_error_details(Code::InvalidArgument, "bad department", details);
+        assert_eq!(
+            CliError::Rpc(status).lines(),
+            vec![
+                "error: INVALID_ARGUMENT: bad department",
+                "  reason: INVALID_FIELDS",
+                "  field department.code: is not a department code",
+                "  precondition ACTIVE departments/BZK: is inactive",
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_errors_print_one_line() {
+        let err = CliError::Rpc(Status::not_found("no such thing"));
+        assert_eq!(err.lines(), vec!["error: NOT_FOUND: no such thing"]);
+        let err = CliError::Connect {
+            server: "http://127.0.0.1:1".into(),
+            detail: "Connection refused (os error 111)".into(),
+        };
+        assert_eq!(
+            err.lines(),
+            vec!["error: cannot connect to server http://127.0.0.1:1: Connection refused (os error 111)"]
+        );
+    }
+}

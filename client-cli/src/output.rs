@@ -1,0 +1,172 @@
+//! Printing results: tables for people, the canonical protobuf JSON mapping for programs.
+//!
+//! JSON is produced generically for every message type: the prost message is encoded, decoded
+//! as a `prost_reflect::DynamicMessage` with the descriptor from `regie_proto::FILE_DESCRIPTOR_SET`
+//! (found by `prost::Name::full_name()`), and serialised with serde_json. Fields holding their
+//! default value are printed too (the mapping allows it), so scripts always find `active` etc.
+
+use std::io::{ErrorKind, Write as _};
+use std::sync::OnceLock;
+
+use anyhow::{Context as _, anyhow};
+use comfy_table::{ContentArrangement, Table, presets};
+use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
+use prost_types::Timestamp;
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::error::CliError;
+
+/// The descriptors of the API and its imports, decoded once.
+fn descriptor_pool() -> anyhow::Result<&'static DescriptorPool> {
+    static POOL: OnceLock<Result<DescriptorPool, String>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(regie_proto::FILE_DESCRIPTOR_SET).map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| anyhow!("the built-in descriptor set does not decode: {e}"))
+}
+
+/// Renders any API message in the canonical protobuf JSON mapping, pretty-printed.
+pub fn to_json<M: prost::Message + prost::Name>(message: &M) -> anyhow::Result<String> {
+    let full_name = M::full_name();
+    let descriptor = descriptor_pool()?
+        .get_message_by_name(&full_name)
+        .ok_or_else(|| anyhow!("no descriptor for {full_name}"))?;
+    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
+        .with_context(|| format!("re-decoding {full_name}"))?;
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::pretty(&mut out);
+    let options = SerializeOptions::new().skip_default_fields(false);
+    dynamic
+        .serialize_with_options(&mut serializer, &options)
+        .with_context(|| format!("rendering {full_name} as JSON"))?;
+    String::from_utf8(out).context("serde_json wrote invalid UTF-8")
+}
+
+/// Writes `text` and a newline to stdout. A closed pipe (`regie ... | head`) is not an error.
+pub fn emit(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("writing to stdout").into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Prints `message` as JSON on stdout.
+pub fn emit_json<M: prost::Message + prost::Name>(message: &M) -> Result<(), CliError> {
+    emit(&to_json(message)?)
+}
+
+/// Writes a note for the user on stderr (hints, "nothing found"), never mixed with the results.
+pub fn note(text: &str) {
+    // If stderr is gone there is no one left to tell.
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// An empty table with the given column headers.
+pub fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().copied());
+    table
+}
+
+/// A two-column table of field names and values.
+pub fn key_value_table(rows: Vec<(&str, String)>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    for (key, value) in rows {
+        table.add_row(vec![key.to_owned(), value]);
+    }
+    table
+}
+
+pub fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+/// A timestamp as RFC 3339 in UTC to the second, or `-` when absent or out of range.
+pub fn timestamp(ts: Option<&Timestamp>) -> String {
+    ts.and_then(|ts| OffsetDateTime::from_unix_timestamp(ts.seconds).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+/// `text`, or `-` when it is empty, so that table cells are never blank.
+pub fn or_dash(text: &str) -> String {
+    if text.is_empty() {
+        "-".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use regie_proto::v1::{Department, ListDepartmentsResponse};
+    use serde_json::Value;
+
+    use super::*;
+
+    fn department() -> Department {
+        Department {
+            name: "departments/JenV".into(),
+            code: "JenV".into(),
+            name_nl: "Ministerie van Justitie en Veiligheid".into(),
+            name_en: "Ministry of Justice and Security".into(),
+            in_sector_rijk: true,
+            active: false,
+            etag: "\"7\"".into(),
+            create_time: Some(Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 0,
+            }),
+            update_time: Some(Timestamp {
+                seconds: 1_700_000_001,
+                nanos: 500_000_000,
+            }),
+        }
+    }
+
+    #[test]
+    fn departments_render_as_canonical_json() {
+        let json: Value =
+            serde_json::from_str(&to_json(&department()).expect("renders")).expect("valid JSON");
+        assert_eq!(json["name"], "departments/JenV");
+        assert_eq!(json["nameNl"], "Ministerie van Justitie en Veiligheid");
+        assert_eq!(json["nameEn"], "Ministry of Justice and Security");
+        assert_eq!(json["inSectorRijk"], true);
+        assert_eq!(json["active"], false, "defaults are printed too");
+        assert_eq!(json["createTime"], "2023-11-14T22:13:20Z");
+        assert_eq!(json["updateTime"], "2023-11-14T22:13:21.500Z");
+        assert!(json.get("name_nl").is_none());
+    }
+
+    #[test]
+    fn list_responses_render_whole() {
+        let response = ListDepartmentsResponse {
+            departments: vec![department()],
+            next_page_token: "abc".into(),
+        };
+        let json: Value =
+            serde_json::from_str(&to_json(&response).expect("renders")).expect("valid JSON");
+        assert_eq!(json["departments"][0]["code"], "JenV");
+        assert_eq!(json["nextPageToken"], "abc");
+    }
+
+    #[test]
+    fn timestamps_in_tables() {
+        let ts = Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 123,
+        };
+        assert_eq!(timestamp(Some(&ts)), "2023-11-14T22:13:20Z");
+        assert_eq!(timestamp(None), "-");
+    }
+}
