@@ -306,7 +306,13 @@ mod tests {
     #[test]
     fn arguments_are_normalised() {
         let cli = Cli::try_parse_from([
-            "regie", "--server", "localhost:9", "departments", "update", "JenV", "--active",
+            "regie",
+            "--server",
+            "localhost:9",
+            "departments",
+            "update",
+            "JenV",
+            "--active",
             "false",
         ])
         .expect("valid command line");

@@ -7,8 +7,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use regie_proto::v1::directory_service_client::DirectoryServiceClient;
+use std::error::Error as _;
 use tonic::transport::{Channel, Endpoint};
-use tonic::{Request, Response, Status};
+
+use tonic::{Code, Request, Response, Status, TimeoutExpired};
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::error::CliError;
@@ -27,7 +29,8 @@ pub fn normalise_server(arg: &str) -> Result<String, String> {
             "`{arg}`: only http:// servers are supported (this client has no TLS)"
         ));
     }
-    Endpoint::from_shared(url.clone()).map_err(|e| format!("`{arg}` is not a server address: {e}"))?;
+    Endpoint::from_shared(url.clone())
+        .map_err(|e| format!("`{arg}` is not a server address: {e}"))?;
     Ok(url)
 }
 
@@ -81,14 +84,35 @@ impl Connection {
         &self,
         call: impl Future<Output = Result<Response<T>, Status>>,
     ) -> Result<T, CliError> {
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result.map(Response::into_inner).map_err(CliError::Rpc),
-            Err(_) => Err(CliError::Rpc(Status::deadline_exceeded(format!(
+        let deadline_exceeded = || {
+            CliError::Rpc(Status::deadline_exceeded(format!(
                 "no answer from {} within {:?}",
                 self.server, self.timeout
-            )))),
+            )))
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            // tonic enforces `grpc-timeout` on the client side too, reporting CANCELLED.
+            Ok(Err(status)) if is_local_timeout(&status) => Err(deadline_exceeded()),
+            Ok(Err(status)) => Err(CliError::Rpc(status)),
+            Err(_) => Err(deadline_exceeded()),
         }
     }
+}
+
+/// Whether tonic gave up on the call because our own timeout expired.
+fn is_local_timeout(status: &Status) -> bool {
+    if status.code() != Code::Cancelled {
+        return false;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = status.source();
+    while let Some(error) = cause {
+        if error.is::<TimeoutExpired>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// The innermost cause of an error, which is the one that says what went wrong (e.g.
@@ -118,6 +142,14 @@ mod tests {
         assert!(normalise_server("https://regie.local").is_err());
         assert!(normalise_server("ftp://regie.local").is_err());
         assert!(normalise_server("not a host").is_err());
+    }
+
+    #[test]
+    fn tonics_own_timeout_is_recognised() {
+        let status = Status::from_error(Box::new(TimeoutExpired(())));
+        assert_eq!(status.code(), Code::Cancelled);
+        assert!(is_local_timeout(&status));
+        assert!(!is_local_timeout(&Status::cancelled("the user gave up")));
     }
 
     #[tokio::test]

@@ -62,7 +62,9 @@ impl CliError {
     pub fn lines(&self) -> Vec<String> {
         match self {
             CliError::Connect { server, detail } => {
-                vec![format!("error: cannot connect to server {server}: {detail}")]
+                vec![format!(
+                    "error: cannot connect to server {server}: {detail}"
+                )]
             }
             CliError::Rpc(status) => status_lines(status),
             CliError::Other(error) => vec![format!("error: {error:#}")],
@@ -130,10 +132,10 @@ fn status_lines(status: &Status) -> Vec<String> {
     }];
     // Details that do not decode are left out: the code and message already say what happened.
     let details = status.get_error_details();
-    if let Some(info) = details.error_info() {
-        if !info.reason.is_empty() {
-            lines.push(format!("  reason: {}", info.reason));
-        }
+    if let Some(info) = details.error_info()
+        && !info.reason.is_empty()
+    {
+        lines.push(format!("  reason: {}", info.reason));
     }
     if let Some(bad_request) = details.bad_request() {
         for v in &bad_request.field_violations {
@@ -187,8 +189,7 @@ mod tests {
         let mut details = ErrorDetails::with_error_info("INVALID_FIELDS", "regie", HashMap::new());
         details.add_bad_request_violation("department.code", "is not a department code");
         details.add_precondition_failure_violation("ACTIVE", "departments/BZK", "is inactive");
-        let status =
-            Status::with_error_details(Code::InvalidArgument, "bad department", details);
+        let status = Status::with_error_details(Code::InvalidArgument, "bad department", details);
         assert_eq!(
             CliError::Rpc(status).lines(),
             vec![
@@ -210,7 +211,9 @@ mod tests {
         };
         assert_eq!(
             err.lines(),
-            vec!["error: cannot connect to server http://127.0.0.1:1: Connection refused (os error 111)"]
+            vec![
+                "error: cannot connect to server http://127.0.0.1:1: Connection refused (os error 111)"
+            ]
         );
     }
 }

@@ -14,12 +14,12 @@ pub const WORKING_GROUPS: &str = "workingGroups";
 
 /// `JenV` or `departments/JenV` → `departments/JenV`.
 pub fn department_name(arg: &str) -> Result<String, String> {
-    resource_name(DEPARTMENTS, "department code", arg)
+    resource_name(DEPARTMENTS, "department code", "CODE", arg)
 }
 
 /// `ipim` or `workingGroups/ipim` → `workingGroups/ipim`.
 pub fn group_name(arg: &str) -> Result<String, String> {
-    resource_name(WORKING_GROUPS, "working group id", arg)
+    resource_name(WORKING_GROUPS, "working group id", "ID", arg)
 }
 
 /// `ipim` or `workingGroups/ipim` → `ipim`.
@@ -36,15 +36,21 @@ pub fn person_name(arg: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-fn resource_name(collection: &str, noun: &str, arg: &str) -> Result<String, String> {
+fn resource_name(collection: &str, noun: &str, id_kind: &str, arg: &str) -> Result<String, String> {
     let arg = arg.trim();
     let id = match arg.split_once('/') {
         None => arg,
         Some((prefix, id)) if prefix == collection => id,
-        Some(_) => return Err(format!("expected a {noun} or `{collection}/ID`, not `{arg}`")),
+        Some(_) => {
+            return Err(format!(
+                "expected a {noun} or `{collection}/{id_kind}`, not `{arg}`"
+            ));
+        }
     };
     if id.is_empty() || id.contains('/') {
-        return Err(format!("expected a {noun} or `{collection}/ID`, not `{arg}`"));
+        return Err(format!(
+            "expected a {noun} or `{collection}/{id_kind}`, not `{arg}`"
+        ));
     }
     Ok(format!("{collection}/{id}"))
 }
@@ -118,7 +124,9 @@ fn split_role(arg: &str) -> Result<(&str, String), String> {
         Some((who, role)) => {
             let role = role.trim();
             if role.is_empty() {
-                Err(format!("empty role after `:` in `{arg}`; leave out the `:` for the default role"))
+                Err(format!(
+                    "empty role after `:` in `{arg}`; leave out the `:` for the default role"
+                ))
             } else {
                 Ok((who, role.to_owned()))
             }
@@ -159,7 +167,10 @@ mod tests {
     fn short_ids_strip_the_collection() {
         assert_eq!(short_id(DEPARTMENTS, "departments/JenV"), "JenV");
         assert_eq!(short_id(WORKING_GROUPS, "workingGroups/ipim-1"), "ipim-1");
-        assert_eq!(short_id(DEPARTMENTS, "departmentsX/JenV"), "departmentsX/JenV");
+        assert_eq!(
+            short_id(DEPARTMENTS, "departmentsX/JenV"),
+            "departmentsX/JenV"
+        );
         assert_eq!(short_id(DEPARTMENTS, "JenV"), "JenV");
     }
 

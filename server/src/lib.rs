@@ -7,6 +7,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod health;
 pub mod logging;
 pub mod seed;
 pub mod server;

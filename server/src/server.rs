@@ -15,11 +15,12 @@ use regie_proto::v1::directory_service_server::DirectoryServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic_health::ServingStatus;
+use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::api::directory::DirectoryApi;
 use crate::config::Settings;
 use crate::domain::limits::MAX_MESSAGE_BYTES;
+use crate::health::HealthState;
 use crate::seed;
 use crate::store::{self, Store};
 
@@ -74,9 +75,9 @@ pub async fn serve(
     drain_timeout: Duration,
 ) -> anyhow::Result<()> {
     let address: SocketAddr = listener.local_addr()?;
-    let (health, health_service) = tonic_health::server::health_reporter();
-    // Streams (such as a future change feed) end when this is cancelled.
+    // Server streams (health watches, and later the change feed) end when this is cancelled.
     let streams = CancellationToken::new();
+    let health = HealthState::new(SERVICES, streams.clone());
 
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -84,10 +85,10 @@ pub async fn serve(
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
 
-    set_status(&health, ServingStatus::Serving).await;
+    health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
-        .add_service(health_service)
+        .add_service(health.service())
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(directory)
@@ -109,7 +110,7 @@ pub async fn serve(
         timeout_seconds = drain_timeout.as_secs(),
         "shutting down: draining in-flight calls"
     );
-    set_status(&health, ServingStatus::NotServing).await;
+    health.set_all(ServingStatus::NotServing);
     streams.cancel();
     let _ = stop.send(());
     match tokio::time::timeout(drain_timeout, &mut server).await {
@@ -129,20 +130,12 @@ pub async fn serve(
 }
 
 /// Reflection over every descriptor the server uses: the API, its imports (well-known types
-/// included), health and reflection itself, so a generic client needs nothing but the address.
+/// included) and health; each build adds the reflection service's own descriptors. A generic
+/// client needs nothing but the address.
 fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(regie_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
-}
-
-async fn set_status(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
-    health.set_service_status("", status).await;
-    for service in SERVICES {
-        health.set_service_status(*service, status).await;
-    }
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

@@ -5,7 +5,10 @@ use std::process::Command;
 
 #[test]
 fn help_documents_every_setting_with_its_variable() {
-    let output = Command::new(env!("CARGO_BIN_EXE_regie-server")).arg("--help").output().expect("run regie-server");
+    let output = Command::new(env!("CARGO_BIN_EXE_regie-server"))
+        .arg("--help")
+        .output()
+        .expect("run regie-server");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
     for (flag, variable) in [
@@ -21,23 +24,37 @@ fn help_documents_every_setting_with_its_variable() {
         ("--departments-file", "REGIE_DEPARTMENTS_FILE"),
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
-        assert!(help.contains(&format!("env: {variable}")), "--help lacks {variable}:\n{help}");
+        assert!(
+            help.contains(&format!("env: {variable}")),
+            "--help lacks {variable}:\n{help}"
+        );
     }
-    assert!(help.contains("migrate"), "--help lacks the migrate command:\n{help}");
+    assert!(
+        help.contains("migrate"),
+        "--help lacks the migrate command:\n{help}"
+    );
 }
 
 #[test]
 fn a_database_url_of_an_unknown_kind_is_refused_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let output = Command::new(env!("CARGO_BIN_EXE_regie-server"))
-        .args(["migrate", "--database-url", "mysql://root:hunter2@localhost/regie", "--data-dir"])
+        .args([
+            "migrate",
+            "--database-url",
+            "mysql://root:hunter2@localhost/regie",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .expect("run regie-server");
     assert_eq!(output.status.code(), Some(1));
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("unsupported database URL"), "{log}");
-    assert!(!log.contains("hunter2"), "the password leaked into the log: {log}");
+    assert!(
+        !log.contains("hunter2"),
+        "the password leaked into the log: {log}"
+    );
 }
 
 #[test]
@@ -49,6 +66,10 @@ fn migrate_creates_the_sqlite_database_and_exits() {
         .arg(dir.path())
         .output()
         .expect("run regie-server");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(dir.path().join("regie.db").exists());
 }

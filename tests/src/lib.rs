@@ -10,7 +10,9 @@
 //!
 //! The binaries are found next to the test executable (`target/<profile>/`); `cargo test
 //! --workspace` builds them because the server and CLI crates have integration tests of their
-//! own. `REGIE_SERVER_BIN` and `REGIE_CLI_BIN` override the paths.
+//! own. A binary older than the sources is refused with a clear message rather than tested, as
+//! happens after `cargo test -p regie-tests` alone. `REGIE_SERVER_BIN` and `REGIE_CLI_BIN`
+//! override the paths.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -83,7 +85,10 @@ impl TestServer {
     pub async fn start_with(backend: Backend, args: &[&str]) -> Option<Self> {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let (database_url, postgres) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}", data_dir.path().join("regie.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}", data_dir.path().join("regie.db").display()),
+                None,
+            ),
             Backend::Postgres => {
                 let db = PgDatabase::create().await?;
                 (db.url.clone(), Some(db))
@@ -117,7 +122,10 @@ impl TestServer {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().and_then(Child::id).expect("server is running")
+        self.child
+            .as_ref()
+            .and_then(Child::id)
+            .expect("server is running")
     }
 
     async fn launch(&mut self) {
@@ -145,10 +153,10 @@ impl TestServer {
             let mut address_tx = Some(address_tx);
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(address) = listening_address(&line) {
-                    if let Some(tx) = address_tx.take() {
-                        let _ = tx.send(address);
-                    }
+                if let Some(address) = listening_address(&line)
+                    && let Some(tx) = address_tx.take()
+                {
+                    let _ = tx.send(address);
                 }
                 if let Ok(mut log) = log.lock() {
                     log.push(line);
@@ -158,7 +166,10 @@ impl TestServer {
         self.child = Some(child);
         match tokio::time::timeout(Duration::from_secs(60), address_rx).await {
             Ok(Ok(address)) => self.address = address,
-            _ => panic!("regie-server did not start listening; its log:\n{}", self.log().join("\n")),
+            _ => panic!(
+                "regie-server did not start listening; its log:\n{}",
+                self.log().join("\n")
+            ),
         }
         self.wait_until_serving().await;
     }
@@ -166,19 +177,35 @@ impl TestServer {
     async fn wait_until_serving(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(channel) = Channel::from_shared(self.endpoint()).expect("endpoint").connect().await {
-                let response = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await;
+            if let Ok(channel) = Channel::from_shared(self.endpoint())
+                .expect("endpoint")
+                .connect()
+                .await
+            {
+                let response = HealthClient::new(channel)
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await;
                 if response.is_ok_and(|r| r.get_ref().status == ServingStatus::Serving as i32) {
                     return;
                 }
             }
-            assert!(Instant::now() < deadline, "regie-server never became SERVING; log:\n{}", self.log().join("\n"));
+            assert!(
+                Instant::now() < deadline,
+                "regie-server never became SERVING; log:\n{}",
+                self.log().join("\n")
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(self.endpoint()).expect("endpoint").connect().await.expect("connect to regie-server")
+        Channel::from_shared(self.endpoint())
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect to regie-server")
     }
 
     pub async fn directory(&self) -> DirectoryServiceClient<Channel> {
@@ -257,7 +284,13 @@ pub struct CliOutput {
 impl CliOutput {
     /// Asserts success and returns stdout.
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, Some(0), "regie failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "regie failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         &self.stdout
     }
 }
@@ -277,14 +310,57 @@ pub fn binary(name: &str, env_var: &str) -> PathBuf {
     }
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test> → target/<profile>/<name>
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace` (which builds it) or set {env_var}",
-        path.display()
-    );
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .join(name);
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo test --workspace`, which builds it, or set {env_var}",
+                path.display()
+            )
+        });
+    if let Some(newer) = newest_source().filter(|(time, _)| *time > built) {
+        panic!(
+            "{} is older than {}: run `cargo test --workspace` (or `cargo build --workspace --bins` first), \
+             so that the tests do not run against a stale binary",
+            path.display(),
+            newer.1.display()
+        );
+    }
     path
+}
+
+/// The most recently changed file among the sources of the server and the CLI.
+fn newest_source() -> Option<(std::time::SystemTime, PathBuf)> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    let mut pending: Vec<PathBuf> = [
+        "proto",
+        "server/src",
+        "server/migrations",
+        "server/data",
+        "client-cli/src",
+    ]
+    .iter()
+    .map(|d| workspace.join(d))
+    .collect();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(modified) = entry.metadata().and_then(|m| m.modified())
+                && newest.as_ref().is_none_or(|(time, _)| modified > *time)
+            {
+                newest = Some((modified, path));
+            }
+        }
+    }
+    newest
 }
 
 /// Tells the person at the terminal that a test did not run. libtest captures `eprintln!`, so
@@ -320,17 +396,28 @@ impl PgDatabase {
             .expect("create test database");
         let _ = admin.close().await;
         let url = with_database(&admin_url, &name);
-        Some(Self { admin_url, name, url })
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
     }
 
     fn drop_blocking(self) {
         // Drop runs outside any runtime we may block on, so use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             runtime.block_on(async {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
                     let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut admin)
+                        .await;
                     let _ = admin.close().await;
                 }
             });
@@ -341,9 +428,13 @@ impl PgDatabase {
 
 /// `url` with its database (the path) replaced by `database`; query parameters are kept.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
     let mut out = format!("{}/{database}", &base[..path_start]);
     if let Some(query) = query {
         out.push('?');
@@ -358,9 +449,15 @@ mod tests {
 
     #[test]
     fn database_urls_get_the_test_database() {
-        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "t1"), "postgres://u:p@h:5432/t1");
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres", "t1"),
+            "postgres://u:p@h:5432/t1"
+        );
         assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
-        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
     }
 }
 
@@ -370,12 +467,20 @@ pub mod errors {
 
     /// `ErrorInfo.reason`, or an empty string when the status has no `ErrorInfo`.
     pub fn reason(status: &tonic::Status) -> String {
-        status.get_error_details().error_info().map(|info| info.reason.clone()).unwrap_or_default()
+        status
+            .get_error_details()
+            .error_info()
+            .map(|info| info.reason.clone())
+            .unwrap_or_default()
     }
 
     /// `ErrorInfo.domain`.
     pub fn domain(status: &tonic::Status) -> String {
-        status.get_error_details().error_info().map(|info| info.domain.clone()).unwrap_or_default()
+        status
+            .get_error_details()
+            .error_info()
+            .map(|info| info.domain.clone())
+            .unwrap_or_default()
     }
 
     /// The fields named by `BadRequest` violations.
@@ -391,6 +496,10 @@ pub mod errors {
     pub fn assert_error(status: &tonic::Status, code: tonic::Code, expected_reason: &str) {
         assert_eq!(status.code(), code, "unexpected status: {status:?}");
         assert_eq!(domain(status), "regie", "ErrorInfo.domain of {status:?}");
-        assert_eq!(reason(status), expected_reason, "ErrorInfo.reason of {status:?}");
+        assert_eq!(
+            reason(status),
+            expected_reason,
+            "ErrorInfo.reason of {status:?}"
+        );
     }
 }

@@ -12,10 +12,10 @@ use tokio_stream::StreamExt as _;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 /// Passes encoded messages through untouched.
 #[derive(Debug, Clone, Default)]
@@ -66,15 +66,29 @@ pub struct Reflection {
 
 impl Reflection {
     pub fn new(channel: Channel) -> Self {
-        Self { client: ServerReflectionClient::new(channel) }
+        Self {
+            client: ServerReflectionClient::new(channel),
+        }
     }
 
     async fn ask(&mut self, request: MessageRequest) -> anyhow::Result<MessageResponse> {
-        let request = ServerReflectionRequest { host: String::new(), message_request: Some(request) };
-        let mut responses = self.client.server_reflection_info(tokio_stream::iter([request])).await?.into_inner();
-        let response = responses.next().await.ok_or_else(|| anyhow::anyhow!("no reflection response"))??;
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(request),
+        };
+        let mut responses = self
+            .client
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await?
+            .into_inner();
+        let response = responses
+            .next()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("no reflection response"))??;
         match response.message_response {
-            Some(MessageResponse::ErrorResponse(e)) => anyhow::bail!("reflection error {}: {}", e.error_code, e.error_message),
+            Some(MessageResponse::ErrorResponse(e)) => {
+                anyhow::bail!("reflection error {}: {}", e.error_code, e.error_message)
+            }
             Some(other) => Ok(other),
             None => anyhow::bail!("empty reflection response"),
         }
@@ -82,8 +96,13 @@ impl Reflection {
 
     /// The fully-qualified names of every service the server offers.
     pub async fn services(&mut self) -> anyhow::Result<Vec<String>> {
-        match self.ask(MessageRequest::ListServices(String::new())).await? {
-            MessageResponse::ListServicesResponse(list) => Ok(list.service.into_iter().map(|s| s.name).collect()),
+        match self
+            .ask(MessageRequest::ListServices(String::new()))
+            .await?
+        {
+            MessageResponse::ListServicesResponse(list) => {
+                Ok(list.service.into_iter().map(|s| s.name).collect())
+            }
             other => anyhow::bail!("unexpected reflection response {other:?}"),
         }
     }
@@ -103,7 +122,11 @@ impl Reflection {
                 wanted.extend(file.dependency.iter().cloned());
                 files.insert(file.name().to_owned(), file);
             }
-            request = wanted.iter().find(|name| !files.contains_key(*name)).cloned().map(MessageRequest::FileByFilename);
+            request = wanted
+                .iter()
+                .find(|name| !files.contains_key(*name))
+                .cloned()
+                .map(MessageRequest::FileByFilename);
         }
         let mut pool = DescriptorPool::new();
         pool.add_file_descriptor_protos(files.into_values())?;
@@ -113,11 +136,18 @@ impl Reflection {
 
 /// Calls a unary method by its full name (`package.Service/Method`) with a JSON request, using
 /// only descriptors fetched by reflection; returns the response as JSON.
-pub async fn call_json(channel: Channel, method: &str, request_json: &str) -> anyhow::Result<serde_json::Value> {
-    let (service, method_name) = method.split_once('/').ok_or_else(|| anyhow::anyhow!("method must be Service/Method"))?;
+pub async fn call_json(
+    channel: Channel,
+    method: &str,
+    request_json: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let (service, method_name) = method
+        .split_once('/')
+        .ok_or_else(|| anyhow::anyhow!("method must be Service/Method"))?;
     let pool = Reflection::new(channel.clone()).pool_for(service).await?;
-    let service_descriptor =
-        pool.get_service_by_name(service).ok_or_else(|| anyhow::anyhow!("{service} not in the reflected pool"))?;
+    let service_descriptor = pool
+        .get_service_by_name(service)
+        .ok_or_else(|| anyhow::anyhow!("{service} not in the reflected pool"))?;
     let method_descriptor = service_descriptor
         .methods()
         .find(|m| m.name() == method_name)
@@ -128,7 +158,14 @@ pub async fn call_json(channel: Channel, method: &str, request_json: &str) -> an
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await?;
     let path = PathAndQuery::try_from(format!("/{service}/{method_name}"))?;
-    let response = grpc.unary(tonic::Request::new(request.encode_to_vec()), path, BytesCodec).await?;
-    let message = DynamicMessage::decode(method_descriptor.output(), response.into_inner().as_slice())?;
+    let response = grpc
+        .unary(
+            tonic::Request::new(request.encode_to_vec()),
+            path,
+            BytesCodec,
+        )
+        .await?;
+    let message =
+        DynamicMessage::decode(method_descriptor.output(), response.into_inner().as_slice())?;
     Ok(serde_json::to_value(&message)?)
 }

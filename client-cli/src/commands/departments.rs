@@ -54,13 +54,8 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
         OutputFormat::Json => emit_json(&all)?,
         OutputFormat::Table if all.departments.is_empty() => output::note("no departments found"),
         OutputFormat::Table => {
-            let mut table = output::table(&[
-                "CODE",
-                "NAME (EN)",
-                "NAME (NL)",
-                "SECTOR RIJK",
-                "ACTIVE",
-            ]);
+            let mut table =
+                output::table(&["CODE", "NAME (EN)", "NAME (NL)", "SECTOR RIJK", "ACTIVE"]);
             for d in &all.departments {
                 table.add_row(vec![
                     d.code.clone(),

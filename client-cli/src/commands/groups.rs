@@ -9,8 +9,8 @@ use regie_proto::v1::{
 
 use super::{Context, hint_next_page, pages};
 use crate::cli::{
-    GroupAddMember, GroupCommand, GroupCreate, GroupRemoveMember, GroupUpdate, ListArgs,
-    MemberWho, OutputFormat,
+    GroupAddMember, GroupCommand, GroupCreate, GroupRemoveMember, GroupUpdate, ListArgs, MemberWho,
+    OutputFormat,
 };
 use crate::error::CliError;
 use crate::names::{DEPARTMENTS, WORKING_GROUPS, short_id};
@@ -105,7 +105,10 @@ fn show(ctx: &Context, g: &WorkingGroup) -> Result<(), CliError> {
         ("ID", short_id(WORKING_GROUPS, &g.name).to_owned()),
         ("DISPLAY NAME", or_dash(&g.display_name)),
         ("MANDATE", or_dash(&g.mandate)),
-        ("CHAIR", short_id(DEPARTMENTS, &g.chair_department).to_owned()),
+        (
+            "CHAIR",
+            short_id(DEPARTMENTS, &g.chair_department).to_owned(),
+        ),
         ("ACTIVE", yes_no(g.active).to_owned()),
         ("ETAG", or_dash(&g.etag)),
         ("CREATED", output::timestamp(g.create_time.as_ref())),

@@ -1,0 +1,224 @@
+//! The `regie` CLI against a real server, as a person or a script uses it: output, errors on
+//! stderr with their reason and fields, and an exit code per class of error.
+
+use regie_tests::{Backend, TestServer, backend_tests};
+
+backend_tests!(
+    the_cli_tour_from_the_readme_works,
+    errors_print_code_reason_and_fields_with_their_exit_code
+);
+
+async fn the_cli_tour_from_the_readme_works(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+
+    assert_eq!(server.cli(&["health"]).await.ok().trim(), "SERVING");
+
+    let table = server.cli(&["departments", "list"]).await;
+    let rows: Vec<&str> = table.ok().lines().filter(|l| l.starts_with('│')).collect();
+    assert_eq!(
+        rows.len(),
+        16,
+        "a header and 15 departments:\n{}",
+        table.stdout
+    );
+    let defensie = rows
+        .iter()
+        .find(|r| r.contains("Defensie"))
+        .expect("Defensie listed");
+    assert!(
+        defensie.contains(" no "),
+        "Defensie is outside the sector Rijk: {defensie}"
+    );
+
+    let json = server
+        .cli(&[
+            "--output",
+            "json",
+            "departments",
+            "list",
+            "--filter",
+            "in_sector_rijk = true",
+        ])
+        .await;
+    let value: serde_json::Value = serde_json::from_str(json.ok()).expect("JSON output");
+    assert_eq!(value["departments"].as_array().map(Vec::len), Some(14));
+
+    let paged = server
+        .cli(&[
+            "--output",
+            "json",
+            "departments",
+            "list",
+            "--all",
+            "--page-size",
+            "4",
+        ])
+        .await;
+    let value: serde_json::Value = serde_json::from_str(paged.ok()).expect("JSON output");
+    assert_eq!(value["departments"].as_array().map(Vec::len), Some(15));
+
+    let jenv = server.cli(&["departments", "get", "JenV"]).await;
+    assert!(jenv.ok().contains("Ministry of Justice and Security"));
+
+    server
+        .cli(&[
+            "departments",
+            "create",
+            "--code",
+            "NCTV",
+            "--name-nl",
+            "Nationaal Coördinator",
+            "--name-en",
+            "National Coordinator",
+        ])
+        .await
+        .ok();
+    let updated = server
+        .cli(&[
+            "--output",
+            "json",
+            "departments",
+            "update",
+            "NCTV",
+            "--active",
+            "false",
+            "--etag",
+            "1",
+        ])
+        .await;
+    let value: serde_json::Value = serde_json::from_str(updated.ok()).expect("JSON output");
+    assert_eq!(value["active"], false);
+    assert_eq!(value["etag"], "2");
+
+    server
+        .cli(&[
+            "groups",
+            "create",
+            "--id",
+            "ipim-kwaliteit",
+            "--name",
+            "IPIM werkgroep kwaliteitscriteria",
+            "--chair",
+            "BZK",
+            "--member-department",
+            "JenV:secretary",
+            "--member-person",
+            "Anna de Vries",
+        ])
+        .await
+        .ok();
+    server
+        .cli(&[
+            "groups",
+            "add-member",
+            "ipim-kwaliteit",
+            "--department",
+            "Fin",
+            "--role",
+            "member",
+        ])
+        .await
+        .ok();
+    server
+        .cli(&[
+            "groups",
+            "remove-member",
+            "ipim-kwaliteit",
+            "--person",
+            "Anna de Vries",
+        ])
+        .await
+        .ok();
+    let group = server
+        .cli(&[
+            "--output",
+            "json",
+            "groups",
+            "get",
+            "workingGroups/ipim-kwaliteit",
+        ])
+        .await;
+    let value: serde_json::Value = serde_json::from_str(group.ok()).expect("JSON output");
+    let members: Vec<&str> = value["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["department"].as_str())
+        .collect();
+    assert_eq!(members, ["departments/JenV", "departments/Fin"]);
+    let groups = server.cli(&["groups", "list"]).await;
+    assert!(groups.ok().contains("ipim-kwaliteit"));
+}
+
+async fn errors_print_code_reason_and_fields_with_their_exit_code(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+
+    let missing = server.cli(&["departments", "get", "NOPE"]).await;
+    assert_eq!(missing.code, Some(4), "{missing:?}");
+    assert!(
+        missing.stderr.contains("NOT_FOUND") && missing.stderr.contains("reason: NOT_FOUND"),
+        "{}",
+        missing.stderr
+    );
+
+    let invalid = server
+        .cli(&[
+            "departments",
+            "create",
+            "--code",
+            "X1",
+            "--name-nl",
+            "",
+            "--name-en",
+            "y",
+        ])
+        .await;
+    assert_eq!(invalid.code, Some(3), "{invalid:?}");
+    assert!(
+        invalid
+            .stderr
+            .contains("field department.name_nl: is required"),
+        "{}",
+        invalid.stderr
+    );
+
+    let stale = server
+        .cli(&[
+            "departments",
+            "update",
+            "AZ",
+            "--name-en",
+            "General Affairs",
+            "--etag",
+            "7",
+        ])
+        .await;
+    assert_eq!(stale.code, Some(5), "{stale:?}");
+    assert!(
+        stale.stderr.contains("reason: ETAG_MISMATCH"),
+        "{}",
+        stale.stderr
+    );
+
+    let usage = server.cli(&["departments", "update", "AZ"]).await;
+    assert_eq!(
+        usage.code,
+        Some(2),
+        "an update without a change is a usage error: {usage:?}"
+    );
+
+    // A server that is not there.
+    let mut gone = server;
+    let _ = gone.terminate().await;
+    let unreachable = gone.cli(&["health"]).await;
+    assert_eq!(unreachable.code, Some(8), "{unreachable:?}");
+    assert!(
+        unreachable.stderr.contains(&gone.address.to_string()),
+        "names the server: {}",
+        unreachable.stderr
+    );
+}
