@@ -323,7 +323,17 @@ pub fn binary(name: &str, env_var: &str) -> PathBuf {
                 path.display()
             )
         });
-    if let Some(newer) = newest_source().filter(|(time, _)| *time > built) {
+    let sources: &[&str] = match name {
+        "regie" => &["proto", "client-cli/src"],
+        _ => &[
+            "proto",
+            "server/src",
+            "server/migrations",
+            "server/data",
+            "server/workflows",
+        ],
+    };
+    if let Some(newer) = newest_source(sources).filter(|(time, _)| *time > built) {
         panic!(
             "{} is older than {}: run `cargo test --workspace` (or `cargo build --workspace --bins` first), \
              so that the tests do not run against a stale binary",
@@ -334,20 +344,11 @@ pub fn binary(name: &str, env_var: &str) -> PathBuf {
     path
 }
 
-/// The most recently changed file among the sources of the server and the CLI.
-fn newest_source() -> Option<(std::time::SystemTime, PathBuf)> {
+/// The most recently changed file in the given source directories of the workspace.
+fn newest_source(sources: &[&str]) -> Option<(std::time::SystemTime, PathBuf)> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
     let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
-    let mut pending: Vec<PathBuf> = [
-        "proto",
-        "server/src",
-        "server/migrations",
-        "server/data",
-        "client-cli/src",
-    ]
-    .iter()
-    .map(|d| workspace.join(d))
-    .collect();
+    let mut pending: Vec<PathBuf> = sources.iter().map(|d| workspace.join(d)).collect();
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();

@@ -6,7 +6,7 @@ use regie_proto::v1::{
     ListDepartmentsResponse, UpdateDepartmentRequest,
 };
 
-use super::{Context, hint_next_page, pages};
+use super::{Context, hint_next_page, pages, set_masked};
 use crate::cli::{DepartmentCommand, DepartmentCreate, DepartmentUpdate, ListArgs, OutputFormat};
 use crate::error::CliError;
 use crate::output::{self, emit, emit_json, or_dash, yes_no};
@@ -120,22 +120,15 @@ fn update_request(args: DepartmentUpdate) -> UpdateDepartmentRequest {
         etag: args.etag,
         ..Department::default()
     };
-    if let Some(name_nl) = args.name_nl {
-        department.name_nl = name_nl;
-        paths.push("name_nl".to_owned());
-    }
-    if let Some(name_en) = args.name_en {
-        department.name_en = name_en;
-        paths.push("name_en".to_owned());
-    }
-    if let Some(in_sector_rijk) = args.in_sector_rijk {
-        department.in_sector_rijk = in_sector_rijk;
-        paths.push("in_sector_rijk".to_owned());
-    }
-    if let Some(active) = args.active {
-        department.active = active;
-        paths.push("active".to_owned());
-    }
+    set_masked(&mut paths, "name_nl", args.name_nl, &mut department.name_nl);
+    set_masked(&mut paths, "name_en", args.name_en, &mut department.name_en);
+    set_masked(
+        &mut paths,
+        "in_sector_rijk",
+        args.in_sector_rijk,
+        &mut department.in_sector_rijk,
+    );
+    set_masked(&mut paths, "active", args.active, &mut department.active);
     UpdateDepartmentRequest {
         department: Some(department),
         update_mask: Some(FieldMask { paths }),

@@ -7,7 +7,7 @@ use regie_proto::v1::{
     UpdateWorkingGroupRequest, WorkingGroup, WorkingGroupMember, working_group_member::Member,
 };
 
-use super::{Context, hint_next_page, pages};
+use super::{Context, hint_next_page, pages, set_masked};
 use crate::cli::{
     GroupAddMember, GroupCommand, GroupCreate, GroupRemoveMember, GroupUpdate, ListArgs, MemberWho,
     OutputFormat,
@@ -158,22 +158,20 @@ fn update_request(args: GroupUpdate) -> UpdateWorkingGroupRequest {
         etag: args.etag,
         ..WorkingGroup::default()
     };
-    if let Some(display_name) = args.name {
-        group.display_name = display_name;
-        paths.push("display_name".to_owned());
-    }
-    if let Some(mandate) = args.mandate {
-        group.mandate = mandate;
-        paths.push("mandate".to_owned());
-    }
-    if let Some(chair) = args.chair {
-        group.chair_department = chair;
-        paths.push("chair_department".to_owned());
-    }
-    if let Some(active) = args.active {
-        group.active = active;
-        paths.push("active".to_owned());
-    }
+    set_masked(
+        &mut paths,
+        "display_name",
+        args.name,
+        &mut group.display_name,
+    );
+    set_masked(&mut paths, "mandate", args.mandate, &mut group.mandate);
+    set_masked(
+        &mut paths,
+        "chair_department",
+        args.chair,
+        &mut group.chair_department,
+    );
+    set_masked(&mut paths, "active", args.active, &mut group.active);
     UpdateWorkingGroupRequest {
         working_group: Some(group),
         update_mask: Some(FieldMask { paths }),

@@ -70,3 +70,11 @@ pub fn hint_next_page(next_page_token: &str) {
         crate::output::note(&format!("next page: --page-token {next_page_token}"));
     }
 }
+
+/// For an update: when a flag was given, puts its value in the message and its field in the mask.
+pub fn set_masked<T>(paths: &mut Vec<String>, path: &str, flag: Option<T>, field: &mut T) {
+    if let Some(value) = flag {
+        *field = value;
+        paths.push(path.to_owned());
+    }
+}
