@@ -3,6 +3,8 @@
 //! Never log a secret: database URLs pass through `store::redact_url`, and request bodies are
 //! not logged.
 
+use std::io::IsTerminal as _;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
