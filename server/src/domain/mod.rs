@@ -10,5 +10,6 @@ pub mod mask;
 pub mod names;
 pub mod text;
 pub mod time;
+pub mod workflow;
 
 pub use error::{Error, Result};
