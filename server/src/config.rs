@@ -96,6 +96,15 @@ pub struct Options {
     #[arg(long, env = "REGIE_SQLITE_SYNCHRONOUS", global = true, value_enum)]
     pub sqlite_synchronous: Option<SqliteSynchronous>,
 
+    /// Seconds between deadline checks (marking cases overdue) [default: 60].
+    #[arg(
+        long,
+        env = "REGIE_SCHEDULER_INTERVAL",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub scheduler_interval: Option<u64>,
+
     /// TOML file with the departments to create on first start [default: the built-in list of
     /// the 15 ministries].
     #[arg(
@@ -119,6 +128,7 @@ struct FileConfig {
     shutdown_timeout: Option<u64>,
     max_connections: Option<u32>,
     sqlite_synchronous: Option<SqliteSynchronous>,
+    scheduler_interval: Option<u64>,
     departments_file: Option<PathBuf>,
 }
 
@@ -133,6 +143,7 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub max_connections: u32,
     pub sqlite_synchronous: SqliteSynchronous,
+    pub scheduler_interval: Duration,
     pub departments_file: Option<PathBuf>,
 }
 
@@ -179,6 +190,13 @@ impl Settings {
                 .sqlite_synchronous
                 .or(file.sqlite_synchronous)
                 .unwrap_or(SqliteSynchronous::Full),
+            scheduler_interval: Duration::from_secs(
+                options
+                    .scheduler_interval
+                    .or(file.scheduler_interval)
+                    .unwrap_or(60)
+                    .max(1),
+            ),
             departments_file: options.departments_file.or(file.departments_file),
         })
     }

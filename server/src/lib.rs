@@ -5,10 +5,12 @@
 //! it down gracefully.
 
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod health;
 pub mod logging;
+pub mod scheduler;
 pub mod seed;
 pub mod server;
 pub mod store;

@@ -8,24 +8,44 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
+use regie_proto::v1::audit_service_server::AuditServiceServer;
+use regie_proto::v1::case_service_server::CaseServiceServer;
 use regie_proto::v1::directory_service_server::DirectoryServiceServer;
+use regie_proto::v1::workflow_service_server::WorkflowServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic_health::pb::health_check_response::ServingStatus;
 
+use crate::api::audit::AuditApi;
+use crate::api::cases::CaseApi;
 use crate::api::directory::DirectoryApi;
+use crate::api::workflows::WorkflowApi;
+use crate::app::App;
 use crate::config::Settings;
 use crate::domain::limits::MAX_MESSAGE_BYTES;
 use crate::health::HealthState;
-use crate::seed;
 use crate::store::{self, Store};
+use crate::{scheduler, seed};
 
 /// Every gRPC service name Regie serves, for health reporting.
-const SERVICES: &[&str] = &["regie.v1.DirectoryService"];
+const SERVICES: &[&str] = &[
+    "regie.v1.DirectoryService",
+    "regie.v1.CaseService",
+    "regie.v1.WorkflowService",
+    "regie.v1.AuditService",
+];
+
+/// Applies the message size limit, in both directions, to a generated service.
+macro_rules! limits {
+    ($service:expr) => {
+        $service
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    };
+}
 
 /// Opens the store (applying migrations), seeds it on first start, and serves until a signal.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
@@ -33,13 +53,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    serve(
-        listener,
-        store,
-        shutdown_signal(),
-        settings.shutdown_timeout,
-    )
-    .await
+    serve(listener, store, shutdown_signal(), &settings).await
 }
 
 /// Opens the database, applies migrations and seeds it; used by `serve` and `migrate`.
@@ -67,23 +81,30 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// Serves on `listener` until `shutdown` completes, then drains within `drain_timeout`.
+/// Serves on `listener` until `shutdown` completes, then drains within the shutdown timeout.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()>,
-    drain_timeout: Duration,
+    settings: &Settings,
 ) -> anyhow::Result<()> {
+    let drain_timeout = settings.shutdown_timeout;
     let address: SocketAddr = listener.local_addr()?;
-    // Server streams (health watches, and later the change feed) end when this is cancelled.
+    // Server streams (health watches, the change feed) and background work end when this is
+    // cancelled.
     let streams = CancellationToken::new();
     let health = HealthState::new(SERVICES, streams.clone());
+    let app = App::new(store.clone(), streams.clone()).await?;
+    let scheduler = tokio::spawn(scheduler::run(app.clone(), settings.scheduler_interval));
 
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let directory = DirectoryServiceServer::new(DirectoryApi::new(store.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let directory = limits!(DirectoryServiceServer::new(DirectoryApi::new(
+        store.clone()
+    )));
+    let cases = limits!(CaseServiceServer::new(CaseApi::new(app.clone())));
+    let workflows = limits!(WorkflowServiceServer::new(WorkflowApi::new(app.clone())));
+    let audit = limits!(AuditServiceServer::new(AuditApi::new(app.clone())));
 
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -92,6 +113,9 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(directory)
+        .add_service(cases)
+        .add_service(workflows)
+        .add_service(audit)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
             let _ = stopped.await;
         });
@@ -113,6 +137,7 @@ pub async fn serve(
     health.set_all(ServingStatus::NotServing);
     streams.cancel();
     let _ = stop.send(());
+    let _ = scheduler.await;
     match tokio::time::timeout(drain_timeout, &mut server).await {
         Ok(result) => result.context("the gRPC server failed while draining")?,
         Err(_) => {

@@ -504,3 +504,43 @@ pub mod errors {
         );
     }
 }
+
+impl TestServer {
+    /// Runs SQL directly on the server's database, behind the server's back — for tests that
+    /// tamper with stored data the way an intruder with database access would.
+    pub async fn tamper(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self.backend {
+            Backend::Sqlite => {
+                let mut db = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .expect("open SQLite");
+                sqlx::raw_sql(sql).execute(&mut db).await.expect("tamper");
+                let _ = db.close().await;
+            }
+            Backend::Postgres => {
+                let mut db = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .expect("open PostgreSQL");
+                sqlx::raw_sql(sql).execute(&mut db).await.expect("tamper");
+                let _ = db.close().await;
+            }
+        }
+    }
+
+    pub async fn cases(&self) -> regie_proto::v1::case_service_client::CaseServiceClient<Channel> {
+        regie_proto::v1::case_service_client::CaseServiceClient::new(self.channel().await)
+    }
+
+    pub async fn audit(
+        &self,
+    ) -> regie_proto::v1::audit_service_client::AuditServiceClient<Channel> {
+        regie_proto::v1::audit_service_client::AuditServiceClient::new(self.channel().await)
+    }
+
+    pub async fn workflows(
+        &self,
+    ) -> regie_proto::v1::workflow_service_client::WorkflowServiceClient<Channel> {
+        regie_proto::v1::workflow_service_client::WorkflowServiceClient::new(self.channel().await)
+    }
+}

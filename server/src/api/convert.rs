@@ -62,3 +62,95 @@ pub fn member_draft(m: v1::WorkingGroupMember) -> MemberDraft {
         role: m.role,
     }
 }
+
+pub fn micros(t: &prost_types::Timestamp) -> Option<i64> {
+    Timestamp::from_seconds_nanos(t.seconds, t.nanos).map(Timestamp::micros)
+}
+
+pub fn timestamp_micros(micros: i64) -> prost_types::Timestamp {
+    timestamp(Timestamp::from_micros(micros))
+}
+
+pub fn case(c: crate::domain::cases::Case) -> v1::Case {
+    use crate::domain::cases::{Details, Theme};
+    let details = match c.details {
+        Details::WorkItem => v1::case::Details::WorkItem(v1::WorkItemDetails {}),
+        Details::Recommendation(r) => {
+            v1::case::Details::Recommendation(v1::RecommendationDetails {
+                source_report: Some(v1::SourceReport {
+                    title: r.report_title,
+                    reference: r.report_reference,
+                }),
+                addressee: r.addressee,
+                theme: match r.theme {
+                    Theme::Unspecified => v1::RecommendationTheme::Unspecified,
+                    Theme::Coordination => v1::RecommendationTheme::Coordination,
+                    Theme::Culture => v1::RecommendationTheme::Culture,
+                    Theme::Structure => v1::RecommendationTheme::Structure,
+                } as i32,
+                response: r.response,
+            })
+        }
+    };
+    v1::Case {
+        name: c.id.name(),
+        etag: c.revision.to_string(),
+        kind: c.kind,
+        state: c.state,
+        title: c.title,
+        description: c.description,
+        department: c
+            .department
+            .map(|d| format!("departments/{d}"))
+            .unwrap_or_default(),
+        working_group: c
+            .working_group
+            .map(|g| format!("workingGroups/{g}"))
+            .unwrap_or_default(),
+        assignee: c.assignee,
+        labels: c.labels,
+        due_time: c.due_time.map(timestamp_micros),
+        parent: c.parent.map(|p| p.name()).unwrap_or_default(),
+        create_time: Some(timestamp_micros(c.create_time)),
+        update_time: Some(timestamp_micros(c.update_time)),
+        revision: c.revision,
+        workflow_version: c.workflow_version,
+        overdue: c.overdue,
+        state_enter_time: Some(timestamp_micros(c.state_enter_time)),
+        details: Some(details),
+    }
+}
+
+pub fn theme(value: i32) -> crate::domain::cases::Theme {
+    use crate::domain::cases::Theme;
+    match v1::RecommendationTheme::try_from(value) {
+        Ok(v1::RecommendationTheme::Coordination) => Theme::Coordination,
+        Ok(v1::RecommendationTheme::Culture) => Theme::Culture,
+        Ok(v1::RecommendationTheme::Structure) => Theme::Structure,
+        _ => Theme::Unspecified,
+    }
+}
+
+pub fn event(e: crate::domain::cases::audit::StoredEvent) -> v1::CaseEvent {
+    v1::CaseEvent {
+        case: e.case_name(),
+        sequence: e.sequence,
+        case_sequence: e.case_sequence,
+        r#type: e.event_type,
+        actor: e.actor,
+        time: Some(timestamp_micros(e.time)),
+        request_id: e.request_id,
+        before: e.before,
+        after: e.after,
+        transition: e.transition,
+        comment: e.comment,
+        kind: e.kind,
+        department: if e.department.is_empty() {
+            String::new()
+        } else {
+            format!("departments/{}", e.department)
+        },
+        previous_hash: e.previous_hash,
+        hash: e.hash,
+    }
+}

@@ -8,8 +8,7 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use super::status::{missing, to_status};
 use crate::domain::directory::{
-    DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft,
-    WorkingGroupPatch, check_department_reference,
+    DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft, WorkingGroupPatch,
 };
 use crate::domain::error::{Error, FieldViolation, reason};
 use crate::domain::listing::{ListParams, ListQuery};
@@ -25,17 +24,8 @@ impl DirectoryApi {
         Self { store }
     }
 
-    /// Every department reference must name an existing, active department.
     async fn check_departments(&self, references: Vec<(String, DepartmentCode)>) -> Result<()> {
-        for (field, code) in references {
-            let found = match self.store.get_department(&code).await {
-                Ok(department) => Some(department),
-                Err(Error::NotFound { .. }) => None,
-                Err(other) => return Err(other),
-            };
-            check_department_reference(&field, &code, found.as_ref())?;
-        }
-        Ok(())
+        super::references::check_departments(self.store.as_ref(), references).await
     }
 }
 

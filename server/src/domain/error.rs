@@ -211,6 +211,15 @@ pub mod reason {
     pub const ETAG_MISMATCH: &str = "ETAG_MISMATCH";
     pub const DEPARTMENT_INACTIVE: &str = "DEPARTMENT_INACTIVE";
     pub const REFERENCED_RESOURCE_MISSING: &str = "REFERENCED_RESOURCE_MISSING";
+    pub const UNKNOWN_TRANSITION: &str = "UNKNOWN_TRANSITION";
+    pub const COMMENT_REQUIRED: &str = "COMMENT_REQUIRED";
+    pub const TRANSITION_NOT_ALLOWED: &str = "TRANSITION_NOT_ALLOWED";
+    pub const RULES_NOT_MET: &str = "RULES_NOT_MET";
+    pub const NOT_OVERDUE: &str = "NOT_OVERDUE";
+    pub const INVALID_REQUEST_ID: &str = "INVALID_REQUEST_ID";
+    pub const REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
+    pub const INVALID_WORKFLOW: &str = "INVALID_WORKFLOW";
+    pub const WORKFLOW_VERSION_NOT_NEWER: &str = "WORKFLOW_VERSION_NOT_NEWER";
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
 }

@@ -11,15 +11,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::domain::cases::audit::{BrokenLink, StoredEvent};
+use crate::domain::cases::{Case, CaseId, Command};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::names::GroupId;
+use crate::domain::workflow::{WorkflowDefinition, Workflows};
 use crate::domain::{Error, Result};
 
 pub mod postgres;
 mod shared;
+mod shared_cases;
 mod sql;
 pub mod sqlite;
 
@@ -28,11 +32,19 @@ pub type DepartmentChange = Box<dyn FnOnce(&mut Department) -> Result<()> + Send
 /// A change to a stored working group (fields or members), applied inside the transaction.
 pub type GroupChange = Box<dyn FnOnce(&mut WorkingGroup) -> Result<()> + Send>;
 
+/// Everything the server needs from a database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DirectoryStore + CaseStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
+    /// Waits for open connections to finish and closes them.
+    async fn close(&self);
+}
+
+/// Departments and working groups.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
     /// Inserts the seed departments the first time the database is started, and never again
     /// (so departments an operator deactivated or renamed stay as they are). Returns how many
     /// were inserted.
@@ -59,9 +71,86 @@ pub trait Store: Send + Sync + 'static {
         etag: &str,
         change: GroupChange,
     ) -> Result<WorkingGroup>;
+}
 
-    /// Waits for open connections to finish and closes them.
-    async fn close(&self);
+/// A command on a case, with who asked and the idempotency key.
+#[derive(Debug, Clone)]
+pub struct CaseCommand {
+    pub case_id: CaseId,
+    pub command: Command,
+    pub actor: String,
+    /// Empty: not idempotent.
+    pub request_id: String,
+    /// The RPC, recorded with the request id so that a key reused for another call is refused.
+    pub method: &'static str,
+}
+
+/// What a command did: the case after it and the events it appended (or, for a retried request
+/// id, what the first call did).
+#[derive(Debug, Clone)]
+pub struct Executed {
+    pub case: Case,
+    pub events: Vec<StoredEvent>,
+    pub replayed: bool,
+}
+
+/// Which events a watcher wants.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub kind: Option<String>,
+    /// A department code.
+    pub department: Option<String>,
+    pub case_id: Option<String>,
+}
+
+/// The result of walking the hash chains.
+#[derive(Debug, Clone, Default)]
+pub struct ChainReport {
+    pub cases: i64,
+    pub events: i64,
+    pub broken: Vec<BrokenLink>,
+}
+
+/// Cases, their events and the published workflows.
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Every stored workflow version, as (file name, TOML source).
+    async fn stored_workflows(&self) -> Result<Vec<(String, String)>>;
+    /// Stores a workflow version; ALREADY_EXISTS when that kind and version are stored.
+    async fn save_workflow(&self, definition: &WorkflowDefinition, now: i64) -> Result<()>;
+
+    /// The write path: runs `command` through the domain against the current case, and writes
+    /// the case, its events (hash-chained) and the request id in one transaction.
+    async fn execute(&self, workflows: &Workflows, command: CaseCommand) -> Result<Executed>;
+
+    async fn get_case(&self, id: &CaseId) -> Result<Case>;
+    /// The case as it was at `as_of` (micros) or at `revision`, from its events.
+    async fn case_as_of(
+        &self,
+        id: &CaseId,
+        as_of: Option<i64>,
+        revision: Option<i64>,
+    ) -> Result<Case>;
+    async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>>;
+    /// The sub-items of a case.
+    async fn children(&self, id: &CaseId) -> Result<Vec<Case>>;
+
+    async fn list_events(&self, query: &ListQuery) -> Result<Page<StoredEvent>>;
+    /// Up to `limit` events after `after`, in sequence order, that match `filter`.
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+        filter: &EventFilter,
+    ) -> Result<Vec<StoredEvent>>;
+    /// The newest sequence in the log (0 when empty).
+    async fn last_sequence(&self) -> Result<i64>;
+    async fn verify_chains(&self, case: Option<&CaseId>) -> Result<ChainReport>;
+
+    /// Open cases not yet marked overdue, for the deadline scheduler.
+    async fn open_cases_not_overdue(&self) -> Result<Vec<Case>>;
+    /// Forgets request ids older than `before` (micros); returns how many.
+    async fn purge_requests(&self, before: i64) -> Result<u64>;
 }
 
 /// How to open the database.

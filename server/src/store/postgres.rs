@@ -42,3 +42,20 @@ impl PgStore {
 }
 
 super::shared::shared_store!(PgStore, Postgres, " FOR UPDATE");
+super::shared_cases::shared_case_store!(
+    PgStore,
+    Postgres,
+    " FOR UPDATE",
+    "SELECT pg_advisory_xact_lock(7260010)"
+);
+
+#[async_trait::async_trait]
+impl super::Store for PgStore {
+    fn backend(&self) -> &'static str {
+        Self::BACKEND
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

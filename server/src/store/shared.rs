@@ -24,8 +24,8 @@ macro_rules! shared_store {
         use crate::domain::names::GroupId;
         use crate::domain::time::Timestamp;
         use crate::domain::{Error, Result};
-        use crate::store::sql::push_list_clauses;
-        use crate::store::{db_error, write_error, DepartmentChange, GroupChange, Store};
+        use crate::store::sql::{push_list_clauses, Columns};
+        use crate::store::{db_error, write_error, DepartmentChange, DirectoryStore, GroupChange};
 
         type DbRow = <$db as sqlx::Database>::Row;
         type Tx = sqlx::Transaction<'static, $db>;
@@ -205,11 +205,7 @@ macro_rules! shared_store {
         }
 
         #[async_trait]
-        impl Store for $store {
-            fn backend(&self) -> &'static str {
-                Self::BACKEND
-            }
-
+        impl DirectoryStore for $store {
             async fn seed_departments(&self, departments: Vec<NewDepartment>) -> Result<usize> {
                 let mut tx = self.writer().begin().await.map_err(db_error)?;
                 let seeded: Option<String> =
@@ -250,7 +246,7 @@ macro_rules! shared_store {
             async fn list_departments(&self, query: &ListQuery) -> Result<Page<Department>> {
                 let mut qb: QueryBuilder<$db> =
                     QueryBuilder::new(format!("SELECT {DEPARTMENT_COLUMNS} FROM departments"));
-                push_list_clauses(&mut qb, query, department_column);
+                push_list_clauses(&mut qb, query, Columns::same(department_column));
                 let rows = qb.build().fetch_all(self.reader()).await.map_err(db_error)?;
                 let departments = rows.iter().map(department_from_row).collect::<Result<Vec<_>>>()?;
                 Ok(query.page(departments))
@@ -315,7 +311,7 @@ macro_rules! shared_store {
                 let mut conn = self.reader().acquire().await.map_err(db_error)?;
                 let mut qb: QueryBuilder<$db> =
                     QueryBuilder::new(format!("SELECT {GROUP_COLUMNS} FROM working_groups"));
-                push_list_clauses(&mut qb, query, group_column);
+                push_list_clauses(&mut qb, query, Columns::same(group_column));
                 let rows = qb.build().fetch_all(&mut *conn).await.map_err(db_error)?;
                 let mut page = query.page(rows.iter().map(group_from_row).collect::<Result<Vec<_>>>()?);
                 load_members(&mut *conn, &mut page.items).await?;
@@ -397,10 +393,6 @@ macro_rules! shared_store {
                 Ok(group)
             }
 
-            async fn close(&self) {
-                self.writer().close().await;
-                self.reader().close().await;
-            }
         }
     };
 }

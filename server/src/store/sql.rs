@@ -6,9 +6,24 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 use crate::domain::filter::{Expr, Op, Value};
 use crate::domain::listing::ListQuery;
 
-/// Maps a filter or order field to its SQL column expression. For a repeated field (`:` only),
-/// the expression is an unfinished `EXISTS (… = ` that the bound value and `)` complete.
-pub type Columns = fn(&str) -> &'static str;
+/// Maps fields to SQL expressions, for filtering and for ordering (which may differ, e.g. a
+/// nullable time sorts through `COALESCE`). For a repeated field (`:` only), the filter
+/// expression is an unfinished `EXISTS (… = ` that the bound value and `)` complete.
+#[derive(Clone, Copy)]
+pub struct Columns {
+    pub filter: fn(&str) -> &'static str,
+    pub order: fn(&str) -> &'static str,
+}
+
+impl Columns {
+    /// The same expression for filtering and ordering.
+    pub const fn same(map: fn(&str) -> &'static str) -> Self {
+        Self {
+            filter: map,
+            order: map,
+        }
+    }
+}
 
 /// Appends ` WHERE …` (filter and page position), ` ORDER BY …` and ` LIMIT …` to `qb`.
 pub fn push_list_clauses<DB>(qb: &mut QueryBuilder<DB>, query: &ListQuery, columns: Columns)
@@ -38,11 +53,11 @@ where
             }
             qb.push("(");
             for (earlier, value) in query.order[..i].iter().zip(after) {
-                qb.push(columns(earlier.field)).push(" = ");
+                qb.push((columns.order)(earlier.field)).push(" = ");
                 push_value(qb, value);
                 qb.push(" AND ");
             }
-            qb.push(columns(key.field))
+            qb.push((columns.order)(key.field))
                 .push(if key.descending { " < " } else { " > " });
             push_value(qb, &after[i]);
             qb.push(")");
@@ -54,7 +69,7 @@ where
         if i > 0 {
             qb.push(", ");
         }
-        qb.push(columns(key.field))
+        qb.push((columns.order)(key.field))
             .push(if key.descending { " DESC" } else { " ASC" });
     }
     qb.push(" LIMIT ").push_bind(query.fetch_limit());
@@ -93,12 +108,12 @@ where
             op: Op::Has,
             value,
         } => {
-            qb.push(columns(field));
+            qb.push((columns.filter)(field));
             push_value(qb, value);
             qb.push(")");
         }
         Expr::Compare { field, op, value } => {
-            qb.push(columns(field))
+            qb.push((columns.filter)(field))
                 .push(" ")
                 .push(op.as_str())
                 .push(" ");

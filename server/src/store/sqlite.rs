@@ -72,3 +72,16 @@ impl SqliteStore {
 }
 
 super::shared::shared_store!(SqliteStore, Sqlite, "");
+super::shared_cases::shared_case_store!(SqliteStore, Sqlite, "", "SELECT 1");
+
+#[async_trait::async_trait]
+impl super::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        Self::BACKEND
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reader().close().await;
+    }
+}

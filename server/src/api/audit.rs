@@ -1,0 +1,95 @@
+//! `regie.v1.AuditService`: reading the audit log and verifying its hash chains.
+
+use std::sync::Arc;
+
+use regie_proto::v1::{self, audit_service_server::AuditService};
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use super::status::to_status;
+use crate::app::App;
+use crate::domain::cases::CaseId;
+use crate::domain::cases::audit::StoredEvent;
+use crate::domain::error::{Error, reason};
+use crate::domain::listing::{ListParams, ListQuery};
+
+pub struct AuditApi {
+    app: Arc<App>,
+}
+
+impl AuditApi {
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
+    }
+}
+
+#[tonic::async_trait]
+impl AuditService for AuditApi {
+    async fn list_audit_events(
+        &self,
+        request: Request<v1::ListAuditEventsRequest>,
+    ) -> Result<Response<v1::ListAuditEventsResponse>, Status> {
+        let r = request.into_inner();
+        let params = ListParams {
+            page_size: r.page_size,
+            page_token: &r.page_token,
+            filter: &r.filter,
+            order_by: "",
+        };
+        let query = ListQuery::parse(&StoredEvent::LIST, params).map_err(to_status)?;
+        let page = self
+            .app
+            .store
+            .list_events(&query)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(v1::ListAuditEventsResponse {
+            events: page.items.into_iter().map(convert::event).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn verify_audit_chain(
+        &self,
+        request: Request<v1::VerifyAuditChainRequest>,
+    ) -> Result<Response<v1::VerifyAuditChainResponse>, Status> {
+        let r = request.into_inner();
+        let case = if r.case.is_empty() {
+            None
+        } else {
+            Some(CaseId::from_name("case", &r.case).map_err(|v| {
+                to_status(Error::invalid(
+                    reason::INVALID_NAME,
+                    &v.field,
+                    v.description,
+                ))
+            })?)
+        };
+        let report = self
+            .app
+            .store
+            .verify_chains(case.as_ref())
+            .await
+            .map_err(to_status)?;
+        if !report.broken.is_empty() {
+            tracing::warn!(
+                broken = report.broken.len(),
+                "the audit chain does not verify"
+            );
+        }
+        Ok(Response::new(v1::VerifyAuditChainResponse {
+            valid: report.broken.is_empty(),
+            cases_checked: report.cases,
+            events_checked: report.events,
+            broken_links: report
+                .broken
+                .into_iter()
+                .map(|b| v1::BrokenLink {
+                    case: format!("cases/{}", b.case_id),
+                    sequence: b.sequence,
+                    reason: b.reason,
+                })
+                .collect(),
+        }))
+    }
+}

@@ -1,0 +1,578 @@
+//! `regie.v1.CaseService`: creating, reading, changing and moving cases, their history and the
+//! live change feed.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regie_proto::v1::{self, case_service_server::CaseService};
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use super::references::{check_case, check_departments, check_group};
+use super::status::{missing, to_status};
+use crate::app::App;
+use crate::domain::cases::draft::{RecommendationDraft, RecommendationPatch};
+use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, command};
+use crate::domain::directory::{DepartmentCode, GroupId};
+use crate::domain::error::{Error, FieldViolation, reason};
+use crate::domain::listing::{ListParams, ListQuery};
+use crate::domain::workflow;
+use crate::domain::{Result, mask};
+use crate::store::{CaseCommand, EventFilter, Executed};
+
+/// How often a quiet change feed sends a heartbeat.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How often a watcher looks for events written by other replicas (PostgreSQL); events of this
+/// process wake it at once.
+const POLL: Duration = Duration::from_secs(1);
+/// Events read from the store per round while a watcher catches up.
+const WATCH_BATCH: i64 = 256;
+
+pub struct CaseApi {
+    app: Arc<App>,
+}
+
+impl CaseApi {
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
+    }
+
+    /// Runs a command through the store's write path and tells watchers about its events.
+    async fn execute(
+        &self,
+        case_id: CaseId,
+        command: Command,
+        request_id: String,
+        method: &'static str,
+    ) -> Result<Executed> {
+        let request_id = request_id_checked(request_id)?;
+        let mut workflows = self.app.workflows.snapshot();
+        let store = self.app.store.as_ref();
+        if let Some(kind_missing) = self.missing_version(&case_id, &command, &workflows).await? {
+            // A version published by another replica: load it.
+            tracing::debug!(kind = kind_missing, "reloading workflows");
+            workflows = self.app.workflows.reload(store).await?;
+        }
+        let executed = store
+            .execute(
+                &workflows,
+                CaseCommand {
+                    case_id,
+                    command,
+                    actor: actor(),
+                    request_id,
+                    method,
+                },
+            )
+            .await?;
+        if let Some(last) = executed.events.last() {
+            self.app.published(last.sequence);
+        }
+        Ok(executed)
+    }
+
+    /// The kind of an existing case whose workflow version this process has not loaded.
+    async fn missing_version(
+        &self,
+        case_id: &CaseId,
+        command: &Command,
+        workflows: &workflow::Workflows,
+    ) -> Result<Option<String>> {
+        if matches!(command, Command::Create { .. }) {
+            return Ok(None);
+        }
+        match self.app.store.get_case(case_id).await {
+            Ok(case) if workflows.get(&case.kind, case.workflow_version).is_none() => {
+                Ok(Some(case.kind))
+            }
+            Ok(_) | Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Who is acting. Until access control lands every caller is `anonymous`; this is the one place
+/// that will read the authenticated principal.
+fn actor() -> String {
+    "anonymous".to_owned()
+}
+
+fn request_id_checked(request_id: String) -> Result<String> {
+    if request_id.chars().count() > 100
+        || request_id
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(Error::invalid(
+            reason::INVALID_REQUEST_ID,
+            "request_id",
+            "must be at most 100 characters without spaces (a UUID is a good choice)",
+        ));
+    }
+    Ok(request_id)
+}
+
+fn case_id(field: &str, name: &str) -> Result<CaseId> {
+    CaseId::from_name(field, name).map_err(name_error)
+}
+
+fn name_error(v: FieldViolation) -> Error {
+    Error::invalid(reason::INVALID_NAME, &v.field, v.description)
+}
+
+fn reply<T>(result: Result<T>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(to_status)
+}
+
+fn due_time(field: &str, t: Option<&prost_types::Timestamp>) -> Result<Option<i64>> {
+    match t {
+        None => Ok(None),
+        Some(t) => convert::micros(t)
+            .map(Some)
+            .ok_or_else(|| Error::invalid_field(field, "is out of range")),
+    }
+}
+
+/// The references of a new or changed case must exist.
+async fn check_references(app: &App, department: &str, group: &str, parent: &str) -> Result<()> {
+    let store = app.store.as_ref();
+    if !department.is_empty()
+        && let Ok(code) = DepartmentCode::from_name("case.department", department)
+    {
+        check_departments(store, vec![("case.department".to_owned(), code)]).await?;
+    }
+    if !group.is_empty()
+        && let Ok(id) = GroupId::from_name("case.working_group", group)
+    {
+        check_group(store, "case.working_group", &id).await?;
+    }
+    if !parent.is_empty()
+        && let Ok(id) = CaseId::from_name("case.parent", parent)
+    {
+        check_case(store, "case.parent", &id).await?;
+    }
+    Ok(())
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<v1::WatchEventsResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl CaseService for CaseApi {
+    async fn create_case(
+        &self,
+        request: Request<v1::CreateCaseRequest>,
+    ) -> Result<Response<v1::Case>, Status> {
+        let request = request.into_inner();
+        let c = request.case.ok_or_else(|| missing("case"))?;
+        reply(
+            async {
+                let recommendation = match c.details {
+                    Some(v1::case::Details::Recommendation(r)) => {
+                        let report = r.source_report.unwrap_or_default();
+                        Some(RecommendationDraft {
+                            report_title: report.title,
+                            report_reference: report.reference,
+                            addressee: r.addressee,
+                            theme: convert::theme(r.theme),
+                            response: r.response,
+                        })
+                    }
+                    _ => None,
+                };
+                let draft = CaseDraft {
+                    kind: c.kind,
+                    title: c.title,
+                    description: c.description,
+                    department: c.department.clone(),
+                    working_group: c.working_group.clone(),
+                    assignee: c.assignee,
+                    labels: c.labels,
+                    due_time: due_time("case.due_time", c.due_time.as_ref())?,
+                    parent: c.parent.clone(),
+                    recommendation,
+                };
+                let new = draft.validate()?;
+                check_references(&self.app, &c.department, &c.working_group, &c.parent).await?;
+                let id = CaseId::generate();
+                let command = Command::Create {
+                    id: id.clone(),
+                    case: new,
+                };
+                let executed = self
+                    .execute(id, command, request.request_id, "CreateCase")
+                    .await?;
+                Ok(convert::case(executed.case))
+            }
+            .await,
+        )
+    }
+
+    async fn get_case(
+        &self,
+        request: Request<v1::GetCaseRequest>,
+    ) -> Result<Response<v1::Case>, Status> {
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("name", &r.name)?;
+                let as_of = due_time("as_of", r.as_of.as_ref())?;
+                if r.revision < 0 {
+                    return Err(Error::invalid_field("revision", "must not be negative"));
+                }
+                let revision = (r.revision > 0).then_some(r.revision);
+                let case = if as_of.is_some() || revision.is_some() {
+                    self.app.store.case_as_of(&id, as_of, revision).await?
+                } else {
+                    self.app.store.get_case(&id).await?
+                };
+                Ok(convert::case(case))
+            }
+            .await,
+        )
+    }
+
+    async fn list_cases(
+        &self,
+        request: Request<v1::ListCasesRequest>,
+    ) -> Result<Response<v1::ListCasesResponse>, Status> {
+        let r = request.into_inner();
+        reply(
+            async {
+                let params = ListParams {
+                    page_size: r.page_size,
+                    page_token: &r.page_token,
+                    filter: &r.filter,
+                    order_by: &r.order_by,
+                };
+                let query = ListQuery::parse(&Case::LIST, params)?;
+                let page = self.app.store.list_cases(&query).await?;
+                Ok(v1::ListCasesResponse {
+                    cases: page.items.into_iter().map(convert::case).collect(),
+                    next_page_token: page.next_page_token,
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn update_case(
+        &self,
+        request: Request<v1::UpdateCaseRequest>,
+    ) -> Result<Response<v1::Case>, Status> {
+        let request = request.into_inner();
+        let c = request.case.ok_or_else(|| missing("case"))?;
+        let paths = request.update_mask.map(|m| m.paths).unwrap_or_default();
+        reply(
+            async {
+                let id = case_id("case.name", &c.name)?;
+                let fields = mask::parse(&paths, CasePatch::UPDATABLE)?;
+                let has = |f: &str| fields.contains(&f);
+                let recommendation = match &c.details {
+                    Some(v1::case::Details::Recommendation(r)) => Some(r.clone()),
+                    _ => None,
+                };
+                let rec_patch = if fields.iter().any(|f| f.starts_with("recommendation")) {
+                    let r = recommendation.unwrap_or_default();
+                    let all = has("recommendation");
+                    let report = r.source_report.unwrap_or_default();
+                    Some(RecommendationPatch {
+                        report: (all || has("recommendation.source_report"))
+                            .then_some((report.title, report.reference)),
+                        addressee: (all || has("recommendation.addressee")).then_some(r.addressee),
+                        theme: (all || has("recommendation.theme"))
+                            .then_some(convert::theme(r.theme)),
+                        response: (all || has("recommendation.response")).then_some(r.response),
+                    })
+                } else {
+                    None
+                };
+                let patch = CasePatch {
+                    title: has("title").then_some(c.title),
+                    description: has("description").then_some(c.description),
+                    department: has("department").then_some(c.department.clone()),
+                    working_group: has("working_group").then_some(c.working_group.clone()),
+                    assignee: has("assignee").then_some(c.assignee),
+                    labels: has("labels").then_some(c.labels),
+                    due_time: if has("due_time") {
+                        Some(due_time("case.due_time", c.due_time.as_ref())?)
+                    } else {
+                        None
+                    },
+                    parent: has("parent").then_some(c.parent.clone()),
+                    recommendation: rec_patch,
+                };
+                let (department, group, parent) = (
+                    if has("department") {
+                        c.department.as_str()
+                    } else {
+                        ""
+                    },
+                    if has("working_group") {
+                        c.working_group.as_str()
+                    } else {
+                        ""
+                    },
+                    if has("parent") { c.parent.as_str() } else { "" },
+                );
+                check_references(&self.app, department, group, parent).await?;
+                let executed = self
+                    .execute(
+                        id,
+                        Command::Update {
+                            etag: c.etag,
+                            patch,
+                        },
+                        request.request_id,
+                        "UpdateCase",
+                    )
+                    .await?;
+                Ok(convert::case(executed.case))
+            }
+            .await,
+        )
+    }
+
+    async fn transition_case(
+        &self,
+        request: Request<v1::TransitionCaseRequest>,
+    ) -> Result<Response<v1::Case>, Status> {
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("name", &r.name)?;
+                if r.transition.trim().is_empty() {
+                    return Err(Error::invalid_field("transition", "is required"));
+                }
+                let command = Command::Transition {
+                    transition: r.transition,
+                    etag: r.etag,
+                    comment: r.comment,
+                };
+                let executed = self
+                    .execute(id, command, r.request_id, "TransitionCase")
+                    .await?;
+                Ok(convert::case(executed.case))
+            }
+            .await,
+        )
+    }
+
+    async fn list_available_transitions(
+        &self,
+        request: Request<v1::ListAvailableTransitionsRequest>,
+    ) -> Result<Response<v1::ListAvailableTransitionsResponse>, Status> {
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("name", &r.name)?;
+                let case = self.app.store.get_case(&id).await?;
+                let children = self.app.store.children(&id).await?;
+                let mut workflows = self.app.workflows.snapshot();
+                if workflows.get(&case.kind, case.workflow_version).is_none() {
+                    workflows = self.app.workflows.reload(self.app.store.as_ref()).await?;
+                }
+                let def = workflows
+                    .get(&case.kind, case.workflow_version)
+                    .ok_or_else(|| {
+                        Error::internal(format!(
+                            "{} version {} is not loaded",
+                            case.kind, case.workflow_version
+                        ))
+                    })?;
+                let context = crate::domain::cases::Context {
+                    workflows: &workflows,
+                    actor: "",
+                    now: 0,
+                    children: &children,
+                };
+                let facts = command::facts(&case, &context);
+                let transitions = workflow::available(def, &case.state, &facts)
+                    .into_iter()
+                    .map(|a| v1::AvailableTransition {
+                        open: a.is_open(),
+                        transition: a.transition.id.clone(),
+                        to_state: a.transition.to.clone(),
+                        label_nl: a.transition.label_nl.clone(),
+                        label_en: a.transition.label_en.clone(),
+                        comment_required: a.transition.comment_required,
+                        permission: a.transition.permission.clone(),
+                        blocked_by: a
+                            .failed
+                            .into_iter()
+                            .map(|f| v1::RuleViolation {
+                                rule: f.rule_id,
+                                sentence_nl: f.sentence_nl,
+                                sentence_en: f.sentence_en,
+                                detail: f.detail,
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                Ok(v1::ListAvailableTransitionsResponse { transitions })
+            }
+            .await,
+        )
+    }
+
+    async fn add_comment(
+        &self,
+        request: Request<v1::AddCommentRequest>,
+    ) -> Result<Response<v1::CaseEvent>, Status> {
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("name", &r.name)?;
+                let executed = self
+                    .execute(
+                        id,
+                        Command::Comment { text: r.text },
+                        r.request_id,
+                        "AddComment",
+                    )
+                    .await?;
+                let event = executed
+                    .events
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| Error::internal("a comment without an event"))?;
+                Ok(convert::event(event))
+            }
+            .await,
+        )
+    }
+
+    async fn list_case_events(
+        &self,
+        request: Request<v1::ListCaseEventsRequest>,
+    ) -> Result<Response<v1::ListCaseEventsResponse>, Status> {
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("name", &r.name)?;
+                self.app.store.get_case(&id).await?;
+                let filter = format!("case = \"{}\"", id.name());
+                let params = ListParams {
+                    page_size: r.page_size,
+                    page_token: &r.page_token,
+                    filter: &filter,
+                    order_by: "",
+                };
+                let query =
+                    ListQuery::parse(&crate::domain::cases::audit::StoredEvent::LIST, params)?;
+                let page = self.app.store.list_events(&query).await?;
+                Ok(v1::ListCaseEventsResponse {
+                    events: page.items.into_iter().map(convert::event).collect(),
+                    next_page_token: page.next_page_token,
+                })
+            }
+            .await,
+        )
+    }
+
+    type WatchEventsStream = WatchStream;
+
+    async fn watch_events(
+        &self,
+        request: Request<v1::WatchEventsRequest>,
+    ) -> Result<Response<WatchStream>, Status> {
+        let r = request.into_inner();
+        let filter = watch_filter(&r).map_err(to_status)?;
+        if r.after_sequence < 0 {
+            return Err(to_status(Error::invalid_field(
+                "after_sequence",
+                "must not be negative",
+            )));
+        }
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(watch(self.app.clone(), filter, r.after_sequence, tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+fn watch_filter(r: &v1::WatchEventsRequest) -> Result<EventFilter> {
+    let department = if r.department.is_empty() {
+        None
+    } else {
+        Some(
+            DepartmentCode::from_name("department", &r.department)
+                .map_err(name_error)?
+                .as_str()
+                .to_owned(),
+        )
+    };
+    let case_id = if r.case.is_empty() {
+        None
+    } else {
+        Some(case_id("case", &r.case)?.as_str().to_owned())
+    };
+    Ok(EventFilter {
+        kind: Some(r.kind.clone()).filter(|k| !k.is_empty()),
+        department,
+        case_id,
+    })
+}
+
+/// One watcher: replays the log after `after` from the store, then waits for new events. It
+/// always reads from the store, so a watcher that falls behind (its buffer full) simply catches
+/// up on its next read: no gap, no duplicate. Ends when the client goes away or the server stops.
+async fn watch(
+    app: Arc<App>,
+    filter: EventFilter,
+    mut after: i64,
+    tx: mpsc::Sender<Result<v1::WatchEventsResponse, Status>>,
+) {
+    let mut committed = app.events.subscribe();
+    let mut poll = tokio::time::interval(POLL);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.reset();
+    loop {
+        loop {
+            let batch = match app.store.events_after(after, WATCH_BATCH, &filter).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    let _ = tx.send(Err(to_status(e))).await;
+                    return;
+                }
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for event in batch {
+                after = event.sequence;
+                let item = v1::watch_events_response::Item::Event(convert::event(event));
+                if tx
+                    .send(Ok(v1::WatchEventsResponse { item: Some(item) }))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            heartbeat.reset();
+        }
+        tokio::select! {
+            changed = committed.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            _ = poll.tick() => {}
+            _ = heartbeat.tick() => {
+                let beat = v1::Heartbeat {
+                    last_sequence: *app.events.borrow(),
+                    time: Some(convert::timestamp(crate::domain::time::Timestamp::now())),
+                };
+                let item = v1::watch_events_response::Item::Heartbeat(beat);
+                if tx.send(Ok(v1::WatchEventsResponse { item: Some(item) })).await.is_err() {
+                    return;
+                }
+            }
+            () = app.shutdown.cancelled() => return,
+            () = tx.closed() => return,
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The write path of cases as one pure function: a command and the current case go in; the case
+//! after it and the events that record the change come out (or an error, and nothing changes).
+//! The store runs this inside its transaction and writes the case row and the events together,
+//! which is what lets commits be batched later without touching the rules.
+
+use crate::domain::directory::check_etag;
+use crate::domain::error::{Error, PreconditionViolation, Result, reason};
+use crate::domain::limits::MAX_TEXT_CHARS;
+use crate::domain::text;
+use crate::domain::workflow::{self, EffectKind, Facts, Refusal, WorkflowDefinition, Workflows};
+
+use super::draft::{CasePatch, NewCase};
+use super::model::{Case, CaseId, Details};
+
+/// A request to change a case.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Create {
+        id: CaseId,
+        case: NewCase,
+    },
+    Update {
+        etag: String,
+        patch: CasePatch,
+    },
+    Transition {
+        transition: String,
+        etag: String,
+        comment: String,
+    },
+    Comment {
+        text: String,
+    },
+    /// From the deadline scheduler: the case passed its due time or its state's SLA.
+    MarkOverdue,
+}
+
+/// What the command is decided against, besides the case itself.
+pub struct Context<'a> {
+    pub workflows: &'a Workflows,
+    /// Who asks, as recorded in the events.
+    pub actor: &'a str,
+    pub now: i64,
+    /// The case's sub-items (cases whose parent it is), for `work_item.children_closed`.
+    pub children: &'a [Case],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Created,
+    Updated,
+    Transitioned,
+    Commented,
+    Overdue,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "case.created",
+            Self::Updated => "case.updated",
+            Self::Transitioned => "case.transitioned",
+            Self::Commented => "case.commented",
+            Self::Overdue => "case.overdue",
+        }
+    }
+}
+
+/// An event to append to the case's chain; the store adds sequence numbers, time and hashes.
+#[derive(Debug, Clone)]
+pub struct EventDraft {
+    pub event_type: EventType,
+    pub before: Option<Case>,
+    pub after: Option<Case>,
+    pub transition: String,
+    pub comment: String,
+}
+
+/// The outcome of a command: the case after it, its new events, and the workflow effects the
+/// store is to carry out.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub case: Case,
+    pub events: Vec<EventDraft>,
+    pub effects: Vec<EffectKind>,
+}
+
+pub fn execute(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Result<Change> {
+    match (current, command) {
+        (None, Command::Create { id, case }) => create(id, case, ctx),
+        (Some(case), Command::Create { .. }) => Err(Error::already_exists(case.name())),
+        (None, _) => Err(Error::internal("a command on a case that was not loaded")),
+        (Some(case), Command::Update { etag, patch }) => update(case, &etag, patch, ctx),
+        (
+            Some(case),
+            Command::Transition {
+                transition,
+                etag,
+                comment,
+            },
+        ) => transition_case(case, &transition, &etag, &comment, ctx),
+        (Some(case), Command::Comment { text }) => comment(case, &text, ctx),
+        (Some(case), Command::MarkOverdue) => mark_overdue(case, ctx),
+    }
+}
+
+fn definition<'a>(ctx: &'a Context<'_>, case: &Case) -> Result<&'a WorkflowDefinition> {
+    ctx.workflows
+        .get(&case.kind, case.workflow_version)
+        .ok_or_else(|| {
+            Error::internal(format!(
+                "{} follows {} version {}, which is not loaded",
+                case.name(),
+                case.kind,
+                case.workflow_version
+            ))
+        })
+}
+
+fn create(id: CaseId, new: NewCase, ctx: &Context<'_>) -> Result<Change> {
+    let def = ctx.workflows.latest(&new.kind).ok_or_else(|| {
+        let known: Vec<&str> = ctx.workflows.kinds().collect();
+        Error::invalid_field(
+            "case.kind",
+            format!("unknown kind {:?}; known: {}", new.kind, known.join(", ")),
+        )
+    })?;
+    let case = Case {
+        id,
+        kind: new.kind,
+        workflow_version: def.version(),
+        state: def.initial().to_owned(),
+        title: new.title,
+        description: new.description,
+        department: new.department.map(|d| d.as_str().to_owned()),
+        working_group: new.working_group.map(|g| g.as_str().to_owned()),
+        assignee: new.assignee,
+        labels: new.labels,
+        due_time: new.due_time,
+        parent: new.parent,
+        overdue: false,
+        revision: 1,
+        create_time: ctx.now,
+        update_time: ctx.now,
+        state_enter_time: ctx.now,
+        paused_micros: 0,
+        details: new.details,
+    };
+    let event = EventDraft {
+        event_type: EventType::Created,
+        before: None,
+        after: Some(case.clone()),
+        transition: String::new(),
+        comment: String::new(),
+    };
+    Ok(Change {
+        case,
+        events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// The next revision of `before`, stamped now.
+fn next(before: &Case, ctx: &Context<'_>) -> Case {
+    let mut after = before.clone();
+    after.revision += 1;
+    after.update_time = ctx.now;
+    after
+}
+
+fn update(before: Case, etag: &str, patch: CasePatch, ctx: &Context<'_>) -> Result<Change> {
+    check_etag(&before.name(), etag, before.revision)?;
+    let mut after = before.clone();
+    patch.apply(&mut after)?;
+    if after == before {
+        // Nothing changed: no event, no new revision.
+        return Ok(Change {
+            case: before,
+            events: Vec::new(),
+            effects: Vec::new(),
+        });
+    }
+    after.revision += 1;
+    after.update_time = ctx.now;
+    let event = EventDraft {
+        event_type: EventType::Updated,
+        before: Some(before),
+        after: Some(after.clone()),
+        transition: String::new(),
+        comment: String::new(),
+    };
+    Ok(Change {
+        case: after,
+        events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// The facts the guards of `case` are checked against.
+pub fn facts(case: &Case, ctx: &Context<'_>) -> Facts {
+    let open_children = ctx
+        .children
+        .iter()
+        .filter(|child| {
+            ctx.workflows
+                .get(&child.kind, child.workflow_version)
+                .is_none_or(|def| !def.is_final(&child.state))
+        })
+        .map(Case::name)
+        .collect();
+    Facts {
+        assignee: Some(case.assignee.clone()).filter(|a| !a.trim().is_empty()),
+        open_children,
+        response_recorded: matches!(&case.details, Details::Recommendation(r) if !r.response.trim().is_empty()),
+    }
+}
+
+fn transition_case(
+    before: Case,
+    transition: &str,
+    etag: &str,
+    comment: &str,
+    ctx: &Context<'_>,
+) -> Result<Change> {
+    check_etag(&before.name(), etag, before.revision)?;
+    let comment = text::body("comment", comment, MAX_TEXT_CHARS)
+        .map_err(|v| Error::invalid_fields(vec![v]))?;
+    let def = definition(ctx, &before)?;
+    let decision = workflow::decide(
+        def,
+        &before.state,
+        transition,
+        Some(comment.as_str()),
+        &facts(&before, ctx),
+    )
+    .map_err(|refusal| refusal_error(&before, refusal))?;
+    let mut after = next(&before, ctx);
+    if def.pauses_clock(&before.state) {
+        after.paused_micros += ctx.now - before.state_enter_time;
+    }
+    after.state = decision.to.clone();
+    after.state_enter_time = ctx.now;
+    if def.is_final(&after.state) {
+        after.overdue = false;
+    }
+    let event = EventDraft {
+        event_type: EventType::Transitioned,
+        before: Some(before),
+        after: Some(after.clone()),
+        transition: decision.transition,
+        comment,
+    };
+    Ok(Change {
+        case: after,
+        events: vec![event],
+        effects: decision.effects,
+    })
+}
+
+fn comment(before: Case, text_in: &str, ctx: &Context<'_>) -> Result<Change> {
+    let comment =
+        text::body("text", text_in, MAX_TEXT_CHARS).map_err(|v| Error::invalid_fields(vec![v]))?;
+    if comment.is_empty() {
+        return Err(Error::invalid_field("text", "is required"));
+    }
+    let after = next(&before, ctx);
+    let event = EventDraft {
+        event_type: EventType::Commented,
+        before: None,
+        after: None,
+        transition: String::new(),
+        comment,
+    };
+    Ok(Change {
+        case: after,
+        events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// Whether `case` is past its due time (time in clock-pausing states not counted) or past its
+/// state's SLA, at `now`. Final states and paused clocks are never overdue.
+pub fn is_overdue(case: &Case, def: &WorkflowDefinition, now: i64) -> bool {
+    if def.is_final(&case.state) || def.pauses_clock(&case.state) {
+        return false;
+    }
+    let past_due = case
+        .due_time
+        .is_some_and(|due| due.saturating_add(case.paused_micros) < now);
+    let past_sla = def
+        .sla_days(&case.state)
+        .is_some_and(|days| now - case.state_enter_time > i64::from(days) * 86_400 * 1_000_000);
+    past_due || past_sla
+}
+
+fn mark_overdue(before: Case, ctx: &Context<'_>) -> Result<Change> {
+    let def = definition(ctx, &before)?;
+    if before.overdue || !is_overdue(&before, def, ctx.now) {
+        return Err(Error::failed_precondition(
+            reason::NOT_OVERDUE,
+            format!("{} is not overdue", before.name()),
+        ));
+    }
+    let mut after = next(&before, ctx);
+    after.overdue = true;
+    let event = EventDraft {
+        event_type: EventType::Overdue,
+        before: Some(before),
+        after: Some(after.clone()),
+        transition: String::new(),
+        comment: String::new(),
+    };
+    Ok(Change {
+        case: after,
+        events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// A refused transition as the API reports it: FAILED_PRECONDITION with one violation per failed
+/// rule (type = rule id) when guards fail; the state's refusal otherwise.
+pub fn refusal_error(case: &Case, refusal: Refusal) -> Error {
+    let message = format!("{}: {refusal}", case.name());
+    match refusal {
+        Refusal::UnknownTransition { .. } => {
+            Error::invalid(reason::UNKNOWN_TRANSITION, "transition", message)
+        }
+        Refusal::CommentRequired { .. } => {
+            Error::invalid(reason::COMMENT_REQUIRED, "comment", message)
+        }
+        Refusal::NotAllowedFrom { .. } => {
+            Error::failed_precondition(reason::TRANSITION_NOT_ALLOWED, message)
+        }
+        Refusal::GuardsFailed(failed) => Error::FailedPrecondition {
+            reason: reason::RULES_NOT_MET,
+            message,
+            violations: failed
+                .into_iter()
+                .map(|rule| PreconditionViolation {
+                    kind: rule.rule_id,
+                    subject: case.name(),
+                    description: if rule.detail.is_empty() {
+                        rule.sentence_en
+                    } else {
+                        format!("{} ({})", rule.sentence_en, rule.detail)
+                    },
+                })
+                .collect(),
+        },
+    }
+}

@@ -1,0 +1,425 @@
+//! What clients send to create or change a case, and the checks it must pass. Every bad field
+//! is reported at once, with its path in the request.
+
+use crate::domain::error::{Error, FieldViolation, Result, Violations};
+use crate::domain::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS};
+use crate::domain::names::{DepartmentCode, GroupId};
+use crate::domain::text;
+
+use super::model::{CaseId, Details, Recommendation, Theme};
+
+/// Labels per case, and characters per label.
+pub const MAX_LABELS: usize = 20;
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// The recommendation details as sent.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationDraft {
+    pub report_title: String,
+    pub report_reference: String,
+    pub addressee: String,
+    pub theme: Theme,
+    pub response: String,
+}
+
+/// A new case as a client describes it. Resource references are names (`departments/JenV`);
+/// empty means none.
+#[derive(Debug, Clone, Default)]
+pub struct CaseDraft {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub department: String,
+    pub working_group: String,
+    pub assignee: String,
+    pub labels: Vec<String>,
+    pub due_time: Option<i64>,
+    pub parent: String,
+    pub recommendation: Option<RecommendationDraft>,
+}
+
+/// A validated new case: everything but what the workflow decides (state, version).
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub department: Option<DepartmentCode>,
+    pub working_group: Option<GroupId>,
+    pub assignee: String,
+    pub labels: Vec<String>,
+    pub due_time: Option<i64>,
+    pub parent: Option<CaseId>,
+    pub details: Details,
+}
+
+impl CaseDraft {
+    pub fn validate(self) -> Result<NewCase> {
+        let mut v = Violations::new();
+        let title = v.take(text::name("case.title", &self.title, MAX_NAME_CHARS));
+        let description = v.take(text::body(
+            "case.description",
+            &self.description,
+            MAX_TEXT_CHARS,
+        ));
+        let department = v.take(optional(&self.department, |s| {
+            DepartmentCode::from_name("case.department", s)
+        }));
+        let working_group = v.take(optional(&self.working_group, |s| {
+            GroupId::from_name("case.working_group", s)
+        }));
+        let assignee = v.take(assignee("case.assignee", &self.assignee));
+        let labels = v.take(labels("case.labels", self.labels));
+        let parent = v.take(optional(&self.parent, |s| {
+            CaseId::from_name("case.parent", s)
+        }));
+        let details = match (self.kind.as_str(), self.recommendation) {
+            ("recommendation", Some(r)) => v
+                .take(recommendation("case.recommendation", r))
+                .map(Details::Recommendation),
+            ("recommendation", None) => {
+                v.add(
+                    "case.recommendation",
+                    "a recommendation needs its details (source report, addressee)",
+                );
+                None
+            }
+            (_, Some(_)) => {
+                v.add(
+                    "case.recommendation",
+                    format!("a {} case has no recommendation details", self.kind),
+                );
+                None
+            }
+            (_, None) => Some(Details::WorkItem),
+        };
+        if self.kind.trim().is_empty() {
+            v.add("case.kind", "is required");
+        }
+        v.finish()?;
+        match (
+            title,
+            description,
+            department,
+            working_group,
+            assignee,
+            labels,
+            parent,
+            details,
+        ) {
+            (
+                Some(title),
+                Some(description),
+                Some(department),
+                Some(working_group),
+                Some(assignee),
+                Some(labels),
+                Some(parent),
+                Some(details),
+            ) => Ok(NewCase {
+                kind: self.kind,
+                title,
+                description,
+                department,
+                working_group,
+                assignee,
+                labels,
+                due_time: self.due_time,
+                parent,
+                details,
+            }),
+            _ => Err(Error::internal("case validation lost a violation")),
+        }
+    }
+}
+
+/// The updatable fields of a case, each `Some` when the update mask names it. For the optional
+/// references, `Some("")` clears them.
+#[derive(Debug, Clone, Default)]
+pub struct CasePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub department: Option<String>,
+    pub working_group: Option<String>,
+    pub assignee: Option<String>,
+    pub labels: Option<Vec<String>>,
+    pub due_time: Option<Option<i64>>,
+    pub parent: Option<String>,
+    pub recommendation: Option<RecommendationPatch>,
+}
+
+/// Recommendation fields to change.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationPatch {
+    pub report: Option<(String, String)>,
+    pub addressee: Option<String>,
+    pub theme: Option<Theme>,
+    pub response: Option<String>,
+}
+
+impl CasePatch {
+    pub const UPDATABLE: &'static [&'static str] = &[
+        "title",
+        "description",
+        "department",
+        "working_group",
+        "assignee",
+        "labels",
+        "due_time",
+        "parent",
+        "recommendation",
+        "recommendation.source_report",
+        "recommendation.addressee",
+        "recommendation.theme",
+        "recommendation.response",
+    ];
+
+    /// The department the patch sets, parsed, for the caller to check it exists.
+    pub fn department_code(&self) -> Result<Option<DepartmentCode>> {
+        match self.department.as_deref() {
+            Some(name) if !name.is_empty() => DepartmentCode::from_name("case.department", name)
+                .map(Some)
+                .map_err(|e| Error::invalid_fields(vec![e])),
+            _ => Ok(None),
+        }
+    }
+
+    /// Applies the patch to `case` (fields only; never the state).
+    pub fn apply(self, case: &mut super::model::Case) -> Result<()> {
+        let mut v = Violations::new();
+        if let Some(title) = self
+            .title
+            .and_then(|t| v.take(text::name("case.title", &t, MAX_NAME_CHARS)))
+        {
+            case.title = title;
+        }
+        if let Some(d) = self
+            .description
+            .and_then(|d| v.take(text::body("case.description", &d, MAX_TEXT_CHARS)))
+        {
+            case.description = d;
+        }
+        if let Some(d) = self.department.and_then(|d| {
+            v.take(optional(&d, |s| {
+                DepartmentCode::from_name("case.department", s)
+            }))
+        }) {
+            case.department = d.map(|c| c.as_str().to_owned());
+        }
+        if let Some(g) = self.working_group.and_then(|g| {
+            v.take(optional(&g, |s| {
+                GroupId::from_name("case.working_group", s)
+            }))
+        }) {
+            case.working_group = g.map(|g| g.as_str().to_owned());
+        }
+        if let Some(a) = self
+            .assignee
+            .and_then(|a| v.take(assignee("case.assignee", &a)))
+        {
+            case.assignee = a;
+        }
+        if let Some(l) = self.labels.and_then(|l| v.take(labels("case.labels", l))) {
+            case.labels = l;
+        }
+        if let Some(due) = self.due_time {
+            case.due_time = due;
+        }
+        if let Some(p) = self
+            .parent
+            .and_then(|p| v.take(optional(&p, |s| CaseId::from_name("case.parent", s))))
+        {
+            if p.as_ref() == Some(&case.id) {
+                v.add("case.parent", "a case cannot be its own parent");
+            } else {
+                case.parent = p;
+            }
+        }
+        if let Some(patch) = self.recommendation {
+            match &mut case.details {
+                Details::Recommendation(r) => {
+                    if let Some((title, reference)) = patch.report {
+                        let title = v.take(text::name(
+                            "case.recommendation.source_report.title",
+                            &title,
+                            MAX_NAME_CHARS,
+                        ));
+                        let reference = v.take(reference_text(&reference));
+                        if let (Some(title), Some(reference)) = (title, reference) {
+                            r.report_title = title;
+                            r.report_reference = reference;
+                        }
+                    }
+                    if let Some(a) = patch.addressee.and_then(|a| v.take(addressee(&a))) {
+                        r.addressee = a;
+                    }
+                    if let Some(theme) = patch.theme {
+                        r.theme = theme;
+                    }
+                    if let Some(resp) = patch.response.and_then(|t| {
+                        v.take(text::body(
+                            "case.recommendation.response",
+                            &t,
+                            MAX_TEXT_CHARS,
+                        ))
+                    }) {
+                        r.response = resp;
+                    }
+                }
+                Details::WorkItem => v.add(
+                    "update_mask",
+                    format!("a {} case has no recommendation details", case.kind),
+                ),
+            }
+        }
+        v.finish()
+    }
+}
+
+fn optional<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, FieldViolation>,
+) -> Result<Option<T>, FieldViolation> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse(text).map(Some)
+    }
+}
+
+fn assignee(field: &str, value: &str) -> Result<String, FieldViolation> {
+    if value.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        text::name(field, value, MAX_NAME_CHARS)
+    }
+}
+
+fn labels(field: &str, labels: Vec<String>) -> Result<Vec<String>, FieldViolation> {
+    if labels.len() > MAX_LABELS {
+        return Err(FieldViolation::new(
+            field,
+            format!("has {} labels; the maximum is {MAX_LABELS}", labels.len()),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(labels.len());
+    for label in labels {
+        let ok = (1..=MAX_LABEL_CHARS).contains(&label.len())
+            && label.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | ':')
+            });
+        if !ok {
+            return Err(FieldViolation::new(
+                field,
+                format!(
+                    "{label:?} is not a label: 1 to {MAX_LABEL_CHARS} lower-case letters, digits, `-`, `_` or `:`"
+                ),
+            ));
+        }
+        if !out.contains(&label) {
+            out.push(label);
+        }
+    }
+    Ok(out)
+}
+
+fn reference_text(value: &str) -> Result<String, FieldViolation> {
+    let value = value.trim();
+    if value.chars().count() > 100 || value.chars().any(char::is_control) {
+        return Err(FieldViolation::new(
+            "case.recommendation.source_report.reference",
+            "at most 100 characters on one line",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn addressee(value: &str) -> Result<String, FieldViolation> {
+    const FIELD: &str = "case.recommendation.addressee";
+    if value == "coordinating_minister" {
+        return Ok(value.to_owned());
+    }
+    DepartmentCode::from_name(FIELD, value)
+        .map(|code| code.name())
+        .map_err(|_| {
+            FieldViolation::new(
+                FIELD,
+                format!("{value:?} is neither `coordinating_minister` nor `departments/{{code}}`"),
+            )
+        })
+}
+
+fn recommendation(prefix: &str, r: RecommendationDraft) -> Result<Recommendation, FieldViolation> {
+    let report_title = text::name(
+        &format!("{prefix}.source_report.title"),
+        &r.report_title,
+        MAX_NAME_CHARS,
+    )?;
+    let report_reference = reference_text(&r.report_reference)?;
+    let addressee = addressee(&r.addressee)?;
+    let response = text::body(&format!("{prefix}.response"), &r.response, MAX_TEXT_CHARS)?;
+    Ok(Recommendation {
+        report_title,
+        report_reference,
+        addressee,
+        theme: r.theme,
+        response,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_reports_every_bad_field() {
+        let err = CaseDraft {
+            kind: "work_item".into(),
+            title: String::new(),
+            department: "departments/j-v".into(),
+            labels: vec!["Urgent".into()],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        let Error::InvalidArgument { violations, .. } = err else {
+            panic!("expected InvalidArgument")
+        };
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["case.title", "case.department", "case.labels"]);
+    }
+
+    #[test]
+    fn recommendations_need_their_details_and_work_items_refuse_them() {
+        let base = CaseDraft {
+            title: "Aanbeveling 1".into(),
+            ..Default::default()
+        };
+        let err = CaseDraft {
+            kind: "recommendation".into(),
+            ..base.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("case.recommendation"), "{err}");
+        let ok = CaseDraft {
+            kind: "recommendation".into(),
+            recommendation: Some(RecommendationDraft {
+                report_title: "Integriteit als basis".into(),
+                report_reference: "2024D32310".into(),
+                addressee: "coordinating_minister".into(),
+                ..Default::default()
+            }),
+            ..base.clone()
+        };
+        assert!(ok.validate().is_ok());
+        let err = CaseDraft {
+            kind: "work_item".into(),
+            recommendation: Some(RecommendationDraft::default()),
+            ..base
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("case.recommendation"), "{err}");
+    }
+}

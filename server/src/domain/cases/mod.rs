@@ -1,0 +1,15 @@
+//! Cases: the tracked things of every kind, what they hold, and how commands change them.
+//!
+//! A case's state changes only through a transition of its kind's workflow. Every change is
+//! computed here as a pure function from a command to the case after it and the events that
+//! record it (`command.rs`); the store writes both in one transaction. `model.rs` says what a
+//! case is, `draft.rs` checks what clients send, `audit.rs` chains the events by hash.
+
+pub mod audit;
+pub mod command;
+pub mod draft;
+pub mod model;
+
+pub use command::{Change, Command, Context, EventDraft, EventType, execute};
+pub use draft::{CaseDraft, CasePatch};
+pub use model::{Case, CaseId, Details, Recommendation, Theme};
