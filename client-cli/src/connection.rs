@@ -6,7 +6,11 @@
 use std::future::Future;
 use std::time::Duration;
 
-use regie_proto::v1::directory_service_client::DirectoryServiceClient;
+use regie_proto::v1::{
+    audit_service_client::AuditServiceClient, case_service_client::CaseServiceClient,
+    directory_service_client::DirectoryServiceClient,
+    workflow_service_client::WorkflowServiceClient,
+};
 use std::error::Error as _;
 use tonic::transport::{Channel, Endpoint};
 
@@ -68,6 +72,18 @@ impl Connection {
         DirectoryServiceClient::new(self.channel.clone())
     }
 
+    pub fn cases(&self) -> CaseServiceClient<Channel> {
+        CaseServiceClient::new(self.channel.clone())
+    }
+
+    pub fn workflows(&self) -> WorkflowServiceClient<Channel> {
+        WorkflowServiceClient::new(self.channel.clone())
+    }
+
+    pub fn audit(&self) -> AuditServiceClient<Channel> {
+        AuditServiceClient::new(self.channel.clone())
+    }
+
     pub fn health(&self) -> HealthClient<Channel> {
         HealthClient::new(self.channel.clone())
     }
@@ -77,6 +93,12 @@ impl Connection {
         let mut request = Request::new(message);
         request.set_timeout(self.timeout);
         request
+    }
+
+    /// Wraps the request of a stream that may run for as long as the user likes (`watch`): no
+    /// deadline. Opening the stream is still bounded by [`Connection::call`].
+    pub fn stream_request<T>(&self, message: T) -> Request<T> {
+        Request::new(message)
     }
 
     /// Awaits a call, giving up with DEADLINE_EXCEEDED when the timeout passes.

@@ -1,14 +1,15 @@
 //! What can go wrong, how it is printed on stderr, and which exit code it becomes.
 //!
 //! A failed call prints `error: <CODE>: <message>`, then the server's google.rpc details: the
-//! `ErrorInfo` reason, `BadRequest` field violations and `PreconditionFailure` violations. The
+//! `ErrorInfo` reason, `BadRequest` field violations and `PreconditionFailure` violations. A
+//! refused transition adds one readable line per failed rule (`  ✗ <rule>: <sentence>`). The
 //! exit code depends only on the class of error; the table is in the top-level `--help` and in
 //! README.md.
 
 use std::io::Write as _;
 
 use tonic::{Code, Status};
-use tonic_types::StatusExt;
+use tonic_types::{PreconditionViolation, StatusExt};
 
 /// The exit codes of `regie`.
 pub mod exit {
@@ -33,6 +34,10 @@ pub enum CliError {
     Connect { server: String, detail: String },
     /// A call failed with a gRPC status.
     Rpc(Status),
+    /// A transition was refused with FAILED_PRECONDITION: printed as [`CliError::Rpc`], then one
+    /// line per failed rule (each violation's type is the rule id, its description the rule's
+    /// sentence).
+    RulesFailed(Status),
     /// Anything else, such as failing to write the output.
     Other(anyhow::Error),
 }
@@ -53,7 +58,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Connect { .. } => exit::UNAVAILABLE,
-            CliError::Rpc(status) => exit_code_for(status.code()),
+            CliError::Rpc(status) | CliError::RulesFailed(status) => exit_code_for(status.code()),
             CliError::Other(_) => exit::FAILURE,
         }
     }
@@ -67,7 +72,27 @@ impl CliError {
                 )]
             }
             CliError::Rpc(status) => status_lines(status),
+            CliError::RulesFailed(status) => {
+                let mut lines = status_lines(status);
+                lines.extend(
+                    precondition_violations(status)
+                        .iter()
+                        .map(|v| format!("  ✗ {}: {}", v.r#type, v.description)),
+                );
+                lines
+            }
             CliError::Other(error) => vec![format!("error: {error:#}")],
+        }
+    }
+
+    /// For `cases transition`: a FAILED_PRECONDITION becomes [`CliError::RulesFailed`], so the
+    /// failed rules are listed readably; anything else stays as it is.
+    pub fn explaining_rules(self) -> Self {
+        match self {
+            CliError::Rpc(status) if status.code() == Code::FailedPrecondition => {
+                CliError::RulesFailed(status)
+            }
+            other => other,
         }
     }
 
@@ -142,15 +167,21 @@ fn status_lines(status: &Status) -> Vec<String> {
             lines.push(format!("  field {}: {}", v.field, v.description));
         }
     }
-    if let Some(failure) = details.precondition_failure() {
-        for v in &failure.violations {
-            lines.push(format!(
-                "  precondition {} {}: {}",
-                v.r#type, v.subject, v.description
-            ));
-        }
+    for v in precondition_violations(status) {
+        lines.push(format!(
+            "  precondition {} {}: {}",
+            v.r#type, v.subject, v.description
+        ));
     }
     lines
+}
+
+/// The `PreconditionFailure` violations among the status details (none if they do not decode).
+fn precondition_violations(status: &Status) -> Vec<PreconditionViolation> {
+    status
+        .get_details_precondition_failure()
+        .map(|failure| failure.violations)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -199,6 +230,30 @@ mod tests {
                 "  precondition ACTIVE departments/BZK: is inactive",
             ]
         );
+    }
+
+    #[test]
+    fn refused_transitions_list_their_rules() {
+        let mut details = ErrorDetails::new();
+        details.add_precondition_failure_violation(
+            "work_item.assignee_required",
+            "cases/abc",
+            "A work item needs an assignee before work starts.",
+        );
+        let status =
+            Status::with_error_details(Code::FailedPrecondition, "transition blocked", details);
+        let err = CliError::Rpc(status).explaining_rules();
+        assert_eq!(err.exit_code(), exit::FAILED_PRECONDITION);
+        assert_eq!(
+            err.lines(),
+            vec![
+                "error: FAILED_PRECONDITION: transition blocked",
+                "  precondition work_item.assignee_required cases/abc: A work item needs an assignee before work starts.",
+                "  ✗ work_item.assignee_required: A work item needs an assignee before work starts.",
+            ]
+        );
+        let other = CliError::Rpc(Status::aborted("stale etag")).explaining_rules();
+        assert!(matches!(other, CliError::Rpc(_)), "{other:?}");
     }
 
     #[test]

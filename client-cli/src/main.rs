@@ -7,8 +7,10 @@ mod cli;
 mod commands;
 mod connection;
 mod error;
+mod filter;
 mod names;
 mod output;
+mod values;
 
 use std::process::ExitCode;
 
@@ -18,7 +20,7 @@ use crate::cli::Cli;
 use crate::error::{CliError, exit};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse().and_then(Cli::checked) {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version land here too; they go to stdout and succeed.

@@ -1,5 +1,6 @@
 //! Resource names as the user types them: `JenV` or `departments/JenV`, `ipim` or
-//! `workingGroups/ipim`, and members written as `CODE[:ROLE]` or `NAME[:ROLE]`.
+//! `workingGroups/ipim`, `abc123` or `cases/abc123`, `work_item` or `workflows/work_item`, and
+//! members written as `CODE[:ROLE]` or `NAME[:ROLE]`.
 //!
 //! The functions here are clap value parsers: they turn an argument into the full resource name
 //! the API expects, or explain what was expected. The server still validates the identifier
@@ -11,6 +12,13 @@ use regie_proto::v1::{WorkingGroupMember, working_group_member::Member};
 pub const DEPARTMENTS: &str = "departments";
 /// The collection of working groups: `workingGroups/{id}`.
 pub const WORKING_GROUPS: &str = "workingGroups";
+
+/// The collection of cases: `cases/{id}`.
+pub const CASES: &str = "cases";
+/// The collection of workflows: `workflows/{kind}`, `workflows/{kind}/versions/{n}`.
+pub const WORKFLOWS: &str = "workflows";
+/// The addressee of a recommendation that is not a department.
+pub const COORDINATING_MINISTER: &str = "coordinating_minister";
 
 /// `JenV` or `departments/JenV` → `departments/JenV`.
 pub fn department_name(arg: &str) -> Result<String, String> {
@@ -25,6 +33,101 @@ pub fn group_name(arg: &str) -> Result<String, String> {
 /// `ipim` or `workingGroups/ipim` → `ipim`.
 pub fn group_id(arg: &str) -> Result<String, String> {
     group_name(arg).map(|name| short_id(WORKING_GROUPS, &name).to_owned())
+}
+
+/// `abc123` or `cases/abc123` → `cases/abc123`.
+pub fn case_name(arg: &str) -> Result<String, String> {
+    resource_name(CASES, "case id", "ID", arg)
+}
+
+/// `parse(arg)`, or `""` when the argument is blank: for flags where `""` clears a field.
+fn or_empty(arg: &str, parse: fn(&str) -> Result<String, String>) -> Result<String, String> {
+    if arg.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        parse(arg)
+    }
+}
+
+/// As [`department_name`], or `""` to clear the field.
+pub fn department_name_or_empty(arg: &str) -> Result<String, String> {
+    or_empty(arg, department_name)
+}
+
+/// As [`group_name`], or `""` to clear the field.
+pub fn group_name_or_empty(arg: &str) -> Result<String, String> {
+    or_empty(arg, group_name)
+}
+
+/// As [`case_name`], or `""` to clear the field.
+pub fn case_name_or_empty(arg: &str) -> Result<String, String> {
+    or_empty(arg, case_name)
+}
+
+/// A recommendation's addressee: `coordinating_minister`, or a department code or name.
+pub fn addressee(arg: &str) -> Result<String, String> {
+    if arg.trim() == COORDINATING_MINISTER {
+        Ok(COORDINATING_MINISTER.to_owned())
+    } else {
+        department_name(arg).map_err(|e| format!("{e}, or `{COORDINATING_MINISTER}`"))
+    }
+}
+
+/// A workflow as given on the command line: its kind, and the version if the name has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRef {
+    pub kind: String,
+    pub version: Option<u32>,
+}
+
+impl WorkflowRef {
+    /// `workflows/{kind}` (the latest version), or `workflows/{kind}/versions/{n}`; `version`
+    /// (from `--version`) wins over none in the name, and must agree with one that is there.
+    pub fn name(&self, version: Option<u32>) -> Result<String, String> {
+        let version = match (self.version, version) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(format!(
+                    "the name says version {a} but --version says {b}; give the version once"
+                ));
+            }
+            (a, b) => a.or(b),
+        };
+        Ok(match version {
+            None => format!("{WORKFLOWS}/{}", self.kind),
+            Some(n) => format!("{WORKFLOWS}/{}/versions/{n}", self.kind),
+        })
+    }
+}
+
+/// `work_item`, `workflows/work_item` or `workflows/work_item/versions/2`.
+pub fn workflow(arg: &str) -> Result<WorkflowRef, String> {
+    let arg = arg.trim();
+    let expected = || {
+        format!(
+            "expected a case kind (`work_item`), `{WORKFLOWS}/KIND` or \
+             `{WORKFLOWS}/KIND/versions/N`, not `{arg}`"
+        )
+    };
+    let parts: Vec<&str> = arg.split('/').collect();
+    let (kind, version) = match parts.as_slice() {
+        [kind] | [WORKFLOWS, kind] => (*kind, None),
+        [WORKFLOWS, kind, "versions", n] => {
+            let n = n
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(expected)?;
+            (*kind, Some(n))
+        }
+        _ => return Err(expected()),
+    };
+    if kind.is_empty() {
+        return Err(expected());
+    }
+    Ok(WorkflowRef {
+        kind: kind.to_owned(),
+        version,
+    })
 }
 
 /// A person's name: anything but blank.
@@ -161,6 +264,75 @@ mod tests {
         );
         assert_eq!(group_id("workingGroups/ipim").as_deref(), Ok("ipim"));
         assert!(group_name("departments/BZK").is_err());
+    }
+
+    #[test]
+    fn case_arguments_become_resource_names() {
+        assert_eq!(case_name("abc123").as_deref(), Ok("cases/abc123"));
+        assert_eq!(case_name("cases/abc123").as_deref(), Ok("cases/abc123"));
+        assert_eq!(case_name(" cases/x ").as_deref(), Ok("cases/x"));
+        assert!(case_name("").is_err());
+        assert!(case_name("cases/").is_err());
+        assert!(case_name("departments/BZK").is_err());
+        assert!(case_name("cases/a/b").is_err());
+    }
+
+    #[test]
+    fn empty_arguments_clear() {
+        assert_eq!(case_name_or_empty("").as_deref(), Ok(""));
+        assert_eq!(case_name_or_empty("x").as_deref(), Ok("cases/x"));
+        assert_eq!(department_name_or_empty(" ").as_deref(), Ok(""));
+        assert_eq!(
+            department_name_or_empty("JenV").as_deref(),
+            Ok("departments/JenV")
+        );
+        assert_eq!(group_name_or_empty("").as_deref(), Ok(""));
+        assert!(group_name_or_empty("cases/x").is_err());
+    }
+
+    #[test]
+    fn addressees() {
+        assert_eq!(
+            addressee("coordinating_minister").as_deref(),
+            Ok("coordinating_minister")
+        );
+        assert_eq!(addressee("JenV").as_deref(), Ok("departments/JenV"));
+        assert!(addressee("cases/x").is_err());
+    }
+
+    #[test]
+    fn workflow_arguments_become_resource_names() {
+        let latest = |arg: &str| workflow(arg).and_then(|w| w.name(None));
+        assert_eq!(latest("work_item").as_deref(), Ok("workflows/work_item"));
+        assert_eq!(
+            latest("workflows/work_item").as_deref(),
+            Ok("workflows/work_item")
+        );
+        assert_eq!(
+            latest("workflows/recommendation/versions/2").as_deref(),
+            Ok("workflows/recommendation/versions/2")
+        );
+        let item = workflow("work_item").expect("valid");
+        assert_eq!(
+            item.name(Some(3)).as_deref(),
+            Ok("workflows/work_item/versions/3")
+        );
+        let v2 = workflow("workflows/work_item/versions/2").expect("valid");
+        assert_eq!(
+            v2.name(Some(2)).as_deref(),
+            Ok("workflows/work_item/versions/2")
+        );
+        assert!(v2.name(Some(3)).is_err(), "two different versions");
+        for bad in [
+            "",
+            "workflows/",
+            "workflows/work_item/versions/0",
+            "workflows/work_item/versions/x",
+            "workflows/work_item/2",
+            "cases/work_item",
+        ] {
+            assert!(workflow(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

@@ -28,18 +28,29 @@ fn descriptor_pool() -> anyhow::Result<&'static DescriptorPool> {
 
 /// Renders any API message in the canonical protobuf JSON mapping, pretty-printed.
 pub fn to_json<M: prost::Message + prost::Name>(message: &M) -> anyhow::Result<String> {
+    render(message, true)
+}
+
+/// As [`to_json`], on one line: for streams printed as NDJSON.
+pub fn to_json_line<M: prost::Message + prost::Name>(message: &M) -> anyhow::Result<String> {
+    render(message, false)
+}
+
+fn render<M: prost::Message + prost::Name>(message: &M, pretty: bool) -> anyhow::Result<String> {
     let full_name = M::full_name();
     let descriptor = descriptor_pool()?
         .get_message_by_name(&full_name)
         .ok_or_else(|| anyhow!("no descriptor for {full_name}"))?;
     let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
         .with_context(|| format!("re-decoding {full_name}"))?;
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::pretty(&mut out);
     let options = SerializeOptions::new().skip_default_fields(false);
-    dynamic
-        .serialize_with_options(&mut serializer, &options)
-        .with_context(|| format!("rendering {full_name} as JSON"))?;
+    let mut out = Vec::new();
+    let rendered = if pretty {
+        dynamic.serialize_with_options(&mut serde_json::Serializer::pretty(&mut out), &options)
+    } else {
+        dynamic.serialize_with_options(&mut serde_json::Serializer::new(&mut out), &options)
+    };
+    rendered.with_context(|| format!("rendering {full_name} as JSON"))?;
     String::from_utf8(out).context("serde_json wrote invalid UTF-8")
 }
 
@@ -51,6 +62,17 @@ pub fn emit(text: &str) -> Result<(), CliError> {
             Err(anyhow::Error::new(e).context("writing to stdout").into())
         }
         _ => Ok(()),
+    }
+}
+
+/// Writes one line of a stream to stdout; `false` when no one reads it any more (a closed pipe),
+/// which ends the stream.
+pub fn emit_streamed(text: &str) -> Result<bool, CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to stdout").into()),
     }
 }
 
@@ -96,6 +118,27 @@ pub fn timestamp(ts: Option<&Timestamp>) -> String {
     ts.and_then(|ts| OffsetDateTime::from_unix_timestamp(ts.seconds).ok())
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| "-".to_owned())
+}
+
+/// The UTC date of a timestamp (`2026-03-01`), or `-` when absent or out of range.
+pub fn date(ts: Option<&Timestamp>) -> String {
+    ts.and_then(|ts| OffsetDateTime::from_unix_timestamp(ts.seconds).ok())
+        .map_or_else(|| "-".to_owned(), |t| t.date().to_string())
+}
+
+/// `text` cut to at most `max` characters, the last being `…` when anything was cut; on one
+/// line (line breaks become spaces), for table cells.
+pub fn truncate(text: &str, max: usize) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    if line.chars().count() <= max {
+        return line;
+    }
+    let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// `text`, or `-` when it is empty, so that table cells are never blank.
@@ -158,6 +201,29 @@ mod tests {
             serde_json::from_str(&to_json(&response).expect("renders")).expect("valid JSON");
         assert_eq!(json["departments"][0]["code"], "JenV");
         assert_eq!(json["nextPageToken"], "abc");
+    }
+
+    #[test]
+    fn json_lines_are_compact() {
+        let line = to_json_line(&department()).expect("renders");
+        assert!(!line.contains('\n'), "{line}");
+        let json: Value = serde_json::from_str(&line).expect("valid JSON");
+        assert_eq!(json["code"], "JenV");
+    }
+
+    #[test]
+    fn dates_and_truncation() {
+        let ts = Timestamp {
+            seconds: 1_772_380_800,
+            nanos: 0,
+        };
+        assert_eq!(date(Some(&ts)), "2026-03-01");
+        assert_eq!(date(None), "-");
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("exactly10!", 10), "exactly10!");
+        assert_eq!(truncate("one more char", 10), "one more …");
+        assert_eq!(truncate("één\ntwee", 20), "één twee");
+        assert_eq!(truncate("ééééé", 3).chars().count(), 3);
     }
 
     #[test]

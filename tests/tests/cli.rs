@@ -5,7 +5,8 @@ use regie_tests::{Backend, TestServer, backend_tests};
 
 backend_tests!(
     the_cli_tour_from_the_readme_works,
-    errors_print_code_reason_and_fields_with_their_exit_code
+    errors_print_code_reason_and_fields_with_their_exit_code,
+    a_work_item_goes_from_proposed_to_done_through_the_cli,
 );
 
 async fn the_cli_tour_from_the_readme_works(backend: Backend) {
@@ -221,4 +222,83 @@ async fn errors_print_code_reason_and_fields_with_their_exit_code(backend: Backe
         "names the server: {}",
         unreachable.stderr
     );
+}
+
+async fn a_work_item_goes_from_proposed_to_done_through_the_cli(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let created = server
+        .cli(&[
+            "--output",
+            "json",
+            "cases",
+            "create",
+            "--kind",
+            "work_item",
+            "--title",
+            "Kwaliteitscriteria",
+            "--department",
+            "JenV",
+        ])
+        .await;
+    let case: serde_json::Value = serde_json::from_str(created.ok()).expect("JSON case");
+    let name = case["name"].as_str().expect("a name").to_owned();
+    assert_eq!(case["state"], "proposed");
+
+    let refused = server
+        .cli(&["cases", "transition", &name, "complete"])
+        .await;
+    assert_eq!(refused.code, Some(6), "{refused:?}");
+    assert!(
+        refused.stderr.contains("TRANSITION_NOT_ALLOWED"),
+        "{}",
+        refused.stderr
+    );
+
+    server
+        .cli(&["cases", "transition", &name, "accept"])
+        .await
+        .ok();
+    let guarded = server.cli(&["cases", "transition", &name, "start"]).await;
+    assert_eq!(guarded.code, Some(6), "{guarded:?}");
+    assert!(
+        guarded.stderr.contains("work_item.assignee_required"),
+        "{}",
+        guarded.stderr
+    );
+    assert!(
+        guarded.stderr.contains("assignee"),
+        "the rule's sentence is printed: {}",
+        guarded.stderr
+    );
+
+    let transitions = server.cli(&["cases", "transitions", &name]).await;
+    assert!(transitions.ok().contains("work_item.assignee_required"));
+
+    server
+        .cli(&["cases", "update", &name, "--assignee", "anna.devries"])
+        .await
+        .ok();
+    for step in ["start", "submit_for_review", "complete"] {
+        server.cli(&["cases", "transition", &name, step]).await.ok();
+    }
+    let done = server
+        .cli(&["--output", "json", "cases", "get", &name])
+        .await;
+    let done: serde_json::Value = serde_json::from_str(done.ok()).expect("JSON case");
+    assert_eq!(done["state"], "done");
+
+    let history = server.cli(&["cases", "history", &name]).await;
+    assert!(
+        history.ok().contains("in_review → done"),
+        "{}",
+        history.stdout
+    );
+    let verify = server.cli(&["audit", "verify"]).await;
+    assert!(verify.ok().contains("valid"), "{}", verify.stdout);
+    let rules = server.cli(&["workflows", "rules"]).await;
+    assert!(rules.ok().contains("decree.consulted_before_adoption"));
+    let diagram = server.cli(&["workflows", "diagram", "work_item"]).await;
+    assert!(diagram.ok().contains("stateDiagram"));
 }

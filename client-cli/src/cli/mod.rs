@@ -1,18 +1,28 @@
 //! The command line: every flag, argument and subcommand of `regie`, as clap derive definitions.
 //!
-//! Values are checked and normalised here (resource names, `CODE[:ROLE]` members, the server
-//! address), so a bad argument is a usage error (exit 2) before any call is made.
+//! Values are checked and normalised here (resource names, `CODE[:ROLE]` members, times, the
+//! server address), and [`Cli::checked`] adds the few checks clap cannot express, so a bad
+//! argument is a usage error (exit 2) before any call is made. One submodule per subject.
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+mod audit;
+mod cases;
+mod directory;
+mod workflows;
 
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum, error::ErrorKind};
+
+pub use self::audit::*;
+pub use self::cases::*;
+pub use self::directory::*;
+pub use self::workflows::*;
 use crate::connection::normalise_server;
-use crate::names::{self, MemberSpec};
 
 /// The exit codes, shown after the top-level help and repeated in README.md.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  other error (INTERNAL, UNKNOWN, ...), or `health` reports anything but SERVING
+  1  other error (INTERNAL, UNKNOWN, ...), `health` reports anything but SERVING,
+     or `audit verify` finds a broken hash chain
   2  usage error (bad flags or arguments)
   3  INVALID_ARGUMENT or OUT_OF_RANGE
   4  NOT_FOUND
@@ -21,7 +31,8 @@ Exit codes:
   7  UNAUTHENTICATED or PERMISSION_DENIED
   8  UNAVAILABLE or DEADLINE_EXCEEDED, or the server cannot be reached";
 
-/// Command-line client for the Regie server: departments and working groups.
+/// Command-line client for the Regie server: departments, working groups, cases and their
+/// workflows, and the audit log.
 #[derive(Debug, Parser)]
 #[command(name = "regie", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -79,9 +90,52 @@ pub enum Command {
     /// Working groups and their members.
     #[command(subcommand)]
     Groups(GroupCommand),
+    /// Cases (work items, recommendations): create, change, move through their workflow, watch.
+    #[command(subcommand)]
+    Cases(CaseCommand),
+    /// The workflows of the case kinds, and the rules their guards name.
+    #[command(subcommand)]
+    Workflows(WorkflowCommand),
+    /// The audit log of every change to every case, and its hash chains.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
-/// Paging and selection flags shared by the list commands.
+impl Cli {
+    /// The checks that clap cannot express, as usage errors in clap's own format (exit 2).
+    pub fn checked(self) -> Result<Self, clap::Error> {
+        let (path, outcome) = match &self.command {
+            Command::Cases(CaseCommand::Create(create)) => (["cases", "create"], create.check()),
+            Command::Workflows(WorkflowCommand::Show(workflow)) => {
+                (["workflows", "show"], workflow.name().map(drop))
+            }
+            Command::Workflows(WorkflowCommand::Diagram { workflow, .. }) => {
+                (["workflows", "diagram"], workflow.name().map(drop))
+            }
+            _ => return Ok(self),
+        };
+        match outcome {
+            Ok(()) => Ok(self),
+            Err(message) => Err(usage_error(&path, message)),
+        }
+    }
+}
+
+/// A usage error showing the usage of the subcommand at `path` (e.g. `cases create`).
+fn usage_error(path: &[&str], message: String) -> clap::Error {
+    let mut command = Cli::command();
+    // Building names the subcommands `regie cases create` etc. for their usage lines.
+    command.build();
+    for name in path {
+        let Some(subcommand) = command.find_subcommand(name).cloned() else {
+            break;
+        };
+        command = subcommand;
+    }
+    command.error(ErrorKind::ArgumentConflict, message)
+}
+
+/// Selection and paging flags shared by the list commands.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// AIP-160 filter, e.g. `active = true`.
@@ -90,6 +144,13 @@ pub struct ListArgs {
     /// Comma-separated fields, each optionally followed by `desc`.
     #[arg(long, default_value = "")]
     pub order_by: String,
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// Paging flags shared by the commands that list.
+#[derive(Debug, Args)]
+pub struct PageArgs {
     /// Results per page (0: the server's default).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..))]
     pub page_size: i32,
@@ -99,178 +160,6 @@ pub struct ListArgs {
     /// Follow page tokens to the end and print every result.
     #[arg(long)]
     pub all: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum DepartmentCommand {
-    /// Lists departments, one page at a time unless --all is given.
-    List(ListArgs),
-    /// Shows one department.
-    Get {
-        /// A department code (`JenV`) or resource name (`departments/JenV`).
-        #[arg(value_name = "CODE_OR_NAME", value_parser = names::department_name)]
-        department: String,
-    },
-    /// Adds a department.
-    Create(DepartmentCreate),
-    /// Changes the fields given as flags (at least one).
-    Update(DepartmentUpdate),
-}
-
-#[derive(Debug, Args)]
-pub struct DepartmentCreate {
-    /// Short code: a letter, then up to 15 letters or digits (e.g. `BZK`).
-    #[arg(long)]
-    pub code: String,
-    /// Full name in Dutch.
-    #[arg(long)]
-    pub name_nl: String,
-    /// Full name in English.
-    #[arg(long)]
-    pub name_en: String,
-    /// The department falls outside the coordinating role of the Minister of BZK.
-    #[arg(long)]
-    pub outside_sector_rijk: bool,
-    /// Create the department inactive.
-    #[arg(long)]
-    pub inactive: bool,
-}
-
-#[derive(Debug, Args)]
-#[command(group(
-    clap::ArgGroup::new("changes")
-        .required(true)
-        .multiple(true)
-        .args(["name_nl", "name_en", "in_sector_rijk", "active"])
-))]
-pub struct DepartmentUpdate {
-    /// A department code (`JenV`) or resource name (`departments/JenV`).
-    #[arg(value_name = "CODE_OR_NAME", value_parser = names::department_name)]
-    pub department: String,
-    /// New Dutch name.
-    #[arg(long)]
-    pub name_nl: Option<String>,
-    /// New English name.
-    #[arg(long)]
-    pub name_en: Option<String>,
-    /// Whether the department falls under the coordinating role of the Minister of BZK.
-    #[arg(long, value_name = "true|false", action = ArgAction::Set)]
-    pub in_sector_rijk: Option<bool>,
-    /// Whether the department is active.
-    #[arg(long, value_name = "true|false", action = ArgAction::Set)]
-    pub active: Option<bool>,
-    /// Only apply the change if the department still has this etag.
-    #[arg(long, default_value = "")]
-    pub etag: String,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum GroupCommand {
-    /// Lists working groups, one page at a time unless --all is given.
-    List(ListArgs),
-    /// Shows one working group and its members.
-    Get {
-        /// A working group id or resource name (`workingGroups/ID`).
-        #[arg(value_name = "ID_OR_NAME", value_parser = names::group_name)]
-        group: String,
-    },
-    /// Creates a working group.
-    Create(GroupCreate),
-    /// Changes the fields given as flags (at least one).
-    Update(GroupUpdate),
-    /// Adds a department or a person to a working group.
-    AddMember(GroupAddMember),
-    /// Removes a department or a person from a working group.
-    RemoveMember(GroupRemoveMember),
-}
-
-#[derive(Debug, Args)]
-pub struct GroupCreate {
-    /// Display name, e.g. "IPIM werkgroep kwaliteitscriteria".
-    #[arg(long)]
-    pub name: String,
-    /// The chairing department: a code or `departments/CODE`.
-    #[arg(long, value_parser = names::department_name)]
-    pub chair: String,
-    /// What the group is asked to do.
-    #[arg(long, default_value = "")]
-    pub mandate: String,
-    /// The id to use (lower-case letters, digits, hyphens); the server chooses one if omitted.
-    #[arg(long, value_parser = names::group_id)]
-    pub id: Option<String>,
-    /// A member department, optionally with a role (`JenV:secretary`). Repeatable.
-    #[arg(long, value_name = "CODE[:ROLE]", value_parser = names::department_member)]
-    pub member_department: Vec<MemberSpec>,
-    /// A member person, optionally with a role (`"Jan Jansen:secretary"`). Repeatable.
-    #[arg(long, value_name = "NAME[:ROLE]", value_parser = names::person_member)]
-    pub member_person: Vec<MemberSpec>,
-}
-
-#[derive(Debug, Args)]
-#[command(group(
-    clap::ArgGroup::new("changes")
-        .required(true)
-        .multiple(true)
-        .args(["name", "mandate", "chair", "active"])
-))]
-pub struct GroupUpdate {
-    /// A working group id or resource name (`workingGroups/ID`).
-    #[arg(value_name = "ID_OR_NAME", value_parser = names::group_name)]
-    pub group: String,
-    /// New display name.
-    #[arg(long)]
-    pub name: Option<String>,
-    /// New mandate.
-    #[arg(long)]
-    pub mandate: Option<String>,
-    /// New chairing department: a code or `departments/CODE`.
-    #[arg(long, value_parser = names::department_name)]
-    pub chair: Option<String>,
-    /// Whether the group is active.
-    #[arg(long, value_name = "true|false", action = ArgAction::Set)]
-    pub active: Option<bool>,
-    /// Only apply the change if the group still has this etag.
-    #[arg(long, default_value = "")]
-    pub etag: String,
-}
-
-/// Which member a command is about: exactly one of a department and a person.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct MemberWho {
-    /// A department: a code or `departments/CODE`.
-    #[arg(long, value_parser = names::department_name)]
-    pub department: Option<String>,
-    /// A person, by name.
-    #[arg(long, value_parser = names::person_name)]
-    pub person: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct GroupAddMember {
-    /// A working group id or resource name (`workingGroups/ID`).
-    #[arg(value_name = "ID_OR_NAME", value_parser = names::group_name)]
-    pub group: String,
-    #[command(flatten)]
-    pub who: MemberWho,
-    /// The member's role, e.g. `secretary` (the server's default is `member`).
-    #[arg(long, default_value = "")]
-    pub role: String,
-    /// Only apply the change if the group still has this etag.
-    #[arg(long, default_value = "")]
-    pub etag: String,
-}
-
-#[derive(Debug, Args)]
-pub struct GroupRemoveMember {
-    /// A working group id or resource name (`workingGroups/ID`).
-    #[arg(value_name = "ID_OR_NAME", value_parser = names::group_name)]
-    pub group: String,
-    #[command(flatten)]
-    pub who: MemberWho,
-    /// Only apply the change if the group still has this etag.
-    #[arg(long, default_value = "")]
-    pub etag: String,
 }
 
 #[cfg(test)]
@@ -301,6 +190,44 @@ mod tests {
         let both = both.into_iter().chain(["--person", "Jan"]);
         assert!(Cli::try_parse_from(both).is_err());
         assert!(Cli::try_parse_from(["regie", "groups", "remove-member", "g1"]).is_err());
+    }
+
+    #[test]
+    fn a_case_is_seen_at_a_time_or_a_revision_not_both() {
+        let cli = Cli::try_parse_from(["regie", "cases", "get", "abc", "--revision", "2"])
+            .expect("valid command line");
+        let Command::Cases(CaseCommand::Get(get)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!((get.case.as_str(), get.revision), ("cases/abc", Some(2)));
+        let both = ["regie", "cases", "get", "abc", "--revision", "2"];
+        let both = both.into_iter().chain(["--as-of", "2026-01-01T00:00:00Z"]);
+        assert_eq!(
+            Cli::try_parse_from(both)
+                .map(drop)
+                .map_err(|e| e.exit_code()),
+            Err(2)
+        );
+        let zero = ["regie", "cases", "get", "abc", "--revision", "0"];
+        assert!(Cli::try_parse_from(zero).is_err());
+    }
+
+    #[test]
+    fn conflicting_workflow_versions_are_a_usage_error() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["regie", "workflows"].iter().chain(args)).and_then(Cli::checked)
+        };
+        let err = parse(&["show", "workflows/work_item/versions/1", "--version", "2"])
+            .expect_err("two versions");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("regie workflows show"), "{err}");
+        let ok = parse(&[
+            "diagram",
+            "workflows/work_item/versions/2",
+            "--version",
+            "2",
+        ]);
+        assert!(ok.is_ok(), "the same version twice is fine");
     }
 
     #[test]

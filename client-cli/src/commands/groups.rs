@@ -55,7 +55,7 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
     let mut all = ListWorkingGroupsResponse::default();
     let fetch = |page_token: String| {
         let request = ListWorkingGroupsRequest {
-            page_size: args.page_size,
+            page_size: args.page.page_size,
             page_token,
             filter: args.filter.clone(),
             order_by: args.order_by.clone(),
@@ -70,7 +70,7 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
         }
     };
     let merge = |page: ListWorkingGroupsResponse| all.working_groups.extend(page.working_groups);
-    all.next_page_token = pages(args.page_token.clone(), args.all, fetch, merge).await?;
+    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
 
     match ctx.output {
         OutputFormat::Json => emit_json(&all)?,

@@ -1,8 +1,14 @@
 //! Runs a parsed command: opens the connection and hands over to the subject's module.
 
+mod audit;
+mod case_requests;
+mod cases;
 mod departments;
+mod events;
 mod groups;
 mod health;
+mod transitions;
+mod workflows;
 
 use std::time::Duration;
 
@@ -34,6 +40,15 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             groups::run(&ctx, command).await?;
             Ok(exit::SUCCESS)
         }
+        Command::Cases(command) => {
+            cases::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Workflows(command) => {
+            workflows::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Audit(command) => audit::run(&ctx, command).await,
     }
 }
 

@@ -50,48 +50,28 @@ impl CaseApi {
         method: &'static str,
     ) -> Result<Executed> {
         let request_id = request_id_checked(request_id)?;
-        let mut workflows = self.app.workflows.snapshot();
         let store = self.app.store.as_ref();
-        if let Some(kind_missing) = self.missing_version(&case_id, &command, &workflows).await? {
-            // A version published by another replica: load it.
-            tracing::debug!(kind = kind_missing, "reloading workflows");
-            workflows = self.app.workflows.reload(store).await?;
-        }
-        let executed = store
-            .execute(
-                &workflows,
-                CaseCommand {
-                    case_id,
-                    command,
-                    actor: actor(),
-                    request_id,
-                    method,
-                },
-            )
-            .await?;
+        let run = |workflows: Arc<workflow::Workflows>| {
+            let command = CaseCommand {
+                case_id: case_id.clone(),
+                command: command.clone(),
+                actor: actor(),
+                request_id: request_id.clone(),
+                method,
+            };
+            async move { store.execute(&workflows, command).await }
+        };
+        let executed = match run(self.app.workflows.snapshot()).await {
+            // The case follows a version another replica published: load it and try once more.
+            Err(e) if e.reason() == reason::WORKFLOW_NOT_LOADED => {
+                run(self.app.workflows.reload(store).await?).await?
+            }
+            other => other?,
+        };
         if let Some(last) = executed.events.last() {
             self.app.published(last.sequence);
         }
         Ok(executed)
-    }
-
-    /// The kind of an existing case whose workflow version this process has not loaded.
-    async fn missing_version(
-        &self,
-        case_id: &CaseId,
-        command: &Command,
-        workflows: &workflow::Workflows,
-    ) -> Result<Option<String>> {
-        if matches!(command, Command::Create { .. }) {
-            return Ok(None);
-        }
-        match self.app.store.get_case(case_id).await {
-            Ok(case) if workflows.get(&case.kind, case.workflow_version).is_none() => {
-                Ok(Some(case.kind))
-            }
-            Ok(_) | Err(Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 }
 

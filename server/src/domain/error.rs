@@ -219,6 +219,7 @@ pub mod reason {
     pub const INVALID_REQUEST_ID: &str = "INVALID_REQUEST_ID";
     pub const REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
     pub const INVALID_WORKFLOW: &str = "INVALID_WORKFLOW";
+    pub const WORKFLOW_NOT_LOADED: &str = "WORKFLOW_NOT_LOADED";
     pub const WORKFLOW_VERSION_NOT_NEWER: &str = "WORKFLOW_VERSION_NOT_NEWER";
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";

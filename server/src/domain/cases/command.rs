@@ -108,12 +108,15 @@ fn definition<'a>(ctx: &'a Context<'_>, case: &Case) -> Result<&'a WorkflowDefin
     ctx.workflows
         .get(&case.kind, case.workflow_version)
         .ok_or_else(|| {
-            Error::internal(format!(
-                "{} follows {} version {}, which is not loaded",
-                case.name(),
-                case.kind,
-                case.workflow_version
-            ))
+            Error::failed_precondition(
+                reason::WORKFLOW_NOT_LOADED,
+                format!(
+                    "{} follows {} version {}, which this server has not loaded",
+                    case.name(),
+                    case.kind,
+                    case.workflow_version
+                ),
+            )
         })
 }
 

@@ -1,0 +1,53 @@
+//! Flags and arguments of `regie audit …`.
+
+use clap::{Args, Subcommand};
+
+use super::PageArgs;
+use crate::{names, values};
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Lists events of the audit log, oldest first.
+    List(AuditList),
+    /// Checks the hash chain of every case, or of one (exit 1 when the chain is broken).
+    Verify {
+        /// Only this case: an id or `cases/ID`.
+        #[arg(long, value_name = "CASE", value_parser = names::case_name)]
+        case: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditList {
+    /// AIP-160 filter over `case`, `actor`, `type`, `time`, `kind`, `department`.
+    #[arg(long, default_value = "")]
+    pub filter: String,
+    /// Only events of this case: an id or `cases/ID`.
+    #[arg(
+        long,
+        value_name = "CASE",
+        value_parser = names::case_name,
+        help_heading = "Filters (ANDed with --filter)"
+    )]
+    pub case: Option<String>,
+    /// Only events caused by this actor.
+    #[arg(long, help_heading = "Filters (ANDed with --filter)")]
+    pub actor: Option<String>,
+    /// Only events of this type, e.g. `case.transitioned`.
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        help_heading = "Filters (ANDed with --filter)"
+    )]
+    pub event_type: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    #[arg(
+        long,
+        value_name = "RFC3339",
+        value_parser = values::rfc3339_utc,
+        help_heading = "Filters (ANDed with --filter)"
+    )]
+    pub since: Option<String>,
+    #[command(flatten)]
+    pub page: PageArgs,
+}

@@ -1,0 +1,161 @@
+//! `regie audit …`: read the audit log, and verify its hash chains (exit 1 when broken).
+
+use regie_proto::v1::{
+    ListAuditEventsRequest, ListAuditEventsResponse, VerifyAuditChainRequest,
+    VerifyAuditChainResponse,
+};
+
+use super::{Context, events, hint_next_page, pages};
+use crate::cli::{AuditCommand, AuditList, OutputFormat};
+use crate::error::{CliError, exit};
+use crate::filter::Filter;
+use crate::output::{self, emit, emit_json};
+
+/// Runs the command; the exit code is 1 when `verify` finds a broken chain.
+pub async fn run(ctx: &Context, command: AuditCommand) -> Result<u8, CliError> {
+    match command {
+        AuditCommand::List(args) => {
+            list(ctx, args).await?;
+            Ok(exit::SUCCESS)
+        }
+        AuditCommand::Verify { case } => {
+            let conn = &ctx.conn;
+            let request = VerifyAuditChainRequest {
+                case: case.unwrap_or_default(),
+            };
+            let mut client = conn.audit();
+            let response = conn
+                .call(client.verify_audit_chain(conn.request(request)))
+                .await?;
+            match ctx.output {
+                OutputFormat::Json => emit_json(&response)?,
+                OutputFormat::Table => emit(&verdict(&response).join("\n"))?,
+            }
+            Ok(if response.valid {
+                exit::SUCCESS
+            } else {
+                exit::FAILURE
+            })
+        }
+    }
+}
+
+/// The filter to send: `--filter` ANDed with the convenience flags.
+fn list_filter(args: &AuditList) -> String {
+    Filter::new()
+        .equals("case", args.case.as_deref())
+        .equals("actor", args.actor.as_deref())
+        .equals("type", args.event_type.as_deref())
+        .at_least("time", args.since.as_deref())
+        .and_with(&args.filter)
+}
+
+async fn list(ctx: &Context, args: AuditList) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let filter = list_filter(&args);
+    let mut all = ListAuditEventsResponse::default();
+    let fetch = |page_token: String| {
+        let request = ListAuditEventsRequest {
+            page_size: args.page.page_size,
+            page_token,
+            filter: filter.clone(),
+        };
+        let mut client = conn.audit();
+        async move {
+            let page = conn
+                .call(client.list_audit_events(conn.request(request)))
+                .await?;
+            let next = page.next_page_token.clone();
+            Ok((page, next))
+        }
+    };
+    let merge = |page: ListAuditEventsResponse| all.events.extend(page.events);
+    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
+
+    match ctx.output {
+        OutputFormat::Json => emit_json(&all)?,
+        OutputFormat::Table if all.events.is_empty() => output::note("no events found"),
+        OutputFormat::Table => emit(&events::table(&all.events, true).to_string())?,
+    }
+    hint_next_page(&all.next_page_token);
+    Ok(())
+}
+
+/// `valid: N cases, M events checked`, or one line per broken link.
+fn verdict(response: &VerifyAuditChainResponse) -> Vec<String> {
+    let checked = format!(
+        "{} cases, {} events checked",
+        response.cases_checked, response.events_checked
+    );
+    if response.valid {
+        return vec![format!("valid: {checked}")];
+    }
+    if response.broken_links.is_empty() {
+        return vec![format!("BROKEN (no link named): {checked}")];
+    }
+    response
+        .broken_links
+        .iter()
+        .map(|b| format!("BROKEN {} at sequence {}: {}", b.case, b.sequence, b.reason))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+    use regie_proto::v1::BrokenLink;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn list_flags_are_anded_into_the_filter() {
+        let cli = Cli::try_parse_from([
+            "regie",
+            "audit",
+            "list",
+            "--filter",
+            "kind = \"work_item\"",
+            "--case",
+            "abc",
+            "--actor",
+            r"DOMAIN\jan",
+            "--type",
+            "case.transitioned",
+            "--since",
+            "2026-01-01T01:00:00+01:00",
+        ])
+        .expect("valid command line");
+        let Command::Audit(AuditCommand::List(args)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!(
+            list_filter(&args),
+            r#"(kind = "work_item") AND case = "cases/abc" AND actor = "DOMAIN\\jan" AND type = "case.transitioned" AND time >= "2026-01-01T00:00:00Z""#
+        );
+    }
+
+    #[test]
+    fn the_verdict_names_each_broken_link() {
+        let valid = VerifyAuditChainResponse {
+            valid: true,
+            cases_checked: 3,
+            events_checked: 17,
+            broken_links: vec![],
+        };
+        assert_eq!(verdict(&valid), vec!["valid: 3 cases, 17 events checked"]);
+        let broken = VerifyAuditChainResponse {
+            valid: false,
+            broken_links: vec![BrokenLink {
+                case: "cases/x".into(),
+                sequence: 42,
+                reason: "hash does not match the event's content".into(),
+            }],
+            ..valid
+        };
+        assert_eq!(
+            verdict(&broken),
+            vec!["BROKEN cases/x at sequence 42: hash does not match the event's content"]
+        );
+    }
+}

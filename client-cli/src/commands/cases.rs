@@ -1,0 +1,172 @@
+//! `regie cases …`: create, show, list, update and comment on cases. The requests are built in
+//! `case_requests`; transitions are in `transitions`, history and watching in `events`.
+
+use regie_proto::v1::{
+    AddCommentRequest, Case, GetCaseRequest, ListCasesRequest, ListCasesResponse,
+    RecommendationTheme, case::Details,
+};
+
+use super::case_requests::{create_request, list_filter, update_request};
+use super::{Context, events, hint_next_page, pages, transitions};
+use crate::cli::{CaseCommand, CaseList, OutputFormat};
+use crate::error::CliError;
+use crate::names::{CASES, DEPARTMENTS, WORKING_GROUPS, short_id};
+use crate::output::{self, emit, emit_json, or_dash, yes_no};
+
+pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let mut client = conn.cases();
+    let case = match command {
+        CaseCommand::Create(args) => {
+            let request = create_request(args);
+            conn.call(client.create_case(conn.request(request))).await?
+        }
+        CaseCommand::Get(args) => {
+            let request = GetCaseRequest {
+                name: args.case,
+                as_of: args.as_of,
+                revision: args.revision.unwrap_or_default(),
+            };
+            conn.call(client.get_case(conn.request(request))).await?
+        }
+        CaseCommand::List(args) => return list(ctx, args).await,
+        CaseCommand::Update(args) => {
+            let request = update_request(args);
+            conn.call(client.update_case(conn.request(request))).await?
+        }
+        CaseCommand::Transition(args) => return transitions::transition(ctx, args).await,
+        CaseCommand::Transitions { case } => return transitions::available(ctx, case).await,
+        CaseCommand::Comment(args) => {
+            let request = AddCommentRequest {
+                name: args.case,
+                text: args.text,
+                request_id: args.request_id,
+            };
+            let event = conn.call(client.add_comment(conn.request(request))).await?;
+            return events::show(ctx, &event);
+        }
+        CaseCommand::History(args) => return events::history(ctx, args).await,
+        CaseCommand::Watch(args) => return events::watch(ctx, args).await,
+    };
+    show(ctx, &case)
+}
+
+async fn list(ctx: &Context, args: CaseList) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let filter = list_filter(&args);
+    let mut all = ListCasesResponse::default();
+    let fetch = |page_token: String| {
+        let request = ListCasesRequest {
+            page_size: args.list.page.page_size,
+            page_token,
+            filter: filter.clone(),
+            order_by: args.list.order_by.clone(),
+        };
+        let mut client = conn.cases();
+        async move {
+            let page = conn.call(client.list_cases(conn.request(request))).await?;
+            let next = page.next_page_token.clone();
+            Ok((page, next))
+        }
+    };
+    let merge = |page: ListCasesResponse| all.cases.extend(page.cases);
+    let page = &args.list.page;
+    all.next_page_token = pages(page.page_token.clone(), page.all, fetch, merge).await?;
+
+    match ctx.output {
+        OutputFormat::Json => emit_json(&all)?,
+        OutputFormat::Table if all.cases.is_empty() => output::note("no cases found"),
+        OutputFormat::Table => {
+            let mut table = output::table(&[
+                "ID",
+                "KIND",
+                "STATE",
+                "TITLE",
+                "DEPARTMENT",
+                "ASSIGNEE",
+                "DUE",
+                "OVERDUE",
+            ]);
+            for c in &all.cases {
+                table.add_row(vec![
+                    short_id(CASES, &c.name).to_owned(),
+                    c.kind.clone(),
+                    c.state.clone(),
+                    output::truncate(&c.title, 50),
+                    or_dash(short_id(DEPARTMENTS, &c.department)),
+                    or_dash(&c.assignee),
+                    output::date(c.due_time.as_ref()),
+                    if c.overdue { "yes" } else { "" }.to_owned(),
+                ]);
+            }
+            emit(&table.to_string())?;
+        }
+    }
+    hint_next_page(&all.next_page_token);
+    Ok(())
+}
+
+/// Prints one case: a key/value table, or JSON.
+pub fn show(ctx: &Context, c: &Case) -> Result<(), CliError> {
+    if ctx.output == OutputFormat::Json {
+        return emit_json(c);
+    }
+    let mut rows = vec![
+        ("NAME", c.name.clone()),
+        ("KIND", c.kind.clone()),
+        ("STATE", or_dash(&c.state)),
+        ("TITLE", or_dash(&c.title)),
+        ("DESCRIPTION", or_dash(&c.description)),
+        ("DEPARTMENT", or_dash(short_id(DEPARTMENTS, &c.department))),
+        (
+            "WORKING GROUP",
+            or_dash(short_id(WORKING_GROUPS, &c.working_group)),
+        ),
+        ("ASSIGNEE", or_dash(&c.assignee)),
+        ("LABELS", or_dash(&c.labels.join(", "))),
+        ("DUE", output::timestamp(c.due_time.as_ref())),
+        ("OVERDUE", yes_no(c.overdue).to_owned()),
+        ("PARENT", or_dash(short_id(CASES, &c.parent))),
+        ("REVISION", c.revision.to_string()),
+        ("WORKFLOW VERSION", c.workflow_version.to_string()),
+        ("ETAG", or_dash(&c.etag)),
+        ("CREATED", output::timestamp(c.create_time.as_ref())),
+        ("UPDATED", output::timestamp(c.update_time.as_ref())),
+        (
+            "STATE SINCE",
+            output::timestamp(c.state_enter_time.as_ref()),
+        ),
+    ];
+    if let Some(Details::Recommendation(r)) = &c.details {
+        let report = r.source_report.clone().unwrap_or_default();
+        rows.extend([
+            ("REPORT TITLE", or_dash(&report.title)),
+            ("REPORT REFERENCE", or_dash(&report.reference)),
+            ("ADDRESSEE", or_dash(short_id(DEPARTMENTS, &r.addressee))),
+            ("THEME", theme_name(r.theme)),
+            ("RESPONSE", or_dash(&r.response)),
+        ]);
+    }
+    emit(&output::key_value_table(rows).to_string())
+}
+
+/// A recommendation theme in lower case as the flags spell it, or `-` when unspecified.
+fn theme_name(theme: i32) -> String {
+    match RecommendationTheme::try_from(theme) {
+        Ok(RecommendationTheme::Unspecified) => "-".to_owned(),
+        Ok(theme) => theme.as_str_name().to_lowercase(),
+        Err(_) => format!("unknown ({theme})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn themes_print_as_the_flags_spell_them() {
+        assert_eq!(theme_name(RecommendationTheme::Culture.into()), "culture");
+        assert_eq!(theme_name(0), "-");
+        assert_eq!(theme_name(99), "unknown (99)");
+    }
+}

@@ -1,0 +1,365 @@
+//! Case events, as `regie cases history`, `regie cases comment`, `regie cases watch` and
+//! `regie audit list` print them: one table row or line per event, with a short description of
+//! what happened (`start: accepted → in_progress`, a comment, the fields that changed).
+
+use regie_proto::v1::{
+    CaseEvent, ListCaseEventsRequest, ListCaseEventsResponse, WatchEventsRequest,
+    WatchEventsResponse, watch_events_response::Item,
+};
+use serde_json::Value;
+
+use super::{Context, hint_next_page, pages};
+use crate::cli::{CaseHistory, CaseWatch, OutputFormat};
+use crate::error::CliError;
+use crate::names::{CASES, short_id};
+use crate::output::{self, emit, emit_json, or_dash};
+
+/// The longest comment shown in a table cell or a watch line.
+const COMMENT_CHARS: usize = 60;
+
+/// Fields that change with every event, left out of "changed: …" for `case.updated`.
+const BOOKKEEPING: &[&str] = &["etag", "revision", "update_time", "updateTime", "overdue"];
+
+pub async fn history(ctx: &Context, args: CaseHistory) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let mut all = ListCaseEventsResponse::default();
+    let fetch = |page_token: String| {
+        let request = ListCaseEventsRequest {
+            name: args.case.clone(),
+            page_size: args.page.page_size,
+            page_token,
+        };
+        let mut client = conn.cases();
+        async move {
+            let page = conn
+                .call(client.list_case_events(conn.request(request)))
+                .await?;
+            let next = page.next_page_token.clone();
+            Ok((page, next))
+        }
+    };
+    let merge = |page: ListCaseEventsResponse| all.events.extend(page.events);
+    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
+
+    match ctx.output {
+        OutputFormat::Json => emit_json(&all)?,
+        OutputFormat::Table if all.events.is_empty() => output::note("no events found"),
+        OutputFormat::Table => emit(&table(&all.events, false).to_string())?,
+    }
+    hint_next_page(&all.next_page_token);
+    Ok(())
+}
+
+/// The events as a table; `with_case` adds a CASE column (for the audit log, which mixes cases).
+pub fn table(events: &[CaseEvent], with_case: bool) -> comfy_table::Table {
+    let mut header = vec!["SEQ", "REV", "TIME"];
+    if with_case {
+        header.push("CASE");
+    }
+    header.extend(["TYPE", "ACTOR", "TRANSITION/COMMENT"]);
+    let mut table = output::table(&header);
+    for e in events {
+        let mut row = vec![
+            e.sequence.to_string(),
+            e.case_sequence.to_string(),
+            output::timestamp(e.time.as_ref()),
+        ];
+        if with_case {
+            row.push(short_id(CASES, &e.case).to_owned());
+        }
+        row.extend([e.r#type.clone(), or_dash(&e.actor), describe(e)]);
+        table.add_row(row);
+    }
+    table
+}
+
+/// Prints one event (e.g. the comment just added): a key/value table, or JSON.
+pub fn show(ctx: &Context, e: &CaseEvent) -> Result<(), CliError> {
+    if ctx.output == OutputFormat::Json {
+        return emit_json(e);
+    }
+    let table = output::key_value_table(vec![
+        ("SEQUENCE", e.sequence.to_string()),
+        ("CASE", e.case.clone()),
+        ("REVISION", e.case_sequence.to_string()),
+        ("TYPE", e.r#type.clone()),
+        ("TIME", output::timestamp(e.time.as_ref())),
+        ("ACTOR", or_dash(&e.actor)),
+        ("COMMENT", or_dash(&e.comment)),
+    ]);
+    emit(&table.to_string())
+}
+
+/// What happened, in a few words.
+pub fn describe(e: &CaseEvent) -> String {
+    let comment = output::truncate(&e.comment, COMMENT_CHARS);
+    match e.r#type.as_str() {
+        "case.transitioned" => {
+            let mut text = match (state(&e.before), state(&e.after)) {
+                (Some(from), Some(to)) => format!("{}: {from} → {to}", e.transition),
+                _ => e.transition.clone(),
+            };
+            if !comment.is_empty() {
+                text.push_str(" — ");
+                text.push_str(&comment);
+            }
+            text
+        }
+        "case.created" => state(&e.after).map_or_else(String::new, |s| format!("created as {s}")),
+        "case.updated" => {
+            let fields = changed_fields(&e.before, &e.after);
+            if fields.is_empty() {
+                String::new()
+            } else {
+                format!("changed: {}", fields.join(", "))
+            }
+        }
+        _ => comment,
+    }
+}
+
+/// The `state` field of a case serialised as JSON, if there is one.
+fn state(json: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(json).ok()?;
+    value
+        .get("state")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// The fields whose values differ between two JSON objects, bookkeeping left out; inside
+/// nested objects as dotted paths (`details.recommendation.response`).
+fn changed_fields(before: &str, after: &str) -> Vec<String> {
+    let parse = |json: &str| match serde_json::from_str(json) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after) = (parse(before), parse(after));
+    let mut fields = Vec::new();
+    diff("", &before, &after, &mut fields);
+    fields.retain(|f| !BOOKKEEPING.contains(&f.as_str()));
+    fields.sort();
+    fields
+}
+
+fn diff(
+    prefix: &str,
+    before: &serde_json::Map<String, Value>,
+    after: &serde_json::Map<String, Value>,
+    fields: &mut Vec<String>,
+) {
+    let keys = before
+        .keys()
+        .chain(after.keys().filter(|k| !before.contains_key(*k)));
+    for key in keys {
+        let path = format!("{prefix}{key}");
+        match (before.get(key), after.get(key)) {
+            (Some(Value::Object(b)), Some(Value::Object(a))) => {
+                diff(&format!("{path}."), b, a, fields);
+            }
+            (b, a) if b != a => fields.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// Follows the log until the server ends the stream (exit 0), Ctrl-C (exit 0), or no one reads
+/// the output any more.
+pub async fn watch(ctx: &Context, args: CaseWatch) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let request = WatchEventsRequest {
+        after_sequence: args.after,
+        kind: args.kind.unwrap_or_default(),
+        department: args.department.unwrap_or_default(),
+        case: args.case.unwrap_or_default(),
+    };
+    let mut client = conn.cases();
+    // Opening the stream is bounded by --timeout; the stream itself runs as long as it likes.
+    let mut stream = conn
+        .call(client.watch_events(conn.stream_request(request)))
+        .await?;
+    let interrupted = async {
+        // Without a Ctrl-C handler the watch simply runs until the stream ends.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::pin!(interrupted);
+    loop {
+        let response = tokio::select! {
+            () = &mut interrupted => return Ok(()),
+            message = stream.message() => message?,
+        };
+        let Some(response) = response else {
+            return Ok(());
+        };
+        let Some(line) = watch_line(ctx.output, &response, args.heartbeats)? else {
+            continue;
+        };
+        if !output::emit_streamed(&line)? {
+            return Ok(());
+        }
+    }
+}
+
+/// The line to print for one streamed item, if any: `SEQ TIME TYPE CASE detail`, or the item as
+/// compact JSON (heartbeats only when asked for).
+fn watch_line(
+    format: OutputFormat,
+    response: &WatchEventsResponse,
+    heartbeats: bool,
+) -> Result<Option<String>, CliError> {
+    match (&response.item, format) {
+        (Some(Item::Event(e)), OutputFormat::Table) => {
+            let line = format!(
+                "{:>6}  {}  {:<17}  {}  {}",
+                e.sequence,
+                output::timestamp(e.time.as_ref()),
+                e.r#type,
+                short_id(CASES, &e.case),
+                describe(e)
+            );
+            Ok(Some(line.trim_end().to_owned()))
+        }
+        (Some(Item::Event(_)), OutputFormat::Json) => Ok(Some(output::to_json_line(response)?)),
+        (Some(Item::Heartbeat(_)), OutputFormat::Json) if heartbeats => {
+            Ok(Some(output::to_json_line(response)?))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost_types::Timestamp;
+    use regie_proto::v1::Heartbeat;
+
+    use super::*;
+
+    fn event(kind: &str) -> CaseEvent {
+        CaseEvent {
+            sequence: 42,
+            case: "cases/abc".into(),
+            case_sequence: 3,
+            r#type: kind.into(),
+            actor: "admin".into(),
+            time: Some(Timestamp {
+                seconds: 1_772_380_800,
+                nanos: 0,
+            }),
+            ..CaseEvent::default()
+        }
+    }
+
+    #[test]
+    fn transitions_show_the_state_change() {
+        let mut e = event("case.transitioned");
+        e.transition = "start".into();
+        e.before = r#"{"name":"cases/abc","state":"accepted","title":"T"}"#.into();
+        e.after = r#"{"name":"cases/abc","state":"in_progress","title":"T"}"#.into();
+        assert_eq!(describe(&e), "start: accepted → in_progress");
+        e.comment = "na overleg\nmet BZK".into();
+        assert_eq!(
+            describe(&e),
+            "start: accepted → in_progress — na overleg met BZK"
+        );
+    }
+
+    #[test]
+    fn transitions_without_readable_states_show_the_transition() {
+        let mut e = event("case.transitioned");
+        e.transition = "reopen".into();
+        e.before = "not json".into();
+        e.after = r#"{"state":"in_progress"}"#.into();
+        assert_eq!(describe(&e), "reopen");
+        e.before = r#"{"state":42}"#.into();
+        assert_eq!(describe(&e), "reopen");
+        e.before = "[]".into();
+        assert_eq!(describe(&e), "reopen");
+    }
+
+    #[test]
+    fn comments_creations_and_updates() {
+        let mut comment = event("case.commented");
+        comment.comment = "x".repeat(100);
+        let text = describe(&comment);
+        assert_eq!(text.chars().count(), COMMENT_CHARS);
+        assert!(text.ends_with('…'));
+
+        let mut created = event("case.created");
+        created.after = r#"{"state":"proposed"}"#.into();
+        assert_eq!(describe(&created), "created as proposed");
+
+        let mut updated = event("case.updated");
+        updated.before = r#"{"title":"A","assignee":"","etag":"1","labels":["x"]}"#.into();
+        updated.after = r#"{"title":"B","assignee":"Jan","etag":"2","labels":["x"],"due_time":"2026-01-01T00:00:00Z"}"#.into();
+        assert_eq!(describe(&updated), "changed: assignee, due_time, title");
+
+        let mut nested = event("case.updated");
+        nested.before =
+            r#"{"details":{"recommendation":{"theme":"culture","response":""}},"revision":1}"#
+                .into();
+        nested.after =
+            r#"{"details":{"recommendation":{"theme":"culture","response":"Ja."}},"revision":2}"#
+                .into();
+        assert_eq!(
+            describe(&nested),
+            "changed: details.recommendation.response"
+        );
+    }
+
+    #[test]
+    fn watch_lines_per_output_format() {
+        let mut e = event("case.commented");
+        e.comment = "hallo".into();
+        let response = WatchEventsResponse {
+            item: Some(Item::Event(e)),
+        };
+        let line = watch_line(OutputFormat::Table, &response, false)
+            .expect("renders")
+            .expect("a line");
+        assert_eq!(
+            line,
+            "    42  2026-03-01T16:00:00Z  case.commented     abc  hallo"
+        );
+        let json = watch_line(OutputFormat::Json, &response, false)
+            .expect("renders")
+            .expect("a line");
+        assert!(!json.contains('\n'));
+        let value: Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(
+            value["event"]["sequence"], "42",
+            "int64 is a string in JSON"
+        );
+
+        let heartbeat = WatchEventsResponse {
+            item: Some(Item::Heartbeat(Heartbeat {
+                last_sequence: 42,
+                time: None,
+            })),
+        };
+        for (format, wanted, shown) in [
+            (OutputFormat::Table, false, false),
+            (OutputFormat::Table, true, false),
+            (OutputFormat::Json, false, false),
+            (OutputFormat::Json, true, true),
+        ] {
+            let line = watch_line(format, &heartbeat, wanted).expect("renders");
+            assert_eq!(
+                line.is_some(),
+                shown,
+                "{format:?} with --heartbeats={wanted}"
+            );
+        }
+    }
+
+    #[test]
+    fn audit_tables_have_a_case_column() {
+        let audit = table(&[event("case.created")], true).to_string();
+        assert!(audit.contains("CASE"), "{audit}");
+        assert!(audit.contains("abc"), "{audit}");
+        let history = table(&[event("case.created")], false).to_string();
+        assert!(!history.contains("CASE"), "{history}");
+    }
+}

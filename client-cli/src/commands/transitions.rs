@@ -1,0 +1,135 @@
+//! `regie cases transition` and `regie cases transitions`: move a case along its workflow, and
+//! see which transitions are open or which rules block them.
+
+use regie_proto::v1::{
+    AvailableTransition, ListAvailableTransitionsRequest, RuleViolation, TransitionCaseRequest,
+};
+
+use super::{Context, cases};
+use crate::cli::{CaseTransition, OutputFormat};
+use crate::error::CliError;
+use crate::output::{self, emit, emit_json, or_dash, yes_no};
+
+/// Takes the transition and prints the resulting case. When the server refuses it with
+/// FAILED_PRECONDITION, the error lists each failed rule with its sentence.
+pub async fn transition(ctx: &Context, args: CaseTransition) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let request = TransitionCaseRequest {
+        name: args.case,
+        transition: args.transition,
+        etag: args.etag,
+        request_id: args.request_id,
+        comment: args.comment,
+    };
+    let mut client = conn.cases();
+    let case = conn
+        .call(client.transition_case(conn.request(request)))
+        .await
+        .map_err(CliError::explaining_rules)?;
+    cases::show(ctx, &case)
+}
+
+/// Lists the transitions declared from the case's state.
+pub async fn available(ctx: &Context, case: String) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let request = ListAvailableTransitionsRequest { name: case };
+    let mut client = conn.cases();
+    let response = conn
+        .call(client.list_available_transitions(conn.request(request)))
+        .await?;
+    match ctx.output {
+        OutputFormat::Json => emit_json(&response),
+        OutputFormat::Table if response.transitions.is_empty() => {
+            output::note("no transitions from this state (it is final)");
+            Ok(())
+        }
+        OutputFormat::Table => emit(&transitions_table(&response.transitions).to_string()),
+    }
+}
+
+fn transitions_table(transitions: &[AvailableTransition]) -> comfy_table::Table {
+    let mut table = output::table(&["TRANSITION", "TO", "OPEN", "NEEDS COMMENT", "BLOCKED BY"]);
+    for t in transitions {
+        table.add_row(vec![
+            t.transition.clone(),
+            t.to_state.clone(),
+            yes_no(t.open).to_owned(),
+            yes_no(t.comment_required).to_owned(),
+            or_dash(&blocked_by(&t.blocked_by)),
+        ]);
+    }
+    table
+}
+
+/// Each failed rule: its id, and below it the rule's sentence and what exactly is missing.
+fn blocked_by(rules: &[RuleViolation]) -> String {
+    rules
+        .iter()
+        .map(|r| {
+            let mut explanation = r.sentence_en.clone();
+            if !r.detail.is_empty() {
+                if !explanation.is_empty() {
+                    explanation.push_str(" — ");
+                }
+                explanation.push_str(&r.detail);
+            }
+            if explanation.is_empty() {
+                r.rule.clone()
+            } else {
+                format!("{}\n  {explanation}", r.rule)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_rules_come_with_their_sentence_and_detail() {
+        let rules = [
+            RuleViolation {
+                rule: "work_item.assignee_required".into(),
+                sentence_nl: "Een item heeft een uitvoerder nodig.".into(),
+                sentence_en: "A work item needs an assignee.".into(),
+                detail: String::new(),
+            },
+            RuleViolation {
+                rule: "work_item.sub_items_closed".into(),
+                sentence_nl: String::new(),
+                sentence_en: "Every sub-item is closed.".into(),
+                detail: "open: cases/a, cases/b".into(),
+            },
+            RuleViolation {
+                rule: "bare".into(),
+                ..RuleViolation::default()
+            },
+        ];
+        assert_eq!(
+            blocked_by(&rules),
+            "work_item.assignee_required\n  A work item needs an assignee.\n\
+             work_item.sub_items_closed\n  Every sub-item is closed. — open: cases/a, cases/b\n\
+             bare"
+        );
+        assert_eq!(blocked_by(&[]), "");
+    }
+
+    #[test]
+    fn the_table_shows_open_and_blocked_transitions() {
+        let table = transitions_table(&[AvailableTransition {
+            transition: "start".into(),
+            to_state: "in_progress".into(),
+            open: false,
+            blocked_by: vec![RuleViolation {
+                rule: "work_item.assignee_required".into(),
+                ..RuleViolation::default()
+            }],
+            ..AvailableTransition::default()
+        }])
+        .to_string();
+        assert!(table.contains("in_progress"), "{table}");
+        assert!(table.contains("work_item.assignee_required"), "{table}");
+    }
+}

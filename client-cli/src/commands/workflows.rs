@@ -1,0 +1,169 @@
+//! `regie workflows …`: the workflows of the case kinds (states, transitions, diagrams),
+//! publishing a new version, and the rule catalogue.
+
+use anyhow::Context as _;
+use regie_proto::v1::{
+    GetWorkflowRequest, ListRulesRequest, ListWorkflowsRequest, ListWorkflowsResponse,
+    PublishWorkflowRequest, Workflow,
+};
+
+use super::Context;
+use crate::cli::{DiagramFormat, OutputFormat, WorkflowCommand};
+use crate::error::CliError;
+use crate::output::{self, emit, emit_json, or_dash, yes_no};
+
+pub async fn run(ctx: &Context, command: WorkflowCommand) -> Result<(), CliError> {
+    let conn = &ctx.conn;
+    let mut client = conn.workflows();
+    match command {
+        WorkflowCommand::List => {
+            let response = conn
+                .call(client.list_workflows(conn.request(ListWorkflowsRequest {})))
+                .await?;
+            list(ctx, &response)
+        }
+        WorkflowCommand::Show(workflow) => {
+            // Cli::checked has made sure the name can be built.
+            let request = GetWorkflowRequest {
+                name: workflow.name().map_err(anyhow::Error::msg)?,
+            };
+            let workflow = conn
+                .call(client.get_workflow(conn.request(request)))
+                .await?;
+            show(ctx, &workflow)
+        }
+        WorkflowCommand::Diagram { workflow, format } => {
+            let request = GetWorkflowRequest {
+                name: workflow.name().map_err(anyhow::Error::msg)?,
+            };
+            let workflow = conn
+                .call(client.get_workflow(conn.request(request)))
+                .await?;
+            // The rendering itself, whatever --output says: it is meant for a file or a pipe.
+            emit(match format {
+                DiagramFormat::Mermaid => &workflow.mermaid,
+                DiagramFormat::Dot => &workflow.dot,
+            })
+        }
+        WorkflowCommand::Publish { file } => {
+            let definition = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let request = PublishWorkflowRequest { definition };
+            let workflow = conn
+                .call(client.publish_workflow(conn.request(request)))
+                .await?;
+            match ctx.output {
+                OutputFormat::Json => emit_json(&workflow),
+                OutputFormat::Table => emit(&summary(&workflow).to_string()),
+            }
+        }
+        WorkflowCommand::Rules => {
+            let response = conn
+                .call(client.list_rules(conn.request(ListRulesRequest {})))
+                .await?;
+            if ctx.output == OutputFormat::Json {
+                return emit_json(&response);
+            }
+            let mut table = output::table(&["RULE", "IMPLEMENTED", "SENTENCE (EN)", "SOURCE"]);
+            for r in &response.rules {
+                table.add_row(vec![
+                    r.id.clone(),
+                    yes_no(r.implemented).to_owned(),
+                    or_dash(&r.sentence_en),
+                    or_dash(&r.source),
+                ]);
+            }
+            emit(&table.to_string())
+        }
+    }
+}
+
+fn list(ctx: &Context, response: &ListWorkflowsResponse) -> Result<(), CliError> {
+    let workflows = &response.workflows;
+    if ctx.output == OutputFormat::Json {
+        return emit_json(response);
+    }
+    if workflows.is_empty() {
+        output::note("no workflows found");
+        return Ok(());
+    }
+    let mut table = output::table(&["KIND", "VERSION", "INITIAL", "STATES", "TRANSITIONS"]);
+    for w in workflows {
+        table.add_row(vec![
+            w.kind.clone(),
+            w.version.to_string(),
+            w.initial_state.clone(),
+            w.states.len().to_string(),
+            w.transitions.len().to_string(),
+        ]);
+    }
+    emit(&table.to_string())
+}
+
+/// The workflow at a glance: name, kind, version, initial state and counts.
+fn summary(w: &Workflow) -> comfy_table::Table {
+    output::key_value_table(vec![
+        ("NAME", w.name.clone()),
+        ("KIND", w.kind.clone()),
+        ("VERSION", w.version.to_string()),
+        ("INITIAL STATE", or_dash(&w.initial_state)),
+        ("STATES", w.states.len().to_string()),
+        ("TRANSITIONS", w.transitions.len().to_string()),
+        ("PUBLISHED", output::timestamp(w.publish_time.as_ref())),
+    ])
+}
+
+/// Prints a workflow: its summary, states, transitions and effects, or JSON.
+fn show(ctx: &Context, w: &Workflow) -> Result<(), CliError> {
+    if ctx.output == OutputFormat::Json {
+        return emit_json(w);
+    }
+    emit(&summary(w).to_string())?;
+
+    let mut states = output::table(&[
+        "STATE",
+        "LABEL NL",
+        "LABEL EN",
+        "FINAL",
+        "SLA DAYS",
+        "PAUSES CLOCK",
+    ]);
+    for s in &w.states {
+        states.add_row(vec![
+            s.name.clone(),
+            or_dash(&s.label_nl),
+            or_dash(&s.label_en),
+            yes_no(s.r#final).to_owned(),
+            if s.sla_days == 0 {
+                "-".to_owned()
+            } else {
+                s.sla_days.to_string()
+            },
+            yes_no(s.pauses_clock).to_owned(),
+        ]);
+    }
+    emit(&states.to_string())?;
+
+    let mut transitions = output::table(&["ID", "FROM", "TO", "GUARDS", "COMMENT", "PERMISSION"]);
+    for t in &w.transitions {
+        let guards: Vec<&str> = t.guards.iter().map(|g| g.id.as_str()).collect();
+        transitions.add_row(vec![
+            t.id.clone(),
+            t.from_states.join(", "),
+            t.to_state.clone(),
+            or_dash(&guards.join("\n")),
+            if t.comment_required { "required" } else { "-" }.to_owned(),
+            or_dash(&t.permission),
+        ]);
+    }
+    emit(&transitions.to_string())?;
+
+    if !w.effects.is_empty() {
+        let mut effects = output::table(&["ON TRANSITION", "EFFECT"]);
+        for e in &w.effects {
+            effects.add_row(vec![e.transition.clone(), e.effect.clone()]);
+        }
+        emit(&effects.to_string())?;
+    }
+    Ok(())
+}
