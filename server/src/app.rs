@@ -1,6 +1,7 @@
 //! What the services share: the store, the workflow catalogue, the change-feed signal and the
 //! shutdown token.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::watch;
@@ -55,44 +56,56 @@ impl App {
 /// stored on first start so that a case's version never changes under it after an upgrade.
 pub struct Catalogue {
     current: RwLock<Arc<Workflows>>,
+    /// When each (kind, version) was published, micros.
+    published: RwLock<HashMap<(String, u32), i64>>,
 }
 
 impl Catalogue {
     async fn load(store: &dyn Store) -> anyhow::Result<Self> {
-        let workflows = Self::read(store).await?;
-        let mut missing = Vec::new();
-        for default in
-            default_definitions().map_err(|e| anyhow::anyhow!("built-in workflow: {e}"))?
+        let (stored, _) = Self::read(store).await?;
+        let defaults =
+            default_definitions().map_err(|e| anyhow::anyhow!("built-in workflow: {e}"))?;
+        for definition in defaults
+            .iter()
+            .filter(|d| stored.get(d.kind(), d.version()).is_none())
         {
-            if workflows.get(default.kind(), default.version()).is_none() {
-                missing.push(default);
-            }
-        }
-        for definition in &missing {
             match store.save_workflow(definition, now()).await {
                 // Another replica stored it first: fine.
                 Ok(()) | Err(Error::AlreadyExists { .. }) => {}
                 Err(e) => anyhow::bail!("storing the built-in workflow {}: {e}", definition.kind()),
             }
         }
-        let workflows = Self::read(store).await?;
-        Ok(Self {
-            current: RwLock::new(Arc::new(workflows)),
-        })
+        let catalogue = Self {
+            current: RwLock::default(),
+            published: RwLock::default(),
+        };
+        catalogue
+            .reload(store)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(catalogue)
     }
 
-    async fn read(store: &dyn Store) -> anyhow::Result<Workflows> {
+    /// Every stored version, and when each was published.
+    async fn read(store: &dyn Store) -> anyhow::Result<(Workflows, HashMap<(String, u32), i64>)> {
         let mut workflows = Workflows::new();
-        for (file_name, source) in store
+        let mut published = HashMap::new();
+        let stored = store
             .stored_workflows()
             .await
-            .map_err(|e| anyhow::anyhow!("reading workflows: {e}"))?
-        {
-            let definition = WorkflowDefinition::parse(&file_name, &source)
-                .map_err(|e| anyhow::anyhow!("stored workflow {file_name} no longer loads: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("reading workflows: {e}"))?;
+        for version in stored {
+            let definition = WorkflowDefinition::parse(&version.file_name, &version.source)
+                .map_err(|e| {
+                    anyhow::anyhow!("stored workflow {} no longer loads: {e}", version.file_name)
+                })?;
+            published.insert(
+                (definition.kind().to_owned(), definition.version()),
+                version.publish_time,
+            );
             workflows.insert(definition);
         }
-        Ok(workflows)
+        Ok((workflows, published))
     }
 
     /// The catalogue as it is now; cheap to clone and safe to hold across awaits.
@@ -100,15 +113,26 @@ impl Catalogue {
         self.current.read().map(|w| w.clone()).unwrap_or_default()
     }
 
+    /// When a version was published (micros).
+    pub fn publish_time(&self, kind: &str, version: u32) -> Option<i64> {
+        self.published
+            .read()
+            .ok()?
+            .get(&(kind.to_owned(), version))
+            .copied()
+    }
+
     /// Re-reads the stored versions (another replica may have published one).
     pub async fn reload(&self, store: &dyn Store) -> Result<Arc<Workflows>> {
-        let workflows = Arc::new(
-            Self::read(store)
-                .await
-                .map_err(|e| Error::internal(e.to_string()))?,
-        );
+        let (workflows, published) = Self::read(store)
+            .await
+            .map_err(|e| Error::internal(e.to_string()))?;
+        let workflows = Arc::new(workflows);
         if let Ok(mut current) = self.current.write() {
             *current = workflows.clone();
+        }
+        if let Ok(mut times) = self.published.write() {
+            *times = published;
         }
         Ok(workflows)
     }

@@ -801,6 +801,7 @@ async fn a_published_workflow_version_applies_to_new_cases_only(backend: Backend
         .expect("publish")
         .into_inner();
     assert_eq!(v2.version, 2);
+    assert!(v2.publish_time.is_some() && v1.publish_time.is_some());
     let status = workflows
         .publish_workflow(v1::PublishWorkflowRequest {
             definition: v2_text,

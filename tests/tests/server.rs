@@ -312,3 +312,34 @@ async fn health_watchers_see_not_serving_and_do_not_hold_up_shutdown() {
         "watcher saw {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn an_open_change_feed_ends_cleanly_on_shutdown() {
+    use tokio_stream::StreamExt as _;
+
+    let Some(mut server) =
+        TestServer::start_with(Backend::Sqlite, &["--shutdown-timeout", "20"]).await
+    else {
+        return;
+    };
+    let mut feed = server
+        .cases()
+        .await
+        .watch_events(v1::WatchEventsRequest::default())
+        .await
+        .expect("watch")
+        .into_inner();
+    let (exit_code, took) = server.terminate().await;
+    assert_eq!(exit_code, Some(0));
+    assert!(
+        took < Duration::from_secs(5),
+        "an open change feed held shutdown up for {took:?}"
+    );
+    let end = tokio::time::timeout(Duration::from_secs(5), feed.next())
+        .await
+        .expect("the feed ends");
+    assert!(
+        end.is_none() || end.is_some_and(|r| r.is_err()),
+        "no more events after shutdown"
+    );
+}

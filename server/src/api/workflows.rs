@@ -19,6 +19,13 @@ impl WorkflowApi {
     pub fn new(app: Arc<App>) -> Self {
         Self { app }
     }
+
+    fn proto(&self, def: &WorkflowDefinition) -> v1::Workflow {
+        to_proto(
+            def,
+            self.app.workflows.publish_time(def.kind(), def.version()),
+        )
+    }
 }
 
 fn rule(rule: &rules::Rule) -> v1::Rule {
@@ -31,7 +38,7 @@ fn rule(rule: &rules::Rule) -> v1::Rule {
     }
 }
 
-fn to_proto(def: &WorkflowDefinition) -> v1::Workflow {
+fn to_proto(def: &WorkflowDefinition, publish_time: Option<i64>) -> v1::Workflow {
     v1::Workflow {
         name: format!("workflows/{}/versions/{}", def.kind(), def.version()),
         kind: def.kind().to_owned(),
@@ -79,7 +86,7 @@ fn to_proto(def: &WorkflowDefinition) -> v1::Workflow {
         definition: def.source().to_owned(),
         mermaid: render::to_mermaid(def),
         dot: render::to_dot(def),
-        publish_time: None,
+        publish_time: publish_time.map(super::convert::timestamp_micros),
     }
 }
 
@@ -117,7 +124,7 @@ impl WorkflowService for WorkflowApi {
         let list = kinds
             .into_iter()
             .filter_map(|k| workflows.latest(k))
-            .map(to_proto)
+            .map(|d| self.proto(d))
             .collect();
         Ok(Response::new(v1::ListWorkflowsResponse { workflows: list }))
     }
@@ -142,7 +149,7 @@ impl WorkflowService for WorkflowApi {
             None => format!("workflows/{kind}"),
         };
         found
-            .map(|d| Response::new(to_proto(d)))
+            .map(|d| Response::new(self.proto(d)))
             .ok_or_else(|| to_status(Error::not_found(name)))
     }
 
@@ -175,7 +182,7 @@ impl WorkflowService for WorkflowApi {
         let published = workflows
             .get(&kind, version)
             .ok_or_else(|| to_status(Error::internal("published version vanished")))?;
-        Ok(Response::new(to_proto(published)))
+        Ok(Response::new(self.proto(published)))
     }
 
     async fn list_rules(

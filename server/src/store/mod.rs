@@ -103,6 +103,14 @@ pub struct EventFilter {
     pub case_id: Option<String>,
 }
 
+/// A published workflow version as stored.
+#[derive(Debug, Clone)]
+pub struct StoredWorkflow {
+    pub file_name: String,
+    pub source: String,
+    pub publish_time: i64,
+}
+
 /// The result of walking the hash chains.
 #[derive(Debug, Clone, Default)]
 pub struct ChainReport {
@@ -114,8 +122,8 @@ pub struct ChainReport {
 /// Cases, their events and the published workflows.
 #[async_trait]
 pub trait CaseStore: Send + Sync {
-    /// Every stored workflow version, as (file name, TOML source).
-    async fn stored_workflows(&self) -> Result<Vec<(String, String)>>;
+    /// Every stored workflow version.
+    async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>>;
     /// Stores a workflow version; ALREADY_EXISTS when that kind and version are stored.
     async fn save_workflow(&self, definition: &WorkflowDefinition, now: i64) -> Result<()>;
 

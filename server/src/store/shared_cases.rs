@@ -24,7 +24,7 @@ macro_rules! shared_case_store {
             use crate::domain::workflow::{WorkflowDefinition, Workflows};
             use crate::domain::{Error, Result};
             use crate::store::sql::{push_list_clauses, Columns};
-            use crate::store::{db_error, write_error, CaseCommand, CaseStore, ChainReport, EventFilter, Executed};
+            use crate::store::{db_error, write_error, CaseCommand, CaseStore, ChainReport, EventFilter, Executed, StoredWorkflow};
 
             type DbRow = <$db as sqlx::Database>::Row;
             type Tx = sqlx::Transaction<'static, $db>;
@@ -242,13 +242,21 @@ macro_rules! shared_case_store {
 
             #[async_trait]
             impl CaseStore for $store {
-                async fn stored_workflows(&self) -> Result<Vec<(String, String)>> {
-                    let rows = sqlx::query("SELECT file_name, source FROM workflow_versions ORDER BY kind, version")
-                        .fetch_all(self.reader())
-                        .await
-                        .map_err(db_error)?;
+                async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>> {
+                    let rows = sqlx::query(
+                        "SELECT file_name, source, publish_time FROM workflow_versions ORDER BY kind, version",
+                    )
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(db_error)?;
                     rows.iter()
-                        .map(|r| Ok((r.try_get("file_name").map_err(db_error)?, r.try_get("source").map_err(db_error)?)))
+                        .map(|r| {
+                            Ok(StoredWorkflow {
+                                file_name: r.try_get("file_name").map_err(db_error)?,
+                                source: r.try_get("source").map_err(db_error)?,
+                                publish_time: r.try_get("publish_time").map_err(db_error)?,
+                            })
+                        })
                         .collect()
                 }
 

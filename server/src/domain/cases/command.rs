@@ -352,3 +352,131 @@ pub fn refusal_error(case: &Case, refusal: Refusal) -> Error {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cases::draft::CaseDraft;
+
+    const DAY: i64 = 86_400 * 1_000_000;
+
+    fn workflows() -> Workflows {
+        Workflows::with_defaults().expect("built-in workflows")
+    }
+
+    fn run(
+        workflows: &Workflows,
+        case: Option<Case>,
+        command: Command,
+        now: i64,
+    ) -> Result<Change> {
+        execute(
+            case,
+            command,
+            &Context {
+                workflows,
+                actor: "anna",
+                now,
+                children: &[],
+            },
+        )
+    }
+
+    fn new_item(workflows: &Workflows, due: Option<i64>) -> Case {
+        let draft = CaseDraft {
+            kind: "work_item".into(),
+            title: "Item".into(),
+            assignee: "anna".into(),
+            due_time: due,
+            ..Default::default()
+        };
+        let command = Command::Create {
+            id: CaseId::generate(),
+            case: draft.validate().expect("valid"),
+        };
+        run(workflows, None, command, 0).expect("created").case
+    }
+
+    fn step(workflows: &Workflows, case: Case, transition: &str, now: i64) -> Case {
+        let command = Command::Transition {
+            transition: transition.into(),
+            etag: String::new(),
+            comment: String::new(),
+        };
+        run(workflows, Some(case), command, now)
+            .expect(transition)
+            .case
+    }
+
+    #[test]
+    fn time_in_blocked_does_not_count_towards_the_due_time() {
+        let w = workflows();
+        let def = w.latest("work_item").expect("work_item");
+        let case = new_item(&w, Some(10 * DAY));
+        let case = step(&w, step(&w, case, "accept", DAY), "start", DAY);
+        let blocked = step(&w, case, "block", 2 * DAY);
+        assert!(
+            !is_overdue(&blocked, def, 30 * DAY),
+            "the clock is paused while blocked"
+        );
+        let resumed = step(&w, blocked, "unblock", 7 * DAY);
+        assert_eq!(resumed.paused_micros, 5 * DAY);
+        assert!(
+            !is_overdue(&resumed, def, 14 * DAY),
+            "due moved to day 15 by the pause"
+        );
+        assert!(is_overdue(&resumed, def, 16 * DAY));
+    }
+
+    #[test]
+    fn a_closed_case_is_never_overdue_and_marking_happens_once() {
+        let w = workflows();
+        let def = w.latest("work_item").expect("work_item");
+        let case = new_item(&w, Some(DAY));
+        let marked = run(&w, Some(case.clone()), Command::MarkOverdue, 2 * DAY)
+            .expect("marked")
+            .case;
+        assert!(marked.overdue);
+        assert!(
+            run(&w, Some(marked), Command::MarkOverdue, 3 * DAY).is_err(),
+            "only once"
+        );
+        let cancelled = step(&w, case, "cancel", 2 * DAY);
+        assert!(!is_overdue(&cancelled, def, 100 * DAY));
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_writes_no_event() {
+        let w = workflows();
+        let case = new_item(&w, None);
+        let patch = CasePatch {
+            title: Some("Item".into()),
+            ..Default::default()
+        };
+        let change = run(
+            &w,
+            Some(case.clone()),
+            Command::Update {
+                etag: case.etag(),
+                patch,
+            },
+            1,
+        )
+        .expect("ok");
+        assert!(change.events.is_empty());
+        assert_eq!(change.case.revision, case.revision);
+        let comment = run(
+            &w,
+            Some(case),
+            Command::Comment {
+                text: "Besproken in het IPIM".into(),
+            },
+            2,
+        )
+        .expect("ok");
+        assert_eq!(
+            comment.case.revision, 2,
+            "a comment is a revision of the history"
+        );
+    }
+}

@@ -74,9 +74,9 @@ impl CaseDraft {
             CaseId::from_name("case.parent", s)
         }));
         let details = match (self.kind.as_str(), self.recommendation) {
-            ("recommendation", Some(r)) => v
-                .take(recommendation("case.recommendation", r))
-                .map(Details::Recommendation),
+            ("recommendation", Some(r)) => {
+                recommendation("case.recommendation", r, &mut v).map(Details::Recommendation)
+            }
             ("recommendation", None) => {
                 v.add(
                     "case.recommendation",
@@ -349,21 +349,30 @@ fn addressee(value: &str) -> Result<String, FieldViolation> {
         })
 }
 
-fn recommendation(prefix: &str, r: RecommendationDraft) -> Result<Recommendation, FieldViolation> {
-    let report_title = text::name(
+/// Checks every recommendation field, recording each bad one.
+fn recommendation(
+    prefix: &str,
+    r: RecommendationDraft,
+    v: &mut Violations,
+) -> Option<Recommendation> {
+    let report_title = v.take(text::name(
         &format!("{prefix}.source_report.title"),
         &r.report_title,
         MAX_NAME_CHARS,
-    )?;
-    let report_reference = reference_text(&r.report_reference)?;
-    let addressee = addressee(&r.addressee)?;
-    let response = text::body(&format!("{prefix}.response"), &r.response, MAX_TEXT_CHARS)?;
-    Ok(Recommendation {
-        report_title,
-        report_reference,
-        addressee,
+    ));
+    let report_reference = v.take(reference_text(&r.report_reference));
+    let addressee = v.take(addressee(&r.addressee));
+    let response = v.take(text::body(
+        &format!("{prefix}.response"),
+        &r.response,
+        MAX_TEXT_CHARS,
+    ));
+    Some(Recommendation {
+        report_title: report_title?,
+        report_reference: report_reference?,
+        addressee: addressee?,
         theme: r.theme,
-        response,
+        response: response?,
     })
 }
 
@@ -413,6 +422,22 @@ mod tests {
             ..base.clone()
         };
         assert!(ok.validate().is_ok());
+        let empty = CaseDraft {
+            kind: "recommendation".into(),
+            recommendation: Some(RecommendationDraft::default()),
+            ..base.clone()
+        };
+        let Error::InvalidArgument { violations, .. } = empty.validate().unwrap_err() else {
+            panic!("invalid")
+        };
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "case.recommendation.source_report.title",
+                "case.recommendation.addressee"
+            ]
+        );
         let err = CaseDraft {
             kind: "work_item".into(),
             recommendation: Some(RecommendationDraft::default()),
