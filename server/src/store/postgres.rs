@@ -46,7 +46,7 @@ super::shared_cases::shared_case_store!(
     PgStore,
     Postgres,
     " FOR UPDATE",
-    "SELECT pg_advisory_xact_lock(7260010)"
+    Some("SELECT pg_advisory_xact_lock(7260010)")
 );
 
 #[async_trait::async_trait]

@@ -4,14 +4,14 @@
 //! The write path is [`CaseStore::execute`](crate::store::CaseStore::execute): one transaction
 //! that replays a known request id, or loads the case, lets the domain decide, and writes the
 //! case row, its labels, its hash-chained events and the request id. `$serialize` is the
-//! statement that makes event sequences follow commit order: PostgreSQL takes a transaction-level
-//! advisory lock, so two writers never interleave their sequence numbers; SQLite needs nothing,
-//! as it has a single writer connection. Watchers can therefore read "everything after k" from
+//! statement, if any, that makes event sequences follow commit order: PostgreSQL takes a
+//! transaction-level advisory lock, so two writers never interleave their sequence numbers;
+//! SQLite needs none, as it has a single writer connection. Watchers can therefore read "everything after k" from
 //! the table and never miss an event that commits later with a smaller number.
 
 /// Expands to `impl CaseStore for $store`.
 macro_rules! shared_case_store {
-    ($store:ty, $db:ty, $lock:literal, $serialize:literal) => {
+    ($store:ty, $db:ty, $lock:literal, $serialize:expr) => {
         mod cases_impl {
             use async_trait::async_trait;
             use sqlx::{QueryBuilder, Row as _};
@@ -278,7 +278,10 @@ macro_rules! shared_case_store {
 
                 async fn execute(&self, workflows: &Workflows, command: CaseCommand) -> Result<Executed> {
                     let mut tx = self.writer().begin().await.map_err(db_error)?;
-                    sqlx::query($serialize).execute(&mut *tx).await.map_err(db_error)?;
+                    let serialize: Option<&'static str> = $serialize;
+                    if let Some(sql) = serialize {
+                        sqlx::query(sql).execute(&mut *tx).await.map_err(db_error)?;
+                    }
                     if let Some(replayed) = replay(&mut tx, &command).await? {
                         return Ok(replayed);
                     }

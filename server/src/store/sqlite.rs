@@ -72,7 +72,7 @@ impl SqliteStore {
 }
 
 super::shared::shared_store!(SqliteStore, Sqlite, "");
-super::shared_cases::shared_case_store!(SqliteStore, Sqlite, "", "SELECT 1");
+super::shared_cases::shared_case_store!(SqliteStore, Sqlite, "", None);
 
 #[async_trait::async_trait]
 impl super::Store for SqliteStore {
