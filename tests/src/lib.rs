@@ -309,12 +309,15 @@ pub fn binary(name: &str, env_var: &str) -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/<name>
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory")
-        .join(name);
+    // A test runs as target/<profile>/deps/<test>, a binary (the bench) as target/<profile>/<bin>;
+    // either way the server is in target/<profile>/.
+    let dir = exe.parent().expect("target directory");
+    let dir = if dir.file_name().is_some_and(|d| d == "deps") {
+        dir.parent().expect("profile directory")
+    } else {
+        dir
+    };
+    let path = dir.join(name);
     let built = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| {

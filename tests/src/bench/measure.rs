@@ -1,0 +1,153 @@
+//! The measurements themselves: each sets up its clients outside any timing, runs them through
+//! the load generator, and hands back the sample. The real server is started through the test
+//! harness (`regie_tests::TestServer`) on a fresh database, once per backend, and serves
+//! CreateCase, then TransitionCase, then GetCase.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use regie_tests::{Backend, TestServer};
+
+use super::cases::{CreateClient, GetClient, TransitionClient};
+use super::commit::CommitDatabase;
+use super::echo::{EchoClient, EchoServer};
+use super::load::{self, Connections, Sample, Window};
+use super::report::{Measurement, Row};
+
+/// What every measurement of the run shares.
+pub struct Plan {
+    pub clients: usize,
+    pub window: Window,
+    pub connections: Connections,
+    pub max_connections: u32,
+    pub synchronous_full: bool,
+    pub postgres_url: Option<String>,
+}
+
+impl Plan {
+    /// The server's command-line arguments beyond those the harness always passes.
+    pub fn server_args(&self) -> Vec<String> {
+        vec![
+            // Quiet, but the harness needs the "listening" line of the server module.
+            "--log".into(),
+            "warn,regie_server::server=info".into(),
+            "--max-connections".into(),
+            self.max_connections.to_string(),
+            "--sqlite-synchronous".into(),
+            if self.synchronous_full {
+                "full"
+            } else {
+                "normal"
+            }
+            .into(),
+        ]
+    }
+}
+
+pub fn row(backend: &'static str, measurement: Measurement, sample: Sample) -> Row {
+    Row {
+        backend,
+        measurement,
+        sample,
+    }
+}
+
+pub fn backend_label(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+pub fn announce(backend: &str, measurement: Measurement) {
+    println!("measuring {backend} {} …", measurement.label());
+}
+
+/// The echo baseline, on a fresh echo process.
+pub async fn echo(plan: &Plan) -> anyhow::Result<Sample> {
+    let server = EchoServer::start().await?;
+    let channels = load::channels(&server.endpoint, plan.clients, plan.connections).await?;
+    let clients = channels.into_iter().map(EchoClient::new).collect();
+    let (sample, _) = load::run(clients, plan.window, server.pid()).await?;
+    Ok(sample)
+}
+
+/// The commit baseline and the database's account of its settings.
+pub async fn commit(backend: Backend, plan: &Plan) -> anyhow::Result<(Sample, String)> {
+    let database = match backend {
+        Backend::Sqlite => CommitDatabase::sqlite(plan.synchronous_full).await?,
+        Backend::Postgres => {
+            let url = plan
+                .postgres_url
+                .as_deref()
+                .context("REGIE_TEST_POSTGRES_URL is not set")?;
+            CommitDatabase::postgres(url, plan.max_connections).await?
+        }
+    };
+    let facts = database.facts().await;
+    let clients = (0..plan.clients).map(|i| database.client(i)).collect();
+    let result = load::run(clients, plan.window, None).await;
+    database.close().await;
+    let (sample, _) = result?;
+    Ok((
+        sample,
+        facts.unwrap_or_else(|e| format!("(settings unknown: {e})")),
+    ))
+}
+
+/// CreateCase, TransitionCase and GetCase on one fresh server of `backend`.
+pub async fn regie_server(
+    backend: Backend,
+    plan: &Plan,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    let label = backend_label(backend);
+    let server = start_server(backend, plan.server_args()).await?;
+    let channels = load::channels(&server.endpoint(), plan.clients, plan.connections).await?;
+
+    announce(label, Measurement::CreateCase);
+    let clients = channels
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| CreateClient::new(channel.clone(), i))
+        .collect();
+    let (sample, clients) = load::run(clients, plan.window, Some(server.pid())).await?;
+    rows.push(row(label, Measurement::CreateCase, sample));
+    let mut names: Vec<String> = clients.into_iter().flat_map(|c| c.created).collect();
+
+    announce(label, Measurement::TransitionCase);
+    let clients = load::set_up(plan.clients, |i| {
+        TransitionClient::set_up(channels[i].clone(), i)
+    })
+    .await?;
+    let (sample, clients) = load::run(clients, plan.window, Some(server.pid())).await?;
+    rows.push(row(label, Measurement::TransitionCase, sample));
+    names.extend(clients.iter().map(|c| c.name().to_owned()));
+
+    announce(label, Measurement::GetCase);
+    println!("  reading among {} cases", names.len());
+    let names = Arc::new(names);
+    let clients = channels
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| GetClient::new(channel.clone(), i, names.clone()))
+        .collect();
+    let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
+    rows.push(row(label, Measurement::GetCase, sample));
+
+    // Dropping the server kills it and removes its database.
+    drop(server);
+    Ok(())
+}
+
+/// Starts the real server through the test harness. The harness panics when the server does
+/// not come up (after printing its log); here that becomes an error for this backend only.
+async fn start_server(backend: Backend, args: Vec<String>) -> anyhow::Result<TestServer> {
+    tokio::spawn(async move {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        TestServer::start_with(backend, &args).await
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("regie-server did not start (see the message above)"))?
+    .context("the harness skipped the backend (is REGIE_TEST_POSTGRES_URL set?)")
+}

@@ -1,0 +1,14 @@
+//! The pieces of `regie-bench`, one subject per file: the load generator and its statistics
+//! (`load`), the processor time it took (`cpu`), the bare baselines the real server is compared
+//! with (`echo`, `commit`), the calls to the real server (`cases`), the measurements that put
+//! them together (`measure`), the server binary they run (`server_binary`), and the printed
+//! report (`report`).
+
+pub mod cases;
+pub mod commit;
+pub mod cpu;
+pub mod echo;
+pub mod load;
+pub mod measure;
+pub mod report;
+pub mod server_binary;
