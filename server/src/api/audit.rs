@@ -6,11 +6,10 @@ use regie_proto::v1::{self, audit_service_server::AuditService};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::status::to_status;
+use super::status::{name_error, to_status};
 use crate::app::App;
 use crate::domain::cases::CaseId;
 use crate::domain::cases::audit::StoredEvent;
-use crate::domain::error::{Error, reason};
 use crate::domain::listing::{ListParams, ListQuery};
 
 pub struct AuditApi {
@@ -57,13 +56,7 @@ impl AuditService for AuditApi {
         let case = if r.case.is_empty() {
             None
         } else {
-            Some(CaseId::from_name("case", &r.case).map_err(|v| {
-                to_status(Error::invalid(
-                    reason::INVALID_NAME,
-                    &v.field,
-                    v.description,
-                ))
-            })?)
+            Some(CaseId::from_name("case", &r.case).map_err(|v| to_status(name_error(v)))?)
         };
         let report = self
             .app

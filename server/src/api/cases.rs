@@ -13,12 +13,12 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::references::{check_case, check_departments, check_group};
-use super::status::{missing, to_status};
+use super::status::{missing, name_error, reply, to_status};
 use crate::app::App;
 use crate::domain::cases::draft::{RecommendationDraft, RecommendationPatch};
 use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, command};
 use crate::domain::directory::{DepartmentCode, GroupId};
-use crate::domain::error::{Error, FieldViolation, reason};
+use crate::domain::error::{Error, reason};
 use crate::domain::listing::{ListParams, ListQuery};
 use crate::domain::workflow;
 use crate::domain::{Result, mask};
@@ -98,14 +98,6 @@ fn request_id_checked(request_id: String) -> Result<String> {
 
 fn case_id(field: &str, name: &str) -> Result<CaseId> {
     CaseId::from_name(field, name).map_err(name_error)
-}
-
-fn name_error(v: FieldViolation) -> Error {
-    Error::invalid(reason::INVALID_NAME, &v.field, v.description)
-}
-
-fn reply<T>(result: Result<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(to_status)
 }
 
 fn due_time(field: &str, t: Option<&prost_types::Timestamp>) -> Result<Option<i64>> {

@@ -6,11 +6,11 @@ use regie_proto::v1::{self, directory_service_server::DirectoryService};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::status::{missing, to_status};
+use super::status::{missing, name_error, reply};
 use crate::domain::directory::{
     DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft, WorkingGroupPatch,
 };
-use crate::domain::error::{Error, FieldViolation, reason};
+use crate::domain::Error;
 use crate::domain::listing::{ListParams, ListQuery};
 use crate::domain::{Result, mask};
 use crate::store::Store;
@@ -27,18 +27,6 @@ impl DirectoryApi {
     async fn check_departments(&self, references: Vec<(String, DepartmentCode)>) -> Result<()> {
         super::references::check_departments(self.store.as_ref(), references).await
     }
-}
-
-fn name_error(violation: FieldViolation) -> Error {
-    Error::invalid(
-        reason::INVALID_NAME,
-        &violation.field,
-        violation.description,
-    )
-}
-
-fn reply<T>(result: Result<T>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(to_status)
 }
 
 #[tonic::async_trait]

@@ -8,6 +8,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::domain::Error;
+use crate::domain::error::{FieldViolation, reason};
 
 /// The `ErrorInfo.domain` of every error Regie reports.
 pub const ERROR_DOMAIN: &str = "regie";
@@ -67,4 +68,18 @@ pub fn to_status(error: Error) -> Status {
 /// A required message field that the request left out.
 pub fn missing(field: &str) -> Status {
     to_status(Error::invalid_field(field, "is required"))
+}
+
+/// A resource name that does not parse.
+pub fn name_error(violation: FieldViolation) -> Error {
+    Error::invalid(
+        reason::INVALID_NAME,
+        &violation.field,
+        violation.description,
+    )
+}
+
+/// A handler's domain result as a gRPC response.
+pub fn reply<T>(result: Result<T, Error>) -> Result<tonic::Response<T>, Status> {
+    result.map(tonic::Response::new).map_err(to_status)
 }

@@ -39,6 +39,21 @@ impl PgStore {
     fn reader(&self) -> &PgPool {
         &self.pool
     }
+
+    /// The sequence the next events follow: read under the advisory lock the write transaction
+    /// holds, so no other replica appends in between.
+    async fn sequence_base(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+    ) -> crate::domain::Result<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM events")
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(super::db_error)
+    }
+
+    /// Nothing to remember: every write reads the sequence afresh.
+    fn committed_sequence(&self, _last: i64) {}
 }
 
 super::shared::shared_store!(PgStore, Postgres, " FOR UPDATE");

@@ -291,10 +291,11 @@ macro_rules! shared_case_store {
                         None if creating => (None, String::new()),
                         None => return Err(Error::not_found(command.case_id.name())),
                     };
-                    let children = if matches!(command.command, Command::Transition { .. }) {
-                        load_children(&mut *tx, &command.case_id).await?
-                    } else {
-                        Vec::new()
+                    let children = match &current {
+                        Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
+                            load_children(&mut *tx, &command.case_id).await?
+                        }
+                        _ => Vec::new(),
                     };
                     let now = crate::domain::cases::model::now();
                     let labels_before = current.as_ref().map(|c| c.labels.clone());
@@ -311,10 +312,7 @@ macro_rules! shared_case_store {
                         return Ok(Executed { case: change.case, events: Vec::new(), replayed: false });
                     }
 
-                    let mut sequence: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM events")
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
+                    let mut sequence = self.sequence_base(&mut tx).await?;
                     let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
                     let mut previous = last_hash;
                     let mut events = Vec::with_capacity(change.events.len());
@@ -366,6 +364,7 @@ macro_rules! shared_case_store {
                         .map_err(db_error)?;
                     }
                     tx.commit().await.map_err(db_error)?;
+                    self.committed_sequence(sequence);
                     Ok(Executed { case: change.case, events, replayed: false })
                 }
 

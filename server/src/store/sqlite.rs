@@ -6,6 +6,7 @@
 //! default, so a commit that was acknowledged survives a crash or power cut.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::Context as _;
 use sqlx::Sqlite;
@@ -20,6 +21,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The newest event sequence committed. Only the single writer connection appends events,
+    /// so the next sequence can be known without asking the database.
+    last_sequence: AtomicI64,
 }
 
 impl SqliteStore {
@@ -59,7 +63,15 @@ impl SqliteStore {
                 .await
                 .with_context(|| format!("cannot open {} for reading", redact_url(&options.url)))?
         };
-        Ok(Self { writer, reader })
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM events")
+            .fetch_one(&writer)
+            .await
+            .context("reading the event log")?;
+        Ok(Self {
+            writer,
+            reader,
+            last_sequence: AtomicI64::new(last),
+        })
     }
 
     fn writer(&self) -> &SqlitePool {
@@ -68,6 +80,21 @@ impl SqliteStore {
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
+    }
+
+    /// The sequence the next events follow. Called inside a write transaction, which the single
+    /// writer connection makes exclusive.
+    async fn sequence_base(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, Sqlite>,
+    ) -> crate::domain::Result<i64> {
+        Ok(self.last_sequence.load(Ordering::SeqCst))
+    }
+
+    /// Records the last sequence of a committed transaction (a rolled-back one never gets here,
+    /// so a failed write leaves no gap behind).
+    fn committed_sequence(&self, last: i64) {
+        self.last_sequence.store(last, Ordering::SeqCst);
     }
 }
 

@@ -199,6 +199,22 @@ fn update(before: Case, etag: &str, patch: CasePatch, ctx: &Context<'_>) -> Resu
     })
 }
 
+/// Whether deciding `command` on `case` needs the case's sub-items (a guard of the transition
+/// reads them); the store skips reading them otherwise.
+pub fn needs_children(workflows: &Workflows, case: &Case, command: &Command) -> bool {
+    let Command::Transition { transition, .. } = command else {
+        return false;
+    };
+    workflows
+        .get(&case.kind, case.workflow_version)
+        .and_then(|def| def.transition(transition))
+        .is_some_and(|t| {
+            t.guards
+                .iter()
+                .any(|g| workflow::rules::find(g).is_some_and(|r| r.reads_children()))
+        })
+}
+
 /// The facts the guards of `case` are checked against.
 pub fn facts(case: &Case, ctx: &Context<'_>) -> Facts {
     let open_children = ctx

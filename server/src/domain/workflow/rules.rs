@@ -57,7 +57,15 @@ impl Rule {
     pub fn is_implemented(&self) -> bool {
         self.check.is_some()
     }
+
+    /// Whether checking the rule needs [`Facts::open_children`], so that the store reads a
+    /// case's sub-items only for the transitions that need them.
+    pub fn reads_children(&self) -> bool {
+        self.id == CHILDREN_CLOSED
+    }
 }
+
+const CHILDREN_CLOSED: &str = "work_item.children_closed";
 
 /// Every rule, in the order of DESIGN §3.
 pub fn all() -> &'static [Rule] {
@@ -171,7 +179,7 @@ static RULES: &[Rule] = &[
         check: Some(assignee_required),
     },
     Rule {
-        id: "work_item.children_closed",
+        id: CHILDREN_CLOSED,
         sentence_nl: "Een werkgroep-item is pas gereed als al zijn subitems zijn afgesloten.",
         sentence_en: "An item is done only when all its sub-items are closed.",
         source: None,
