@@ -7,10 +7,10 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use super::status::{missing, name_error, reply};
+use crate::domain::Error;
 use crate::domain::directory::{
     DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft, WorkingGroupPatch,
 };
-use crate::domain::Error;
 use crate::domain::listing::{ListParams, ListQuery};
 use crate::domain::{Result, mask};
 use crate::store::Store;
