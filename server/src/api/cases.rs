@@ -214,12 +214,7 @@ impl CaseService for CaseApi {
         let r = request.into_inner();
         reply(
             async {
-                let params = ListParams {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &r.filter,
-                    order_by: &r.order_by,
-                };
+                let params = list_params!(r);
                 let query = ListQuery::parse(&Case::LIST, params)?;
                 let page = self.app.store.list_cases(&query).await?;
                 Ok(v1::ListCasesResponse {

@@ -11,7 +11,7 @@ use crate::domain::Error;
 use crate::domain::directory::{
     DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft, WorkingGroupPatch,
 };
-use crate::domain::listing::{ListParams, ListQuery};
+use crate::domain::listing::ListQuery;
 use crate::domain::{Result, mask};
 use crate::store::Store;
 
@@ -55,12 +55,7 @@ impl DirectoryService for DirectoryApi {
         let r = request.into_inner();
         reply(
             async {
-                let params = ListParams {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &r.filter,
-                    order_by: &r.order_by,
-                };
+                let params = list_params!(r);
                 let query = ListQuery::parse(&crate::domain::directory::Department::LIST, params)?;
                 let page = self.store.list_departments(&query).await?;
                 Ok(v1::ListDepartmentsResponse {
@@ -153,12 +148,7 @@ impl DirectoryService for DirectoryApi {
         let r = request.into_inner();
         reply(
             async {
-                let params = ListParams {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &r.filter,
-                    order_by: &r.order_by,
-                };
+                let params = list_params!(r);
                 let query =
                     ListQuery::parse(&crate::domain::directory::WorkingGroup::LIST, params)?;
                 let page = self.store.list_working_groups(&query).await?;

@@ -1,6 +1,19 @@
 //! The gRPC surface: one file per service, translating between `regie.v1` messages and the
 //! domain. Nothing here decides anything; errors become a `Status` in [`status`] alone.
 
+/// The `ListParams` of a generated List request with `page_size`, `page_token`, `filter` and
+/// `order_by`.
+macro_rules! list_params {
+    ($request:expr) => {
+        crate::domain::listing::ListParams {
+            page_size: $request.page_size,
+            page_token: &$request.page_token,
+            filter: &$request.filter,
+            order_by: &$request.order_by,
+        }
+    };
+}
+
 pub mod audit;
 pub mod cases;
 pub mod convert;

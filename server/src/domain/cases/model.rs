@@ -131,11 +131,6 @@ impl Case {
         self.revision.to_string()
     }
 
-    /// The authorization domain: the department code, or `rijk` for government-wide cases.
-    pub fn domain(&self) -> &str {
-        self.department.as_deref().unwrap_or("rijk")
-    }
-
     /// The case as JSON, for the `before`/`after` of its events.
     pub fn snapshot(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
