@@ -60,7 +60,7 @@ pub async fn mark_overdue(app: &App) -> Result<usize> {
             request_id: String::new(),
             method: "MarkOverdue",
         };
-        match app.store.execute(&workflows, command).await {
+        match app.store.execute(workflows.clone(), command).await {
             Ok(executed) => {
                 marked += 1;
                 if let Some(last) = executed.events.last() {

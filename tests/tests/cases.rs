@@ -24,6 +24,7 @@ backend_tests!(
     a_case_past_its_due_time_is_marked_overdue_once,
     lists_filter_on_labels_department_and_state,
     a_published_workflow_version_applies_to_new_cases_only,
+    writes_that_arrive_together_each_get_their_own_answer,
 );
 
 fn work_item(title: &str) -> v1::Case {
@@ -836,4 +837,128 @@ async fn a_published_workflow_version_applies_to_new_cases_only(backend: Backend
             .iter()
             .any(|r| r.id == "decree.consulted_before_adoption" && !r.sentence_nl.is_empty())
     );
+}
+
+/// Concurrent writes share transactions (group commit). A write whose statement fails must not
+/// cost the others in its batch their answer, a refused one must not disturb them, and the log
+/// must stay gap-free and chained.
+async fn writes_that_arrive_together_each_get_their_own_answer(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // Behind the server's back, make the database refuse one particular insert.
+    server
+        .tamper(match backend {
+            Backend::Sqlite => {
+                "CREATE TRIGGER poison BEFORE INSERT ON cases WHEN NEW.title = 'vergiftigd' \
+                 BEGIN SELECT RAISE(ABORT, 'poisoned'); END;"
+            }
+            Backend::Postgres => {
+                "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.title = 'vergiftigd' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; \
+                 END $$; CREATE TRIGGER poison BEFORE INSERT ON cases FOR EACH ROW \
+                 EXECUTE FUNCTION poison();"
+            }
+        })
+        .await;
+
+    enum Call {
+        Good,
+        SameKey,
+        Poisoned,
+        Missing,
+    }
+    let mut calls = Vec::new();
+    for i in 0..80 {
+        let kind = match i % 16 {
+            0 => Call::Poisoned,
+            1 | 2 => Call::SameKey,
+            3 => Call::Missing,
+            _ => Call::Good,
+        };
+        let mut client = server.cases().await;
+        calls.push(tokio::spawn(async move {
+            let result = match kind {
+                Call::Good | Call::SameKey | Call::Poisoned => {
+                    let title = match kind {
+                        Call::Poisoned => "vergiftigd".to_owned(),
+                        _ => format!("Stuk {i}"),
+                    };
+                    let request_id = match kind {
+                        Call::SameKey => "een-sleutel".to_owned(),
+                        _ => String::new(),
+                    };
+                    client
+                        .create_case(v1::CreateCaseRequest {
+                            case: Some(work_item(&title)),
+                            request_id,
+                        })
+                        .await
+                }
+                Call::Missing => {
+                    client
+                        .transition_case(v1::TransitionCaseRequest {
+                            name: "cases/bestaat-niet".into(),
+                            transition: "accept".into(),
+                            ..Default::default()
+                        })
+                        .await
+                }
+            };
+            (kind, result.map(tonic::Response::into_inner))
+        }));
+    }
+    let mut created = std::collections::BTreeSet::new();
+    let mut same_key = std::collections::BTreeSet::new();
+    for call in calls {
+        match call.await.unwrap() {
+            (Call::Good, result) => assert!(created.insert(result.unwrap().name)),
+            (Call::SameKey, result) => {
+                same_key.insert(result.unwrap().name);
+            }
+            (Call::Poisoned, result) => assert_eq!(result.unwrap_err().code(), Code::Internal),
+            (Call::Missing, result) => {
+                assert_error(&result.unwrap_err(), Code::NotFound, "NOT_FOUND")
+            }
+        }
+    }
+    assert_eq!(created.len(), 60);
+    assert_eq!(same_key.len(), 1, "one request id, one case: {same_key:?}");
+
+    let listed = server
+        .cases()
+        .await
+        .list_cases(v1::ListCasesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.cases.len(), 61);
+    assert!(listed.cases.iter().all(|c| c.title != "vergiftigd"));
+
+    let mut audit = server.audit().await;
+    let events = audit
+        .list_audit_events(v1::ListAuditEventsRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let sequences: Vec<i64> = events.iter().map(|e| e.sequence).collect();
+    assert_eq!(
+        sequences,
+        (1..=61).collect::<Vec<_>>(),
+        "gap-free, in order"
+    );
+    let report = audit
+        .verify_audit_chain(v1::VerifyAuditChainRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.valid, "{report:?}");
+    assert_eq!(report.events_checked, 61);
 }

@@ -59,7 +59,7 @@ impl CaseApi {
                 request_id: request_id.clone(),
                 method,
             };
-            async move { store.execute(&workflows, command).await }
+            async move { store.execute(workflows, command).await }
         };
         let executed = match run(self.app.workflows.snapshot()).await {
             // The case follows a version another replica published: load it and try once more.

@@ -34,7 +34,7 @@ pub struct PreconditionViolation {
     pub description: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// INVALID_ARGUMENT: the request itself is wrong and retrying it unchanged cannot succeed.
     #[error("{message}")]

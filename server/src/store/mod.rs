@@ -21,6 +21,7 @@ use crate::domain::names::GroupId;
 use crate::domain::workflow::{WorkflowDefinition, Workflows};
 use crate::domain::{Error, Result};
 
+mod batch;
 pub mod postgres;
 mod shared;
 mod shared_cases;
@@ -129,7 +130,8 @@ pub trait CaseStore: Send + Sync {
 
     /// The write path: runs `command` through the domain against the current case, and writes
     /// the case, its events (hash-chained) and the request id in one transaction.
-    async fn execute(&self, workflows: &Workflows, command: CaseCommand) -> Result<Executed>;
+    /// Writes are committed in batches (see `batch.rs`); the answer comes after the commit.
+    async fn execute(&self, workflows: Arc<Workflows>, command: CaseCommand) -> Result<Executed>;
 
     async fn get_case(&self, id: &CaseId) -> Result<Case>;
     /// The case as it was at `as_of` (micros) or at `revision`, from its events.

@@ -2,17 +2,50 @@
 //! share one database. Migrations take PostgreSQL's advisory lock, so replicas that start
 //! together apply them once. Read-modify-write transactions lock the row they change
 //! (`SELECT … FOR UPDATE`), so concurrent updates queue instead of overwriting each other.
+//! Case writes go through one writer task per replica, which commits whatever has queued up in
+//! one transaction (`batch.rs`) under an advisory lock that orders event sequences across
+//! replicas.
 
 use anyhow::Context as _;
 use sqlx::Postgres;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::batch::Writes;
 use super::{StoreOptions, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub struct PgStore {
     pool: PgPool,
+    /// The queue to the case writer task.
+    writes: Writes,
+}
+
+/// What the case writer task holds.
+#[derive(Clone)]
+pub struct PgWriter {
+    pool: PgPool,
+}
+
+impl PgWriter {
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The sequence the next events follow: read under the advisory lock the write transaction
+    /// holds, so no other replica appends in between.
+    async fn sequence_base(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+    ) -> crate::domain::Result<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM events")
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(super::db_error)
+    }
+
+    /// Nothing to remember: every transaction reads the sequence afresh.
+    fn committed_sequence(&self, _last: i64) {}
 }
 
 impl PgStore {
@@ -29,7 +62,8 @@ impl PgStore {
             .run(&pool)
             .await
             .context("applying the PostgreSQL migrations")?;
-        Ok(Self { pool })
+        let writes = Writes::start(PgWriter { pool: pool.clone() });
+        Ok(Self { pool, writes })
     }
 
     fn writer(&self) -> &PgPool {
@@ -39,26 +73,12 @@ impl PgStore {
     fn reader(&self) -> &PgPool {
         &self.pool
     }
-
-    /// The sequence the next events follow: read under the advisory lock the write transaction
-    /// holds, so no other replica appends in between.
-    async fn sequence_base(
-        &self,
-        tx: &mut sqlx::Transaction<'static, Postgres>,
-    ) -> crate::domain::Result<i64> {
-        sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM events")
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(super::db_error)
-    }
-
-    /// Nothing to remember: every write reads the sequence afresh.
-    fn committed_sequence(&self, _last: i64) {}
 }
 
 super::shared::shared_store!(PgStore, Postgres, " FOR UPDATE");
 super::shared_cases::shared_case_store!(
     PgStore,
+    PgWriter,
     Postgres,
     " FOR UPDATE",
     Some("SELECT pg_advisory_xact_lock(7260010)")

@@ -1,18 +1,22 @@
 //! The SQL for cases, events, request ids and workflow versions that SQLite and PostgreSQL
 //! share, instantiated per backend by [`shared_case_store!`] (see `shared.rs` for why a macro).
 //!
-//! The write path is [`CaseStore::execute`](crate::store::CaseStore::execute): one transaction
-//! that replays a known request id, or loads the case, lets the domain decide, and writes the
-//! case row, its labels, its hash-chained events and the request id. `$serialize` is the
-//! statement, if any, that makes event sequences follow commit order: PostgreSQL takes a
-//! transaction-level advisory lock, so two writers never interleave their sequence numbers;
-//! SQLite needs none, as it has a single writer connection. Watchers can therefore read "everything after k" from
-//! the table and never miss an event that commits later with a smaller number.
+//! The write path: [`CaseStore::execute`](crate::store::CaseStore::execute) queues the command
+//! for the backend's writer task (`batch.rs`), which runs whatever has queued up in one
+//! transaction. Per command, `apply` replays a known request id, or loads the case, lets the
+//! domain decide, and writes the case row, its labels, its hash-chained events and the request
+//! id. `$serialize` is the statement, if any, that makes event sequences follow commit order:
+//! PostgreSQL takes a transaction-level advisory lock, so two replicas never interleave their
+//! sequence numbers; SQLite needs none, as it has a single writer connection. Watchers can
+//! therefore read "everything after k" from the table and never miss an event that commits later
+//! with a smaller number.
 
 /// Expands to `impl CaseStore for $store`.
 macro_rules! shared_case_store {
-    ($store:ty, $db:ty, $lock:literal, $serialize:expr) => {
+    ($store:ty, $writer:ty, $db:ty, $lock:literal, $serialize:expr) => {
         mod cases_impl {
+            use std::sync::Arc;
+
             use async_trait::async_trait;
             use sqlx::{QueryBuilder, Row as _};
 
@@ -24,6 +28,7 @@ macro_rules! shared_case_store {
             use crate::domain::workflow::{WorkflowDefinition, Workflows};
             use crate::domain::{Error, Result};
             use crate::store::sql::{push_list_clauses, Columns};
+            use crate::store::batch::{BatchWriter, Job};
             use crate::store::{db_error, write_error, CaseCommand, CaseStore, ChainReport, EventFilter, Executed, StoredWorkflow};
 
             type DbRow = <$db as sqlx::Database>::Row;
@@ -124,8 +129,9 @@ macro_rules! shared_case_store {
                 rows.iter().map(case_from_row).collect()
             }
 
-            /// A request id seen before: the first answer, if the request is the same call.
-            async fn replay(tx: &mut Tx, command: &CaseCommand) -> Result<Option<Executed>> {
+            /// A request id seen before: the first answer, if the request is the same call (the
+            /// inner error refuses a key reused for another call; the outer one is the database's).
+            async fn replay(tx: &mut Tx, command: &CaseCommand) -> Result<Option<Result<Executed>>> {
                 if command.request_id.is_empty() {
                     return Ok(None);
                 }
@@ -139,11 +145,11 @@ macro_rules! shared_case_store {
                 let case_id: String = row.try_get("case_id").map_err(db_error)?;
                 let same_case = matches!(command.command, Command::Create { .. }) || case_id == command.case_id.as_str();
                 if method != command.method || !same_case {
-                    return Err(Error::invalid(
+                    return Ok(Some(Err(Error::invalid(
                         reason::REQUEST_ID_REUSED,
                         "request_id",
                         format!("was already used for {method} on cases/{case_id}; use a new request id for a different call"),
-                    ));
+                    ))));
                 }
                 let response: String = row.try_get("response").map_err(db_error)?;
                 let (snapshot, sequences): (String, Vec<i64>) =
@@ -161,7 +167,7 @@ macro_rules! shared_case_store {
                     .map_err(db_error)?;
                     events.push(event_from_row(&row)?);
                 }
-                Ok(Some(Executed { case, events, replayed: true }))
+                Ok(Some(Ok(Executed { case, events, replayed: true })))
             }
 
             /// Writes the case row; `open` caches whether its state is not final, for the scheduler.
@@ -240,6 +246,204 @@ macro_rules! shared_case_store {
                 Ok(())
             }
 
+            /// What one job came to inside a batch's transaction.
+            enum Step {
+                /// Applied (or replayed); answered once the transaction commits.
+                Done(Executed),
+                /// Refused before anything was written: the transaction is as it was.
+                Refused(Error),
+                /// A statement failed: the transaction must be rolled back.
+                Broken(Error),
+            }
+
+            /// One command inside the current transaction: replays a known request id, or loads
+            /// the case, lets the domain decide, and writes the case row, its labels, its
+            /// hash-chained events and the request id. `sequence` is the last event sequence
+            /// used so far in this transaction, and is advanced past the new events.
+            async fn apply(tx: &mut Tx, workflows: &Workflows, command: &CaseCommand, sequence: &mut i64) -> Step {
+                match replay(tx, command).await {
+                    Err(e) => return Step::Broken(e),
+                    Ok(Some(Ok(replayed))) => return Step::Done(replayed),
+                    Ok(Some(Err(refused))) => return Step::Refused(refused),
+                    Ok(None) => {}
+                }
+                let creating = matches!(command.command, Command::Create { .. });
+                let (current, last_hash) = match load_case(tx, &command.case_id).await {
+                    Err(e) => return Step::Broken(e),
+                    Ok(Some((case, hash))) => (Some(case), hash),
+                    Ok(None) if creating => (None, String::new()),
+                    Ok(None) => return Step::Refused(Error::not_found(command.case_id.name())),
+                };
+                let children = match &current {
+                    Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
+                        match load_children(&mut **tx, &command.case_id).await {
+                            Ok(children) => children,
+                            Err(e) => return Step::Broken(e),
+                        }
+                    }
+                    _ => Vec::new(),
+                };
+                let now = crate::domain::cases::model::now();
+                let labels_before = current.as_ref().map(|c| c.labels.clone());
+                let context = cases::Context { workflows, actor: &command.actor, now, children: &children };
+                let change = match cases::execute(current, command.command.clone(), &context) {
+                    Ok(change) => change,
+                    Err(e) => return Step::Refused(e),
+                };
+                if let Some(effect) = change.effects.first() {
+                    return Step::Refused(Error::failed_precondition(
+                        reason::TRANSITION_NOT_ALLOWED,
+                        format!("the workflow asks for the effect `{effect}`, which this server does not carry out yet"),
+                    ));
+                }
+                if change.events.is_empty() {
+                    return Step::Done(Executed { case: change.case, events: Vec::new(), replayed: false });
+                }
+
+                let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
+                let mut previous = last_hash;
+                let mut next = *sequence;
+                let mut events = Vec::with_capacity(change.events.len());
+                for (offset, draft) in change.events.iter().enumerate() {
+                    next += 1;
+                    let mut event = StoredEvent {
+                        sequence: next,
+                        case_id: change.case.id.as_str().to_owned(),
+                        case_sequence: first_case_sequence + offset as i64,
+                        event_type: draft.event_type.as_str().to_owned(),
+                        actor: command.actor.clone(),
+                        time: now,
+                        request_id: command.request_id.clone(),
+                        before: draft.before.as_ref().map(Case::snapshot).unwrap_or_default(),
+                        after: draft.after.as_ref().map(Case::snapshot).unwrap_or_default(),
+                        transition: draft.transition.clone(),
+                        comment: draft.comment.clone(),
+                        kind: change.case.kind.clone(),
+                        department: change.case.department.clone().unwrap_or_default(),
+                        previous_hash: String::new(),
+                        hash: String::new(),
+                    };
+                    event.seal(&previous);
+                    previous = event.hash.clone();
+                    events.push(event);
+                }
+                let labels_changed = labels_before.as_ref() != Some(&change.case.labels);
+                let open = workflows
+                    .get(&change.case.kind, change.case.workflow_version)
+                    .is_some_and(|def| !def.is_final(&change.case.state));
+                let written = async {
+                    write_case(tx, &change.case, &previous, creating, open, labels_changed).await?;
+                    for event in &events {
+                        insert_event(tx, event).await?;
+                    }
+                    if !command.request_id.is_empty() {
+                        let sequences: Vec<i64> = events.iter().map(|e| e.sequence).collect();
+                        let response = serde_json::to_string(&(change.case.snapshot(), sequences))
+                            .map_err(|e| Error::internal(e.to_string()))?;
+                        sqlx::query(
+                            "INSERT INTO requests (request_id, method, case_id, response, create_time) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(&command.request_id)
+                        .bind(command.method)
+                        .bind(change.case.id.as_str())
+                        .bind(response)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
+                    }
+                    Ok::<(), Error>(())
+                }
+                .await;
+                match written {
+                    Ok(()) => {
+                        *sequence = next;
+                        Step::Done(Executed { case: change.case, events, replayed: false })
+                    }
+                    Err(e) => Step::Broken(e),
+                }
+            }
+
+            /// Begins a write transaction: serialised against other writers where the backend
+            /// needs it, and with the last event sequence committed so far.
+            async fn begin(writer: &$writer) -> Result<(Tx, i64)> {
+                let mut tx = writer.pool().begin().await.map_err(db_error)?;
+                let serialize: Option<&'static str> = $serialize;
+                if let Some(sql) = serialize {
+                    sqlx::query(sql).execute(&mut *tx).await.map_err(db_error)?;
+                }
+                let sequence = writer.sequence_base(&mut tx).await?;
+                Ok((tx, sequence))
+            }
+
+            /// Runs the jobs in one transaction. `None` when a statement failed: everything was
+            /// rolled back and the jobs are handed back unanswered.
+            async fn write_together(writer: &$writer, jobs: Vec<Job>) -> Option<Vec<Job>> {
+                let (mut tx, mut sequence) = match begin(writer).await {
+                    Ok(begun) => begun,
+                    Err(e) => {
+                        for job in jobs {
+                            job.answer(Err(e.clone()));
+                        }
+                        return None;
+                    }
+                };
+                let mut answers = Vec::with_capacity(jobs.len());
+                for job in &jobs {
+                    match apply(&mut tx, &job.workflows, &job.command, &mut sequence).await {
+                        Step::Done(executed) => answers.push(Ok(executed)),
+                        Step::Refused(e) => answers.push(Err(e)),
+                        Step::Broken(e) => {
+                            tracing::debug!(error = %e, "a statement failed in a write batch; writing its jobs one by one");
+                            drop(tx);
+                            return Some(jobs);
+                        }
+                    }
+                }
+                let committed = tx.commit().await.map_err(db_error);
+                if committed.is_ok() {
+                    writer.committed_sequence(sequence);
+                }
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    job.answer(match &committed {
+                        Ok(()) => answer,
+                        Err(e) => Err(e.clone()),
+                    });
+                }
+                None
+            }
+
+            /// Runs one job in a transaction of its own.
+            async fn write_alone(writer: &$writer, job: Job) {
+                let answer = async {
+                    let (mut tx, mut sequence) = begin(writer).await?;
+                    match apply(&mut tx, &job.workflows, &job.command, &mut sequence).await {
+                        Step::Done(executed) => {
+                            tx.commit().await.map_err(db_error)?;
+                            writer.committed_sequence(sequence);
+                            Ok(executed)
+                        }
+                        Step::Refused(e) | Step::Broken(e) => Err(e),
+                    }
+                }
+                .await;
+                job.answer(answer);
+            }
+
+            impl BatchWriter for $writer {
+                async fn write(self, jobs: Vec<Job>) {
+                    let jobs = if jobs.len() == 1 { jobs } else {
+                        match write_together(&self, jobs).await {
+                            None => return,
+                            Some(jobs) => jobs,
+                        }
+                    };
+                    for job in jobs {
+                        write_alone(&self, job).await;
+                    }
+                }
+            }
+
             #[async_trait]
             impl CaseStore for $store {
                 async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>> {
@@ -276,96 +480,8 @@ macro_rules! shared_case_store {
                     Ok(())
                 }
 
-                async fn execute(&self, workflows: &Workflows, command: CaseCommand) -> Result<Executed> {
-                    let mut tx = self.writer().begin().await.map_err(db_error)?;
-                    let serialize: Option<&'static str> = $serialize;
-                    if let Some(sql) = serialize {
-                        sqlx::query(sql).execute(&mut *tx).await.map_err(db_error)?;
-                    }
-                    if let Some(replayed) = replay(&mut tx, &command).await? {
-                        return Ok(replayed);
-                    }
-                    let creating = matches!(command.command, Command::Create { .. });
-                    let (current, last_hash) = match load_case(&mut tx, &command.case_id).await? {
-                        Some((case, hash)) => (Some(case), hash),
-                        None if creating => (None, String::new()),
-                        None => return Err(Error::not_found(command.case_id.name())),
-                    };
-                    let children = match &current {
-                        Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
-                            load_children(&mut *tx, &command.case_id).await?
-                        }
-                        _ => Vec::new(),
-                    };
-                    let now = crate::domain::cases::model::now();
-                    let labels_before = current.as_ref().map(|c| c.labels.clone());
-                    let context =
-                        cases::Context { workflows, actor: &command.actor, now, children: &children };
-                    let change = cases::execute(current, command.command.clone(), &context)?;
-                    if let Some(effect) = change.effects.first() {
-                        return Err(Error::failed_precondition(
-                            reason::TRANSITION_NOT_ALLOWED,
-                            format!("the workflow asks for the effect `{effect}`, which this server does not carry out yet"),
-                        ));
-                    }
-                    if change.events.is_empty() {
-                        return Ok(Executed { case: change.case, events: Vec::new(), replayed: false });
-                    }
-
-                    let mut sequence = self.sequence_base(&mut tx).await?;
-                    let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
-                    let mut previous = last_hash;
-                    let mut events = Vec::with_capacity(change.events.len());
-                    for (offset, draft) in change.events.iter().enumerate() {
-                        sequence += 1;
-                        let mut event = StoredEvent {
-                            sequence,
-                            case_id: change.case.id.as_str().to_owned(),
-                            case_sequence: first_case_sequence + offset as i64,
-                            event_type: draft.event_type.as_str().to_owned(),
-                            actor: command.actor.clone(),
-                            time: now,
-                            request_id: command.request_id.clone(),
-                            before: draft.before.as_ref().map(Case::snapshot).unwrap_or_default(),
-                            after: draft.after.as_ref().map(Case::snapshot).unwrap_or_default(),
-                            transition: draft.transition.clone(),
-                            comment: draft.comment.clone(),
-                            kind: change.case.kind.clone(),
-                            department: change.case.department.clone().unwrap_or_default(),
-                            previous_hash: String::new(),
-                            hash: String::new(),
-                        };
-                        event.seal(&previous);
-                        previous = event.hash.clone();
-                        events.push(event);
-                    }
-                    let labels_changed = labels_before.as_ref() != Some(&change.case.labels);
-                    let open = workflows
-                        .get(&change.case.kind, change.case.workflow_version)
-                        .is_some_and(|def| !def.is_final(&change.case.state));
-                    write_case(&mut tx, &change.case, &previous, creating, open, labels_changed).await?;
-                    for event in &events {
-                        insert_event(&mut tx, event).await?;
-                    }
-                    if !command.request_id.is_empty() {
-                        let sequences: Vec<i64> = events.iter().map(|e| e.sequence).collect();
-                        let response = serde_json::to_string(&(change.case.snapshot(), sequences))
-                            .map_err(|e| Error::internal(e.to_string()))?;
-                        sqlx::query(
-                            "INSERT INTO requests (request_id, method, case_id, response, create_time) VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(&command.request_id)
-                        .bind(command.method)
-                        .bind(change.case.id.as_str())
-                        .bind(response)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
-                    }
-                    tx.commit().await.map_err(db_error)?;
-                    self.committed_sequence(sequence);
-                    Ok(Executed { case: change.case, events, replayed: false })
+                async fn execute(&self, workflows: Arc<Workflows>, command: CaseCommand) -> Result<Executed> {
+                    self.writes.submit(workflows, command).await
                 }
 
                 async fn get_case(&self, id: &CaseId) -> Result<Case> {

@@ -1,11 +1,13 @@
 //! The embedded SQLite backend, the default: one file, nothing else to run.
 //!
 //! Writes go through a single connection, so transactions never contend for SQLite's one write
-//! lock (no `SQLITE_BUSY` under load); reads use a pool of read-only connections, which WAL mode
-//! lets run alongside the writer. Foreign keys are enforced and `synchronous=FULL` is the
+//! lock (no `SQLITE_BUSY` under load), and case writes that arrive together share one commit
+//! (`batch.rs`); reads use a pool of read-only connections, which WAL mode lets run alongside
+//! the writer. Foreign keys are enforced and `synchronous=FULL` is the
 //! default, so a commit that was acknowledged survives a crash or power cut.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::Context as _;
@@ -14,6 +16,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::batch::Writes;
 use super::{SqliteSynchronous as Synchronous, StoreOptions, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -21,9 +24,38 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The queue to the case writer task.
+    writes: Writes,
+}
+
+/// What the case writer task holds: the writer connection and the newest event sequence.
+#[derive(Clone)]
+pub struct SqliteWriter {
+    pool: SqlitePool,
     /// The newest event sequence committed. Only the single writer connection appends events,
     /// so the next sequence can be known without asking the database.
-    last_sequence: AtomicI64,
+    last_sequence: Arc<AtomicI64>,
+}
+
+impl SqliteWriter {
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The sequence the next events follow. Called inside a write transaction, which the single
+    /// writer connection makes exclusive.
+    async fn sequence_base(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, Sqlite>,
+    ) -> crate::domain::Result<i64> {
+        Ok(self.last_sequence.load(Ordering::SeqCst))
+    }
+
+    /// Records the last sequence of a committed transaction (a rolled-back one never gets here,
+    /// so a failed write leaves no gap behind).
+    fn committed_sequence(&self, last: i64) {
+        self.last_sequence.store(last, Ordering::SeqCst);
+    }
 }
 
 impl SqliteStore {
@@ -67,10 +99,14 @@ impl SqliteStore {
             .fetch_one(&writer)
             .await
             .context("reading the event log")?;
+        let writes = Writes::start(SqliteWriter {
+            pool: writer.clone(),
+            last_sequence: Arc::new(AtomicI64::new(last)),
+        });
         Ok(Self {
             writer,
             reader,
-            last_sequence: AtomicI64::new(last),
+            writes,
         })
     }
 
@@ -81,25 +117,10 @@ impl SqliteStore {
     fn reader(&self) -> &SqlitePool {
         &self.reader
     }
-
-    /// The sequence the next events follow. Called inside a write transaction, which the single
-    /// writer connection makes exclusive.
-    async fn sequence_base(
-        &self,
-        _tx: &mut sqlx::Transaction<'static, Sqlite>,
-    ) -> crate::domain::Result<i64> {
-        Ok(self.last_sequence.load(Ordering::SeqCst))
-    }
-
-    /// Records the last sequence of a committed transaction (a rolled-back one never gets here,
-    /// so a failed write leaves no gap behind).
-    fn committed_sequence(&self, last: i64) {
-        self.last_sequence.store(last, Ordering::SeqCst);
-    }
 }
 
 super::shared::shared_store!(SqliteStore, Sqlite, "");
-super::shared_cases::shared_case_store!(SqliteStore, Sqlite, "", None);
+super::shared_cases::shared_case_store!(SqliteStore, SqliteWriter, Sqlite, "", None);
 
 #[async_trait::async_trait]
 impl super::Store for SqliteStore {
