@@ -249,7 +249,7 @@ macro_rules! shared_case_store {
             /// What one job came to inside a batch's transaction.
             enum Step {
                 /// Applied (or replayed); answered once the transaction commits.
-                Done(Executed),
+                Done(Box<Executed>),
                 /// Refused before anything was written: the transaction is as it was.
                 Refused(Error),
                 /// A statement failed: the transaction must be rolled back.
@@ -263,7 +263,7 @@ macro_rules! shared_case_store {
             async fn apply(tx: &mut Tx, workflows: &Workflows, command: &CaseCommand, sequence: &mut i64) -> Step {
                 match replay(tx, command).await {
                     Err(e) => return Step::Broken(e),
-                    Ok(Some(Ok(replayed))) => return Step::Done(replayed),
+                    Ok(Some(Ok(replayed))) => return Step::Done(Box::new(replayed)),
                     Ok(Some(Err(refused))) => return Step::Refused(refused),
                     Ok(None) => {}
                 }
@@ -297,7 +297,7 @@ macro_rules! shared_case_store {
                     ));
                 }
                 if change.events.is_empty() {
-                    return Step::Done(Executed { case: change.case, events: Vec::new(), replayed: false });
+                    return Step::Done(Box::new(Executed { case: change.case, events: Vec::new(), replayed: false }));
                 }
 
                 let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
@@ -358,7 +358,7 @@ macro_rules! shared_case_store {
                 match written {
                     Ok(()) => {
                         *sequence = next;
-                        Step::Done(Executed { case: change.case, events, replayed: false })
+                        Step::Done(Box::new(Executed { case: change.case, events, replayed: false }))
                     }
                     Err(e) => Step::Broken(e),
                 }
@@ -391,7 +391,7 @@ macro_rules! shared_case_store {
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
                     match apply(&mut tx, &job.workflows, &job.command, &mut sequence).await {
-                        Step::Done(executed) => answers.push(Ok(executed)),
+                        Step::Done(executed) => answers.push(Ok(*executed)),
                         Step::Refused(e) => answers.push(Err(e)),
                         Step::Broken(e) => {
                             tracing::debug!(error = %e, "a statement failed in a write batch; writing its jobs one by one");
@@ -421,7 +421,7 @@ macro_rules! shared_case_store {
                         Step::Done(executed) => {
                             tx.commit().await.map_err(db_error)?;
                             writer.committed_sequence(sequence);
-                            Ok(executed)
+                            Ok(*executed)
                         }
                         Step::Refused(e) | Step::Broken(e) => Err(e),
                     }
