@@ -181,6 +181,24 @@ pub enum SqliteSynchronous {
     Normal,
 }
 
+/// Pool settings both backends share. sqlx pings every connection on every acquire by default,
+/// one extra round trip per query; a connection in steady use has just proven itself, so only
+/// one that sat idle for a while is pinged (a dead one is then replaced before it is handed out).
+fn pool_options<DB: sqlx::Database>(options: &StoreOptions) -> sqlx::pool::PoolOptions<DB> {
+    const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+    sqlx::pool::PoolOptions::<DB>::new()
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 /// Opens the database the URL names and applies its migrations.
 pub async fn open(options: &StoreOptions) -> anyhow::Result<Arc<dyn Store>> {
     let url = options.url.as_str();

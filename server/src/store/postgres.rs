@@ -8,7 +8,7 @@
 
 use anyhow::Context as _;
 use sqlx::Postgres;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::PgPool;
 
 use super::batch::Writes;
 use super::{StoreOptions, redact_url};
@@ -52,9 +52,8 @@ impl PgStore {
     const BACKEND: &'static str = "postgres";
 
     pub async fn open(options: &StoreOptions) -> anyhow::Result<Self> {
-        let pool = PgPoolOptions::new()
+        let pool = super::pool_options::<Postgres>(options)
             .max_connections(options.max_connections.max(2))
-            .acquire_timeout(options.acquire_timeout)
             .connect(&options.url)
             .await
             .with_context(|| format!("cannot connect to {}", redact_url(&options.url)))?;

@@ -15,6 +15,7 @@
 macro_rules! shared_case_store {
     ($store:ty, $writer:ty, $db:ty, $lock:literal, $serialize:expr) => {
         mod cases_impl {
+            use std::collections::{HashMap, HashSet};
             use std::sync::Arc;
 
             use async_trait::async_trait;
@@ -102,21 +103,6 @@ macro_rules! shared_case_store {
                 })
             }
 
-            async fn load_case(tx: &mut Tx, id: &CaseId) -> Result<Option<(Case, String)>> {
-                let row = sqlx::query(concat!("SELECT body, last_hash FROM cases WHERE id = $1", $lock))
-                    .bind(id.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(db_error)?;
-                match row {
-                    Some(row) => {
-                        let last_hash: String = row.try_get("last_hash").map_err(db_error)?;
-                        Ok(Some((case_from_row(&row)?, last_hash)))
-                    }
-                    None => Ok(None),
-                }
-            }
-
             async fn load_children(
                 executor: impl sqlx::Executor<'_, Database = $db>,
                 id: &CaseId,
@@ -129,154 +115,184 @@ macro_rules! shared_case_store {
                 rows.iter().map(case_from_row).collect()
             }
 
-            /// A request id seen before: the first answer, if the request is the same call (the
-            /// inner error refuses a key reused for another call; the outer one is the database's).
-            async fn replay(tx: &mut Tx, command: &CaseCommand) -> Result<Option<Result<Executed>>> {
-                if command.request_id.is_empty() {
-                    return Ok(None);
-                }
-                let row = sqlx::query("SELECT method, case_id, response FROM requests WHERE request_id = $1")
-                    .bind(&command.request_id)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(db_error)?;
-                let Some(row) = row else { return Ok(None) };
-                let method: String = row.try_get("method").map_err(db_error)?;
-                let case_id: String = row.try_get("case_id").map_err(db_error)?;
-                let same_case = matches!(command.command, Command::Create { .. }) || case_id == command.case_id.as_str();
-                if method != command.method || !same_case {
-                    return Ok(Some(Err(Error::invalid(
-                        reason::REQUEST_ID_REUSED,
-                        "request_id",
-                        format!("was already used for {method} on cases/{case_id}; use a new request id for a different call"),
-                    ))));
-                }
-                let response: String = row.try_get("response").map_err(db_error)?;
-                let (snapshot, sequences): (String, Vec<i64>) =
-                    serde_json::from_str(&response).map_err(|e| Error::internal(format!("stored response: {e}")))?;
-                let case = Case::from_snapshot(&snapshot).ok_or_else(|| Error::internal("stored response case"))?;
-                let mut events = Vec::new();
-                for sequence in sequences {
-                    let row = sqlx::query(concat!(
-                        "SELECT sequence, case_id, case_sequence, event_type, actor, time, request_id, before_json, ",
-                        "after_json, transition, comment, kind, department, previous_hash, hash FROM events WHERE sequence = $1"
-                    ))
-                    .bind(sequence)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_error)?;
-                    events.push(event_from_row(&row)?);
-                }
-                Ok(Some(Ok(Executed { case, events, replayed: true })))
+            /// A case as a batch sees it: as loaded, or as an earlier job of the batch left it.
+            struct Working {
+                case: Case,
+                last_hash: String,
+                /// Changed by this batch, so to be written.
+                dirty: bool,
+                labels_changed: bool,
+                /// Not in a final state (cached on the row for the scheduler).
+                open: bool,
             }
 
-            /// Writes the case row; `open` caches whether its state is not final, for the scheduler.
-            async fn write_case(tx: &mut Tx, case: &Case, last_hash: &str, insert: bool, open: bool, labels_changed: bool) -> Result<()> {
-                let open_sql = if insert {
-                    "INSERT INTO cases (id, kind, state, title, department, working_group, assignee, due_time, parent, \
-                     overdue, open, revision, create_time, update_time, last_hash, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-                } else {
-                    "UPDATE cases SET kind = $2, state = $3, title = $4, department = $5, working_group = $6, \
-                     assignee = $7, due_time = $8, parent = $9, overdue = $10, open = $11, revision = $12, \
-                     create_time = $13, update_time = $14, last_hash = $15, body = $16 WHERE id = $1"
-                };
-                sqlx::query(open_sql)
-                    .bind(case.id.as_str())
-                    .bind(&case.kind)
-                    .bind(&case.state)
-                    .bind(&case.title)
-                    .bind(case.department.as_deref())
-                    .bind(case.working_group.as_deref())
-                    .bind(&case.assignee)
-                    .bind(case.due_time)
-                    .bind(case.parent.as_ref().map(CaseId::as_str))
-                    .bind(case.overdue)
-                    .bind(open)
-                    .bind(case.revision)
-                    .bind(case.create_time)
-                    .bind(case.update_time)
-                    .bind(last_hash)
-                    .bind(case.snapshot())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| write_error(e, &case.name()))?;
-                if labels_changed {
-                    sqlx::query("DELETE FROM case_labels WHERE case_id = $1")
-                        .bind(case.id.as_str())
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(db_error)?;
-                    for label in &case.labels {
-                        sqlx::query("INSERT INTO case_labels (case_id, label) VALUES ($1, $2)")
-                            .bind(case.id.as_str())
-                            .bind(label)
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(db_error)?;
-                    }
-                }
-                Ok(())
+            /// A request id answered in this batch, to be stored with it.
+            struct Answered {
+                method: &'static str,
+                case_id: String,
+                executed: Executed,
             }
 
-            async fn insert_event(tx: &mut Tx, event: &StoredEvent) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO events (sequence, case_id, case_sequence, event_type, actor, time, request_id, \
-                     before_json, after_json, transition, comment, kind, department, previous_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(event.sequence)
-                .bind(&event.case_id)
-                .bind(event.case_sequence)
-                .bind(&event.event_type)
-                .bind(&event.actor)
-                .bind(event.time)
-                .bind(&event.request_id)
-                .bind(&event.before)
-                .bind(&event.after)
-                .bind(&event.transition)
-                .bind(&event.comment)
-                .bind(&event.kind)
-                .bind(&event.department)
-                .bind(&event.previous_hash)
-                .bind(&event.hash)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_error)?;
-                Ok(())
+            /// One transaction's worth of jobs: every case they read or changed, and what is to
+            /// be written when the jobs have been decided. Reads happen up front in one query
+            /// per table, writes at the end in one statement per table, so a batch costs a
+            /// handful of round trips however many jobs it holds.
+            #[derive(Default)]
+            struct Batch {
+                cases: HashMap<String, Working>,
+                /// Request ids stored by earlier transactions: method, case id, response.
+                stored_requests: HashMap<String, (String, String, String)>,
+                answered: HashMap<String, Answered>,
+                events: Vec<StoredEvent>,
+                /// The last event sequence used so far.
+                sequence: i64,
             }
 
-            /// What one job came to inside a batch's transaction.
+            /// What one job came to inside its batch.
             enum Step {
                 /// Applied (or replayed); answered once the transaction commits.
                 Done(Box<Executed>),
-                /// Refused before anything was written: the transaction is as it was.
+                /// Refused: the batch is as it was before the job.
                 Refused(Error),
                 /// A statement failed: the transaction must be rolled back.
                 Broken(Error),
             }
 
-            /// One command inside the current transaction: replays a known request id, or loads
-            /// the case, lets the domain decide, and writes the case row, its labels, its
-            /// hash-chained events and the request id. `sequence` is the last event sequence
-            /// used so far in this transaction, and is advanced past the new events.
-            async fn apply(tx: &mut Tx, workflows: &Workflows, command: &CaseCommand, sequence: &mut i64) -> Step {
-                match replay(tx, command).await {
-                    Err(e) => return Step::Broken(e),
-                    Ok(Some(Ok(replayed))) => return Step::Done(Box::new(replayed)),
-                    Ok(Some(Err(refused))) => return Step::Refused(refused),
-                    Ok(None) => {}
+            /// A request id may only be retried for the same call.
+            fn check_reuse(command: &CaseCommand, method: &str, case_id: &str) -> Result<()> {
+                let same_case = matches!(command.command, Command::Create { .. }) || case_id == command.case_id.as_str();
+                if method != command.method || !same_case {
+                    return Err(Error::invalid(
+                        reason::REQUEST_ID_REUSED,
+                        "request_id",
+                        format!("was already used for {method} on cases/{case_id}; use a new request id for a different call"),
+                    ));
+                }
+                Ok(())
+            }
+
+            /// A request id seen before (in this batch or stored): the first answer, if the
+            /// request is the same call; `None` for a new request id.
+            async fn replay(tx: &mut Tx, batch: &Batch, command: &CaseCommand) -> Option<Step> {
+                if command.request_id.is_empty() {
+                    return None;
+                }
+                if let Some(answered) = batch.answered.get(&command.request_id) {
+                    return Some(match check_reuse(command, answered.method, &answered.case_id) {
+                        Ok(()) => Step::Done(Box::new(Executed { replayed: true, ..answered.executed.clone() })),
+                        Err(e) => Step::Refused(e),
+                    });
+                }
+                let (method, case_id, response) = batch.stored_requests.get(&command.request_id)?;
+                if let Err(e) = check_reuse(command, method, case_id) {
+                    return Some(Step::Refused(e));
+                }
+                let stored = async {
+                    let (snapshot, sequences): (String, Vec<i64>) =
+                        serde_json::from_str(response).map_err(|e| Error::internal(format!("stored response: {e}")))?;
+                    let case = Case::from_snapshot(&snapshot).ok_or_else(|| Error::internal("stored response case"))?;
+                    let mut qb: QueryBuilder<$db> =
+                        QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE sequence IN ("));
+                    let mut list = qb.separated(", ");
+                    for sequence in &sequences {
+                        list.push_bind(*sequence);
+                    }
+                    qb.push(") ORDER BY sequence");
+                    let events = if sequences.is_empty() {
+                        Vec::new()
+                    } else {
+                        let rows = qb.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_error)?;
+                        rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?
+                    };
+                    Ok::<_, Error>(Executed { case, events, replayed: true })
+                }
+                .await;
+                Some(match stored {
+                    Ok(executed) => Step::Done(Box::new(executed)),
+                    Err(e) => Step::Broken(e),
+                })
+            }
+
+            /// Reads, in one query each, the cases the jobs name (locked where the backend
+            /// locks rows) and the request ids they carry.
+            async fn prefetch(tx: &mut Tx, jobs: &[Job], batch: &mut Batch) -> Result<()> {
+                let ids: HashSet<&str> = jobs.iter().map(|j| j.command.case_id.as_str()).collect();
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id, body, last_hash FROM cases WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in &ids {
+                    list.push_bind(id.to_string());
+                }
+                qb.push(")");
+                qb.push($lock);
+                for row in qb.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_error)? {
+                    let id: String = row.try_get("id").map_err(db_error)?;
+                    let working = Working {
+                        case: case_from_row(&row)?,
+                        last_hash: row.try_get("last_hash").map_err(db_error)?,
+                        dirty: false,
+                        labels_changed: false,
+                        open: true,
+                    };
+                    batch.cases.insert(id, working);
+                }
+                let keys: HashSet<&str> =
+                    jobs.iter().map(|j| j.command.request_id.as_str()).filter(|r| !r.is_empty()).collect();
+                if !keys.is_empty() {
+                    let mut qb: QueryBuilder<$db> =
+                        QueryBuilder::new("SELECT request_id, method, case_id, response FROM requests WHERE request_id IN (");
+                    let mut list = qb.separated(", ");
+                    for key in &keys {
+                        list.push_bind(key.to_string());
+                    }
+                    qb.push(")");
+                    for row in qb.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_error)? {
+                        batch.stored_requests.insert(
+                            row.try_get("request_id").map_err(db_error)?,
+                            (
+                                row.try_get("method").map_err(db_error)?,
+                                row.try_get("case_id").map_err(db_error)?,
+                                row.try_get("response").map_err(db_error)?,
+                            ),
+                        );
+                    }
+                }
+                Ok(())
+            }
+
+            /// The sub-items of a case as this batch sees them: the stored ones, with the
+            /// batch's own changes laid over them.
+            async fn children_of(tx: &mut Tx, batch: &Batch, id: &CaseId) -> Result<Vec<Case>> {
+                let mut children: Vec<Case> = load_children(&mut **tx, id)
+                    .await?
+                    .into_iter()
+                    .filter(|c| !batch.cases.get(c.id.as_str()).is_some_and(|w| w.dirty))
+                    .collect();
+                children.extend(
+                    batch
+                        .cases
+                        .values()
+                        .filter(|w| w.dirty && w.case.parent.as_ref() == Some(id))
+                        .map(|w| w.case.clone()),
+                );
+                Ok(children)
+            }
+
+            /// One command against the batch: replays a known request id, or lets the domain
+            /// decide on the case as the batch sees it and records the case and its
+            /// hash-chained events to be written.
+            async fn apply(tx: &mut Tx, batch: &mut Batch, workflows: &Workflows, command: &CaseCommand) -> Step {
+                if let Some(step) = replay(tx, batch, command).await {
+                    return step;
                 }
                 let creating = matches!(command.command, Command::Create { .. });
-                let (current, last_hash) = match load_case(tx, &command.case_id).await {
-                    Err(e) => return Step::Broken(e),
-                    Ok(Some((case, hash))) => (Some(case), hash),
-                    Ok(None) if creating => (None, String::new()),
-                    Ok(None) => return Step::Refused(Error::not_found(command.case_id.name())),
+                let (current, last_hash) = match batch.cases.get(command.case_id.as_str()) {
+                    Some(working) => (Some(working.case.clone()), working.last_hash.clone()),
+                    None if creating => (None, String::new()),
+                    None => return Step::Refused(Error::not_found(command.case_id.name())),
                 };
                 let children = match &current {
                     Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
-                        match load_children(&mut **tx, &command.case_id).await {
+                        match children_of(tx, batch, &command.case_id).await {
                             Ok(children) => children,
                             Err(e) => return Step::Broken(e),
                         }
@@ -302,12 +318,11 @@ macro_rules! shared_case_store {
 
                 let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
                 let mut previous = last_hash;
-                let mut next = *sequence;
                 let mut events = Vec::with_capacity(change.events.len());
                 for (offset, draft) in change.events.iter().enumerate() {
-                    next += 1;
+                    batch.sequence += 1;
                     let mut event = StoredEvent {
-                        sequence: next,
+                        sequence: batch.sequence,
                         case_id: change.case.id.as_str().to_owned(),
                         case_sequence: first_case_sequence + offset as i64,
                         event_type: draft.event_type.as_str().to_owned(),
@@ -327,60 +342,158 @@ macro_rules! shared_case_store {
                     previous = event.hash.clone();
                     events.push(event);
                 }
-                let labels_changed = labels_before.as_ref() != Some(&change.case.labels);
+                let id = change.case.id.as_str().to_owned();
+                let labels_changed = labels_before.as_ref() != Some(&change.case.labels)
+                    || batch.cases.get(&id).is_some_and(|w| w.labels_changed);
                 let open = workflows
                     .get(&change.case.kind, change.case.workflow_version)
                     .is_some_and(|def| !def.is_final(&change.case.state));
-                let written = async {
-                    write_case(tx, &change.case, &previous, creating, open, labels_changed).await?;
-                    for event in &events {
-                        insert_event(tx, event).await?;
+                batch.events.extend(events.iter().cloned());
+                let executed = Executed { case: change.case, events, replayed: false };
+                batch.cases.insert(
+                    id.clone(),
+                    Working { case: executed.case.clone(), last_hash: previous, dirty: true, labels_changed, open },
+                );
+                if !command.request_id.is_empty() {
+                    batch.answered.insert(
+                        command.request_id.clone(),
+                        Answered { method: command.method, case_id: id, executed: executed.clone() },
+                    );
+                }
+                Step::Done(Box::new(executed))
+            }
+
+            /// Rows per multi-row statement, well inside both databases' limits on parameters.
+            const ROWS_PER_STATEMENT: usize = 256;
+
+            /// Writes what the batch decided: each changed case once (as the last job left
+            /// it), its labels, the events and the request ids, one statement per table.
+            async fn flush(tx: &mut Tx, batch: &Batch) -> Result<()> {
+                let dirty: Vec<&Working> = batch.cases.values().filter(|w| w.dirty).collect();
+                for chunk in dirty.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO cases (id, kind, state, title, department, working_group, assignee, due_time, \
+                         parent, overdue, open, revision, create_time, update_time, last_hash, body) ",
+                    );
+                    qb.push_values(chunk, |mut row, w| {
+                        let case = &w.case;
+                        row.push_bind(case.id.as_str().to_owned())
+                            .push_bind(case.kind.clone())
+                            .push_bind(case.state.clone())
+                            .push_bind(case.title.clone())
+                            .push_bind(case.department.clone())
+                            .push_bind(case.working_group.clone())
+                            .push_bind(case.assignee.clone())
+                            .push_bind(case.due_time)
+                            .push_bind(case.parent.as_ref().map(|p| p.as_str().to_owned()))
+                            .push_bind(case.overdue)
+                            .push_bind(w.open)
+                            .push_bind(case.revision)
+                            .push_bind(case.create_time)
+                            .push_bind(case.update_time)
+                            .push_bind(w.last_hash.clone())
+                            .push_bind(case.snapshot());
+                    });
+                    qb.push(
+                        " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, \
+                         title = excluded.title, department = excluded.department, \
+                         working_group = excluded.working_group, assignee = excluded.assignee, \
+                         due_time = excluded.due_time, parent = excluded.parent, overdue = excluded.overdue, \
+                         open = excluded.open, revision = excluded.revision, create_time = excluded.create_time, \
+                         update_time = excluded.update_time, last_hash = excluded.last_hash, body = excluded.body",
+                    );
+                    let name = match chunk {
+                        [one] => one.case.name(),
+                        _ => "a case".to_owned(),
+                    };
+                    qb.build().persistent(false).execute(&mut **tx).await.map_err(|e| write_error(e, &name))?;
+                }
+
+                let relabelled: Vec<&Case> = dirty.iter().filter(|w| w.labels_changed).map(|w| &w.case).collect();
+                for chunk in relabelled.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM case_labels WHERE case_id IN (");
+                    let mut list = qb.separated(", ");
+                    for case in chunk {
+                        list.push_bind(case.id.as_str().to_owned());
                     }
-                    if !command.request_id.is_empty() {
-                        let sequences: Vec<i64> = events.iter().map(|e| e.sequence).collect();
-                        let response = serde_json::to_string(&(change.case.snapshot(), sequences))
-                            .map_err(|e| Error::internal(e.to_string()))?;
-                        sqlx::query(
-                            "INSERT INTO requests (request_id, method, case_id, response, create_time) VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(&command.request_id)
-                        .bind(command.method)
-                        .bind(change.case.id.as_str())
-                        .bind(response)
-                        .bind(now)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(db_error)?;
+                    qb.push(")");
+                    qb.build().persistent(false).execute(&mut **tx).await.map_err(db_error)?;
+                }
+                let labels: Vec<(&str, &String)> = relabelled
+                    .iter()
+                    .flat_map(|case| case.labels.iter().map(move |label| (case.id.as_str(), label)))
+                    .collect();
+                for chunk in labels.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO case_labels (case_id, label) ");
+                    qb.push_values(chunk, |mut row, (id, label)| {
+                        row.push_bind(id.to_string()).push_bind((*label).clone());
+                    });
+                    qb.build().persistent(false).execute(&mut **tx).await.map_err(db_error)?;
+                }
+
+                for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("INSERT INTO events ({EVENT_COLUMNS}) "));
+                    qb.push_values(chunk, |mut row, event| {
+                        row.push_bind(event.sequence)
+                            .push_bind(event.case_id.clone())
+                            .push_bind(event.case_sequence)
+                            .push_bind(event.event_type.clone())
+                            .push_bind(event.actor.clone())
+                            .push_bind(event.time)
+                            .push_bind(event.request_id.clone())
+                            .push_bind(event.before.clone())
+                            .push_bind(event.after.clone())
+                            .push_bind(event.transition.clone())
+                            .push_bind(event.comment.clone())
+                            .push_bind(event.kind.clone())
+                            .push_bind(event.department.clone())
+                            .push_bind(event.previous_hash.clone())
+                            .push_bind(event.hash.clone());
+                    });
+                    qb.build().persistent(false).execute(&mut **tx).await.map_err(db_error)?;
+                }
+
+                let mut requests = Vec::with_capacity(batch.answered.len());
+                for (key, answered) in &batch.answered {
+                    let sequences: Vec<i64> = answered.executed.events.iter().map(|e| e.sequence).collect();
+                    let response = serde_json::to_string(&(answered.executed.case.snapshot(), sequences))
+                        .map_err(|e| Error::internal(e.to_string()))?;
+                    let time = answered.executed.events.first().map_or(0, |e| e.time);
+                    requests.push((key, answered, response, time));
+                }
+                for chunk in requests.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: QueryBuilder<$db> =
+                        QueryBuilder::new("INSERT INTO requests (request_id, method, case_id, response, create_time) ");
+                    qb.push_values(chunk, |mut row, (key, answered, response, time)| {
+                        row.push_bind((*key).clone())
+                            .push_bind(answered.method)
+                            .push_bind(answered.case_id.clone())
+                            .push_bind(response.clone())
+                            .push_bind(*time);
+                    });
+                    qb.build().persistent(false).execute(&mut **tx).await.map_err(db_error)?;
+                }
+                Ok(())
+            }
+
+            /// Runs the jobs in one transaction and answers each. `Some(jobs)` when a statement
+            /// failed: everything was rolled back and the jobs are handed back unanswered.
+            async fn write_together(writer: &$writer, jobs: Vec<Job>) -> Option<Vec<Job>> {
+                let mut batch = Batch::default();
+                let begun = async {
+                    let mut tx = writer.pool().begin().await.map_err(db_error)?;
+                    let serialize: Option<&'static str> = $serialize;
+                    if let Some(sql) = serialize {
+                        sqlx::query(sql).execute(&mut *tx).await.map_err(db_error)?;
                     }
-                    Ok::<(), Error>(())
+                    batch.sequence = writer.sequence_base(&mut tx).await?;
+                    prefetch(&mut tx, &jobs, &mut batch).await?;
+                    Ok::<_, Error>(tx)
                 }
                 .await;
-                match written {
-                    Ok(()) => {
-                        *sequence = next;
-                        Step::Done(Box::new(Executed { case: change.case, events, replayed: false }))
-                    }
-                    Err(e) => Step::Broken(e),
-                }
-            }
-
-            /// Begins a write transaction: serialised against other writers where the backend
-            /// needs it, and with the last event sequence committed so far.
-            async fn begin(writer: &$writer) -> Result<(Tx, i64)> {
-                let mut tx = writer.pool().begin().await.map_err(db_error)?;
-                let serialize: Option<&'static str> = $serialize;
-                if let Some(sql) = serialize {
-                    sqlx::query(sql).execute(&mut *tx).await.map_err(db_error)?;
-                }
-                let sequence = writer.sequence_base(&mut tx).await?;
-                Ok((tx, sequence))
-            }
-
-            /// Runs the jobs in one transaction. `None` when a statement failed: everything was
-            /// rolled back and the jobs are handed back unanswered.
-            async fn write_together(writer: &$writer, jobs: Vec<Job>) -> Option<Vec<Job>> {
-                let (mut tx, mut sequence) = match begin(writer).await {
-                    Ok(begun) => begun,
+                let mut tx = match begun {
+                    Ok(tx) => tx,
+                    // Nothing was decided yet, and trying each job alone would fail the same way.
                     Err(e) => {
                         for job in jobs {
                             job.answer(Err(e.clone()));
@@ -390,19 +503,18 @@ macro_rules! shared_case_store {
                 };
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
-                    match apply(&mut tx, &job.workflows, &job.command, &mut sequence).await {
+                    match apply(&mut tx, &mut batch, &job.workflows, &job.command).await {
                         Step::Done(executed) => answers.push(Ok(*executed)),
                         Step::Refused(e) => answers.push(Err(e)),
-                        Step::Broken(e) => {
-                            tracing::debug!(error = %e, "a statement failed in a write batch; writing its jobs one by one");
-                            drop(tx);
-                            return Some(jobs);
-                        }
+                        Step::Broken(e) => return rolled_back(jobs, e),
                     }
+                }
+                if let Err(e) = flush(&mut tx, &batch).await {
+                    return rolled_back(jobs, e);
                 }
                 let committed = tx.commit().await.map_err(db_error);
                 if committed.is_ok() {
-                    writer.committed_sequence(sequence);
+                    writer.committed_sequence(batch.sequence);
                 }
                 for (job, answer) in jobs.into_iter().zip(answers) {
                     job.answer(match &committed {
@@ -413,33 +525,25 @@ macro_rules! shared_case_store {
                 None
             }
 
-            /// Runs one job in a transaction of its own.
-            async fn write_alone(writer: &$writer, job: Job) {
-                let answer = async {
-                    let (mut tx, mut sequence) = begin(writer).await?;
-                    match apply(&mut tx, &job.workflows, &job.command, &mut sequence).await {
-                        Step::Done(executed) => {
-                            tx.commit().await.map_err(db_error)?;
-                            writer.committed_sequence(sequence);
-                            Ok(*executed)
-                        }
-                        Step::Refused(e) | Step::Broken(e) => Err(e),
+            /// After a failed statement (the transaction is dropped, so rolled back): a batch of
+            /// one gets the error; a larger one is handed back to be run one job at a time.
+            fn rolled_back(mut jobs: Vec<Job>, error: Error) -> Option<Vec<Job>> {
+                if jobs.len() == 1 {
+                    if let Some(job) = jobs.pop() {
+                        job.answer(Err(error));
                     }
+                    return None;
                 }
-                .await;
-                job.answer(answer);
+                tracing::debug!(%error, jobs = jobs.len(), "a statement failed in a write batch; writing its jobs one by one");
+                Some(jobs)
             }
 
             impl BatchWriter for $writer {
                 async fn write(self, jobs: Vec<Job>) {
-                    let jobs = if jobs.len() == 1 { jobs } else {
-                        match write_together(&self, jobs).await {
-                            None => return,
-                            Some(jobs) => jobs,
+                    if let Some(jobs) = write_together(&self, jobs).await {
+                        for job in jobs {
+                            write_together(&self, vec![job]).await;
                         }
-                    };
-                    for job in jobs {
-                        write_alone(&self, job).await;
                     }
                 }
             }

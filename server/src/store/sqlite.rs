@@ -12,9 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::Context as _;
 use sqlx::Sqlite;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 use super::batch::Writes;
 use super::{SqliteSynchronous as Synchronous, StoreOptions, redact_url};
@@ -74,9 +72,8 @@ impl SqliteStore {
             .busy_timeout(options.acquire_timeout)
             .synchronous(synchronous);
         let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
-        let writer = SqlitePoolOptions::new()
+        let writer = super::pool_options::<Sqlite>(options)
             .max_connections(1)
-            .acquire_timeout(options.acquire_timeout)
             .connect_with(connect.clone())
             .await
             .with_context(|| format!("cannot open {}", redact_url(&options.url)))?;
@@ -88,9 +85,8 @@ impl SqliteStore {
         let reader = if in_memory {
             writer.clone()
         } else {
-            SqlitePoolOptions::new()
+            super::pool_options::<Sqlite>(options)
                 .max_connections(options.max_connections.max(1))
-                .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect.read_only(true))
                 .await
                 .with_context(|| format!("cannot open {} for reading", redact_url(&options.url)))?

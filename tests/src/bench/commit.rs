@@ -60,6 +60,8 @@ impl CommitDatabase {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // Like the server's pools: no ping per acquire.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .context("cannot open the SQLite baseline database")?;
@@ -95,6 +97,8 @@ impl CommitDatabase {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(2))
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                // Like the server's pools: no ping per acquire of a busy connection.
+                .test_before_acquire(false)
                 .connect_with(admin.clone().database(&name))
                 .await
                 .context("cannot connect to the baseline database")?;
