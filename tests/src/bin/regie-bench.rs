@@ -19,7 +19,9 @@
 //! 2. commit baseline, per backend: `BEGIN; INSERT one row; COMMIT` through sqlx with the
 //!    server's database settings and pool shape;
 //! 3. CreateCase, 4. TransitionCase (block/unblock on each client's own work item) and
-//!    5. GetCase (random cases among those created) on the real server, per backend.
+//!    5. GetCase (random cases among those created) on the real server, per backend. Between
+//!    these the database is settled (`VACUUM ANALYZE` + `CHECKPOINT`, or a WAL checkpoint and
+//!    `ANALYZE`), so that one measurement's leftovers are not billed to the next.
 //!
 //! The ratios that matter are then printed against their targets: transitions / commit
 //! baseline (≥ 50 %) and GetCase / echo (≥ 40 %). The bench first builds `regie-server` in its
