@@ -1,17 +1,22 @@
-//! The connection to the server: the address, the channel, and the per-call timeout.
+//! The connection to the server: the address, the channel, the token, and the per-call timeout.
 //!
 //! The channel is opened before the first call so that a server that is not running shows up as
-//! one clear error naming the address (exit 8) rather than as a failed call.
+//! one clear error naming the address (exit 8) rather than as a failed call. Every client handed
+//! out goes through the [`Bearer`] interceptor, which adds `authorization: Bearer <token>` to
+//! each call when a token is known; the server requires it on every `regie.v1` call.
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use regie_proto::v1::{
-    audit_service_client::AuditServiceClient, case_service_client::CaseServiceClient,
-    directory_service_client::DirectoryServiceClient,
+    access_service_client::AccessServiceClient, audit_service_client::AuditServiceClient,
+    case_service_client::CaseServiceClient, directory_service_client::DirectoryServiceClient,
     workflow_service_client::WorkflowServiceClient,
 };
 use std::error::Error as _;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::{Interceptor, interceptor::InterceptedService};
 use tonic::transport::{Channel, Endpoint};
 
 use tonic::{Code, Request, Response, Status, TimeoutExpired};
@@ -38,17 +43,70 @@ pub fn normalise_server(arg: &str) -> Result<String, String> {
     Ok(url)
 }
 
-/// An open channel to the server, and how long each call may take.
+/// Adds `authorization: Bearer <token>` to every call, when there is a token.
+#[derive(Clone, Default)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Bearer {
+    /// The interceptor for `token`; an error when the token cannot be sent in a header (only
+    /// visible ASCII can).
+    pub fn new(token: Option<&str>) -> Result<Self, String> {
+        let Some(token) = token else {
+            return Ok(Self(None));
+        };
+        let mut value = MetadataValue::try_from(format!("Bearer {token}"))
+            .ok()
+            .filter(|_| token.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| {
+                "the token has characters that cannot be sent (only visible ASCII can)".to_owned()
+            })?;
+        // Keeps the secret out of debug output and lets HTTP/2 header compression skip it.
+        value.set_sensitive(true);
+        Ok(Self(Some(value)))
+    }
+}
+
+/// Never prints the secret.
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = if self.0.is_some() { "<token>" } else { "none" };
+        f.debug_tuple("Bearer").field(&token).finish()
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// The transport of every client: the channel, with the token added to each call.
+pub type Authorized = InterceptedService<Channel, Bearer>;
+
+/// An open channel to the server, the token to send, and how long each call may take.
 #[derive(Debug, Clone)]
 pub struct Connection {
     server: String,
     timeout: Duration,
     channel: Channel,
+    bearer: Bearer,
 }
 
 impl Connection {
-    /// Connects to `server` (already normalised), waiting at most `timeout`.
-    pub async fn open(server: &str, timeout: Duration) -> Result<Self, CliError> {
+    /// Connects to `server` (already normalised), waiting at most `timeout`; every call will
+    /// carry `token` if there is one. A token that cannot be sent is a usage error, found before
+    /// connecting.
+    pub async fn open(
+        server: &str,
+        timeout: Duration,
+        token: Option<&str>,
+    ) -> Result<Self, CliError> {
+        let bearer = Bearer::new(token).map_err(CliError::Usage)?;
         let unreachable = |detail: String| CliError::Connect {
             server: server.to_owned(),
             detail,
@@ -65,27 +123,33 @@ impl Connection {
             server: server.to_owned(),
             timeout,
             channel,
+            bearer,
         })
     }
 
-    pub fn directory(&self) -> DirectoryServiceClient<Channel> {
-        DirectoryServiceClient::new(self.channel.clone())
+    pub fn directory(&self) -> DirectoryServiceClient<Authorized> {
+        DirectoryServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
-    pub fn cases(&self) -> CaseServiceClient<Channel> {
-        CaseServiceClient::new(self.channel.clone())
+    pub fn cases(&self) -> CaseServiceClient<Authorized> {
+        CaseServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
-    pub fn workflows(&self) -> WorkflowServiceClient<Channel> {
-        WorkflowServiceClient::new(self.channel.clone())
+    pub fn workflows(&self) -> WorkflowServiceClient<Authorized> {
+        WorkflowServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
-    pub fn audit(&self) -> AuditServiceClient<Channel> {
-        AuditServiceClient::new(self.channel.clone())
+    pub fn audit(&self) -> AuditServiceClient<Authorized> {
+        AuditServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
-    pub fn health(&self) -> HealthClient<Channel> {
-        HealthClient::new(self.channel.clone())
+    pub fn access(&self) -> AccessServiceClient<Authorized> {
+        AccessServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    /// The health service is open, but gets the token too: one rule for every client.
+    pub fn health(&self) -> HealthClient<Authorized> {
+        HealthClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
     /// Wraps a request message, telling the server the deadline (`grpc-timeout`).
@@ -174,10 +238,42 @@ mod tests {
         assert!(!is_local_timeout(&Status::cancelled("the user gave up")));
     }
 
+    fn authorization(bearer: &mut Bearer) -> Option<String> {
+        let request = bearer.call(Request::new(())).expect("never refuses");
+        request
+            .metadata()
+            .get("authorization")
+            .map(|v| v.to_str().expect("ASCII").to_owned())
+    }
+
+    #[test]
+    fn a_known_token_goes_with_every_call() {
+        let mut bearer = Bearer::new(Some("s3cr3t-token")).expect("a valid token");
+        assert_eq!(
+            authorization(&mut bearer).as_deref(),
+            Some("Bearer s3cr3t-token")
+        );
+        assert_eq!(
+            authorization(&mut bearer).as_deref(),
+            Some("Bearer s3cr3t-token"),
+            "and again on the next call"
+        );
+        assert!(!format!("{bearer:?}").contains("s3cr3t"), "{bearer:?}");
+        let mut none = Bearer::new(None).expect("no token is fine");
+        assert_eq!(authorization(&mut none), None);
+    }
+
+    #[test]
+    fn tokens_that_cannot_be_sent_are_refused() {
+        assert!(Bearer::new(Some("geheim€")).is_err());
+        assert!(Bearer::new(Some("two words")).is_err());
+        assert!(Bearer::new(Some("line\nbreak")).is_err());
+    }
+
     #[tokio::test]
     async fn unreachable_server_is_a_connect_error() {
         // Port 1 on localhost is closed on any sane test machine.
-        let err = Connection::open("http://127.0.0.1:1", Duration::from_secs(5))
+        let err = Connection::open("http://127.0.0.1:1", Duration::from_secs(5), None)
             .await
             .expect_err("nothing listens on port 1");
         assert!(

@@ -2,9 +2,10 @@
 //!
 //! A failed call prints `error: <CODE>: <message>`, then the server's google.rpc details: the
 //! `ErrorInfo` reason, `BadRequest` field violations and `PreconditionFailure` violations. A
-//! refused transition adds one readable line per failed rule (`  ✗ <rule>: <sentence>`). The
-//! exit code depends only on the class of error; the table is in the top-level `--help` and in
-//! README.md.
+//! refused transition adds one readable line per failed rule (`  ✗ <rule>: <sentence>`), and
+//! UNAUTHENTICATED and PERMISSION_DENIED end with a hint on what to do (`regie login`,
+//! `regie whoami`). The exit code depends only on the class of error; the table is in the
+//! top-level `--help` and in README.md.
 
 use std::io::Write as _;
 
@@ -23,6 +24,7 @@ pub mod exit {
     /// ALREADY_EXISTS or ABORTED: re-read and retry.
     pub const CONFLICT: u8 = 5;
     pub const FAILED_PRECONDITION: u8 = 6;
+    /// UNAUTHENTICATED or PERMISSION_DENIED, or `access check` answering DENIED.
     pub const DENIED: u8 = 7;
     /// UNAVAILABLE, DEADLINE_EXCEEDED, or the server cannot be reached.
     pub const UNAVAILABLE: u8 = 8;
@@ -38,7 +40,10 @@ pub enum CliError {
     /// line per failed rule (each violation's type is the rule id, its description the rule's
     /// sentence).
     RulesFailed(Status),
-    /// Anything else, such as failing to write the output.
+    /// A problem with what the user gave that clap could not see: an unknown `--profile`, no
+    /// token for `login`, a token that cannot be sent. Exit 2, like clap's own usage errors.
+    Usage(String),
+    /// Anything else, such as failing to write the output or the profiles file.
     Other(anyhow::Error),
 }
 
@@ -59,6 +64,7 @@ impl CliError {
         match self {
             CliError::Connect { .. } => exit::UNAVAILABLE,
             CliError::Rpc(status) | CliError::RulesFailed(status) => exit_code_for(status.code()),
+            CliError::Usage(_) => exit::USAGE,
             CliError::Other(_) => exit::FAILURE,
         }
     }
@@ -81,6 +87,7 @@ impl CliError {
                 );
                 lines
             }
+            CliError::Usage(message) => vec![format!("error: {message}")],
             CliError::Other(error) => vec![format!("error: {error:#}")],
         }
     }
@@ -173,7 +180,22 @@ fn status_lines(status: &Status) -> Vec<String> {
             v.r#type, v.subject, v.description
         ));
     }
+    if let Some(hint) = hint(status.code()) {
+        lines.push(format!("  hint: {hint}"));
+    }
     lines
+}
+
+/// What to do about an authentication or authorisation failure.
+fn hint(code: Code) -> Option<&'static str> {
+    match code {
+        Code::Unauthenticated => Some(
+            "no valid token was sent: run `regie login` to store one for this server \
+             (or pass --token / set REGIE_TOKEN)",
+        ),
+        Code::PermissionDenied => Some("`regie whoami` shows the roles you hold"),
+        _ => None,
+    }
 }
 
 /// The `PreconditionFailure` violations among the status details (none if they do not decode).
@@ -213,6 +235,25 @@ mod tests {
         };
         assert_eq!(refused.exit_code(), 8);
         assert_eq!(CliError::Other(anyhow::anyhow!("disk full")).exit_code(), 1);
+        assert_eq!(CliError::Usage("no token".into()).exit_code(), 2);
+    }
+
+    #[test]
+    fn unauthenticated_tells_the_user_to_log_in() {
+        let err = CliError::Rpc(Status::unauthenticated("missing bearer token"));
+        assert_eq!(err.exit_code(), exit::DENIED);
+        let lines = err.lines();
+        assert_eq!(lines[0], "error: UNAUTHENTICATED: missing bearer token");
+        assert!(lines[1].contains("run `regie login`"), "{lines:?}");
+        let err = CliError::Rpc(Status::permission_denied("may not rate cases"));
+        assert_eq!(err.exit_code(), exit::DENIED);
+        assert_eq!(
+            err.lines(),
+            vec![
+                "error: PERMISSION_DENIED: may not rate cases",
+                "  hint: `regie whoami` shows the roles you hold",
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod error;
 mod filter;
 mod names;
 mod output;
+mod profiles;
+mod settings;
 mod values;
 
 use std::process::ExitCode;

@@ -1,6 +1,7 @@
 //! Resource names as the user types them: `JenV` or `departments/JenV`, `ipim` or
-//! `workingGroups/ipim`, `abc123` or `cases/abc123`, `work_item` or `workflows/work_item`, and
-//! members written as `CODE[:ROLE]` or `NAME[:ROLE]`.
+//! `workingGroups/ipim`, `abc123` or `cases/abc123`, `work_item` or `workflows/work_item`,
+//! `anna` or `principals/anna`, `t1` or `tokens/t1`, members written as `CODE[:ROLE]` or
+//! `NAME[:ROLE]`, and the domains and roles of access control.
 //!
 //! The functions here are clap value parsers: they turn an argument into the full resource name
 //! the API expects, or explain what was expected. The server still validates the identifier
@@ -20,6 +21,13 @@ pub const WORKFLOWS: &str = "workflows";
 /// The addressee of a recommendation that is not a department.
 pub const COORDINATING_MINISTER: &str = "coordinating_minister";
 
+/// The collection of principals (people and service accounts): `principals/{id}`.
+pub const PRINCIPALS: &str = "principals";
+/// The collection of API tokens: `tokens/{id}`.
+pub const TOKENS: &str = "tokens";
+/// The government-wide domain; a role held there applies in every department.
+pub const RIJK: &str = "rijk";
+
 /// `JenV` or `departments/JenV` → `departments/JenV`.
 pub fn department_name(arg: &str) -> Result<String, String> {
     resource_name(DEPARTMENTS, "department code", "CODE", arg)
@@ -38,6 +46,49 @@ pub fn group_id(arg: &str) -> Result<String, String> {
 /// `abc123` or `cases/abc123` → `cases/abc123`.
 pub fn case_name(arg: &str) -> Result<String, String> {
     resource_name(CASES, "case id", "ID", arg)
+}
+
+/// `anna` or `principals/anna` → `principals/anna`.
+pub fn principal_name(arg: &str) -> Result<String, String> {
+    resource_name(PRINCIPALS, "principal id", "ID", arg)
+}
+
+/// `anna` or `principals/anna` → `anna`: the id a new principal is created with.
+pub fn principal_id(arg: &str) -> Result<String, String> {
+    principal_name(arg).map(|name| short_id(PRINCIPALS, &name).to_owned())
+}
+
+/// `t1` or `tokens/t1` → `tokens/t1`.
+pub fn token_name(arg: &str) -> Result<String, String> {
+    resource_name(TOKENS, "token id", "ID", arg)
+}
+
+/// An access-control domain: `rijk`, or a department code. `departments/JenV` is accepted and
+/// becomes `JenV`, as the API names domains by their bare code; `*` (in a policy line: "where
+/// the role is held") passes unchanged.
+pub fn domain(arg: &str) -> Result<String, String> {
+    let arg = arg.trim();
+    let code = arg
+        .strip_prefix(DEPARTMENTS)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(arg);
+    if code.is_empty() || code.contains('/') || code.contains(char::is_whitespace) {
+        return Err(format!(
+            "expected `{RIJK}` or a department code (`JenV`), not `{arg}`"
+        ));
+    }
+    Ok(code.to_owned())
+}
+
+/// A role, e.g. `integrity_coordinator`: one word, not blank.
+pub fn role(arg: &str) -> Result<String, String> {
+    let role = arg.trim();
+    if role.is_empty() || role.contains(char::is_whitespace) {
+        return Err(format!(
+            "expected a role such as `integrity_coordinator`, not `{arg}`"
+        ));
+    }
+    Ok(role.to_owned())
 }
 
 /// `parse(arg)`, or `""` when the argument is blank: for flags where `""` clears a field.
@@ -275,6 +326,45 @@ mod tests {
         assert!(case_name("cases/").is_err());
         assert!(case_name("departments/BZK").is_err());
         assert!(case_name("cases/a/b").is_err());
+    }
+
+    #[test]
+    fn principal_arguments_become_resource_names() {
+        assert_eq!(principal_name("anna").as_deref(), Ok("principals/anna"));
+        assert_eq!(
+            principal_name(" principals/ci-bot ").as_deref(),
+            Ok("principals/ci-bot")
+        );
+        assert_eq!(principal_id("principals/anna").as_deref(), Ok("anna"));
+        assert_eq!(principal_id("anna").as_deref(), Ok("anna"));
+        assert!(principal_name("").is_err());
+        assert!(principal_name("principals/").is_err());
+        assert!(principal_name("tokens/anna").is_err());
+        assert!(principal_id("principals/a/b").is_err());
+        assert_eq!(short_id(PRINCIPALS, "principals/anna"), "anna");
+    }
+
+    #[test]
+    fn token_arguments_become_resource_names() {
+        assert_eq!(token_name("t1").as_deref(), Ok("tokens/t1"));
+        assert_eq!(token_name("tokens/t1").as_deref(), Ok("tokens/t1"));
+        assert!(token_name("principals/t1").is_err());
+        assert!(token_name("tokens/").is_err());
+    }
+
+    #[test]
+    fn domains_are_rijk_or_bare_department_codes() {
+        assert_eq!(domain("rijk").as_deref(), Ok("rijk"));
+        assert_eq!(domain(" JenV ").as_deref(), Ok("JenV"));
+        assert_eq!(domain("departments/JenV").as_deref(), Ok("JenV"));
+        assert_eq!(domain("*").as_deref(), Ok("*"));
+        assert!(domain("").is_err());
+        assert!(domain("departments/").is_err());
+        assert!(domain("cases/x").is_err());
+        assert!(domain("Jen V").is_err());
+        assert_eq!(role(" auditor ").as_deref(), Ok("auditor"));
+        assert!(role(" ").is_err());
+        assert!(role("two words").is_err());
     }
 
     #[test]

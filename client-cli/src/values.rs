@@ -1,8 +1,11 @@
 //! Argument values that are not resource names: RFC 3339 times, given as timestamps for the API
-//! or as normalised text for a filter, and times that may be given as `""` to clear a field.
+//! or as normalised text for a filter, times that may be given as `""` to clear a field, and
+//! lengths of time such as `90d` (a token's lifetime).
 //!
 //! Like the functions in `names`, these are clap value parsers, so a bad time is a usage error
 //! (exit 2) before any call is made.
+
+use std::time::Duration;
 
 use prost_types::Timestamp;
 use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
@@ -46,6 +49,45 @@ pub fn rfc3339_utc(arg: &str) -> Result<String, String> {
         .map_err(|e| format!("`{arg}` cannot be written as {EXPECTED} ({e})"))
 }
 
+/// What [`duration`] accepts, for its error messages.
+const EXPECTED_DURATION: &str = "a duration such as 90d, 12h, 30m or 45s";
+
+/// The longest duration accepted: a hundred years. Longer is no expiry in practice, and the
+/// bound keeps "now + duration" far from overflowing.
+const MAX_DURATION_SECS: u64 = 100 * 365 * 86_400;
+
+/// A length of time: a whole number above 0 followed by one unit, `s`, `m`, `h`, `d` or `w`
+/// (`90d`, `12h`, `30m`).
+pub fn duration(arg: &str) -> Result<Duration, String> {
+    let text = arg.trim();
+    let expected = || format!("`{arg}` is not {EXPECTED_DURATION}");
+    let unit_at = text
+        .char_indices()
+        .last()
+        .map(|(at, _)| at)
+        .ok_or_else(expected)?;
+    let (number, unit) = text.split_at(unit_at);
+    let seconds_per_unit: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(expected()),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(expected());
+    }
+    let count: u64 = number.parse().map_err(|_| expected())?;
+    if count == 0 {
+        return Err(format!("`{arg}`: a duration must be longer than 0"));
+    }
+    match count.checked_mul(seconds_per_unit) {
+        Some(seconds) if seconds <= MAX_DURATION_SECS => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!("`{arg}` is longer than 100 years")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +123,23 @@ mod tests {
             rfc3339_utc("2026-03-01T17:00:00+01:00").as_deref(),
             Ok("2026-03-01T16:00:00Z")
         );
+    }
+
+    #[test]
+    fn durations_have_one_unit() {
+        let secs = |arg| duration(arg).map(|d| d.as_secs());
+        assert_eq!(secs("90d"), Ok(90 * 86_400));
+        assert_eq!(secs("12h"), Ok(12 * 3_600));
+        assert_eq!(secs("30m"), Ok(1_800));
+        assert_eq!(secs("45s"), Ok(45));
+        assert_eq!(secs(" 2w "), Ok(14 * 86_400));
+        assert_eq!(secs("36500d"), Ok(36_500 * 86_400));
+        for bad in [
+            "", "d", "90", "0d", "-1d", "+1d", "1.5h", "1d12h", "12 h", "90D", "1y", "5µ",
+        ] {
+            assert!(duration(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(duration("36501d").is_err(), "over a hundred years");
+        assert!(duration("99999999999999999999d").is_err(), "does not fit");
     }
 }

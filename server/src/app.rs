@@ -1,5 +1,5 @@
-//! What the services share: the store, the workflow catalogue, the change-feed signal and the
-//! shutdown token.
+//! What the services share: the store, access control, the workflow catalogue, the change-feed
+//! signal and the shutdown token.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::authz::Access;
 use crate::domain::cases::model::now;
 use crate::domain::workflow::{WorkflowDefinition, Workflows, default_definitions};
 use crate::domain::{Error, Result};
@@ -14,6 +15,7 @@ use crate::store::Store;
 
 pub struct App {
     pub store: Arc<dyn Store>,
+    pub access: Arc<Access>,
     pub workflows: Catalogue,
     /// The newest committed event sequence this process knows of; watchers wake on changes.
     pub events: watch::Sender<i64>,
@@ -24,6 +26,7 @@ pub struct App {
 impl App {
     pub async fn new(
         store: Arc<dyn Store>,
+        access: Arc<Access>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Arc<Self>> {
         let workflows = Catalogue::load(store.as_ref()).await?;
@@ -33,6 +36,7 @@ impl App {
             .map_err(|e| anyhow::anyhow!("reading the event log: {e}"))?;
         Ok(Arc::new(Self {
             store,
+            access,
             workflows,
             events: watch::Sender::new(last),
             shutdown,

@@ -114,6 +114,21 @@ pub struct Options {
         value_name = "FILE"
     )]
     pub departments_file: Option<PathBuf>,
+
+    /// Milliseconds between checks for access changes (principals, tokens, roles, policy) made
+    /// by other replicas; a revocation applies everywhere within this [default: 1000].
+    #[arg(
+        long,
+        env = "REGIE_ACCESS_POLL_INTERVAL",
+        global = true,
+        value_name = "MILLISECONDS"
+    )]
+    pub access_poll_interval: Option<u64>,
+
+    /// FOR BENCHMARKS ONLY: serve without authentication or authorization. Refused unless the
+    /// server listens on a loopback address.
+    #[arg(long, hide = true)]
+    pub insecure_no_access_control: bool,
 }
 
 /// The configuration file: the same settings, all optional.
@@ -130,6 +145,7 @@ struct FileConfig {
     sqlite_synchronous: Option<SqliteSynchronous>,
     scheduler_interval: Option<u64>,
     departments_file: Option<PathBuf>,
+    access_poll_interval: Option<u64>,
 }
 
 /// The resolved configuration.
@@ -145,6 +161,8 @@ pub struct Settings {
     pub sqlite_synchronous: SqliteSynchronous,
     pub scheduler_interval: Duration,
     pub departments_file: Option<PathBuf>,
+    pub access_poll_interval: Duration,
+    pub access_control: bool,
 }
 
 impl Settings {
@@ -198,6 +216,14 @@ impl Settings {
                     .max(1),
             ),
             departments_file: options.departments_file.or(file.departments_file),
+            access_poll_interval: Duration::from_millis(
+                options
+                    .access_poll_interval
+                    .or(file.access_poll_interval)
+                    .unwrap_or(1000)
+                    .max(10),
+            ),
+            access_control: !options.insecure_no_access_control,
         })
     }
 

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod authz;
 pub mod config;
 pub mod domain;
 pub mod health;

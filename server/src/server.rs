@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use regie_proto::v1::access_service_server::AccessServiceServer;
 use regie_proto::v1::audit_service_server::AuditServiceServer;
 use regie_proto::v1::case_service_server::CaseServiceServer;
 use regie_proto::v1::directory_service_server::DirectoryServiceServer;
@@ -19,11 +20,14 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic_health::pb::health_check_response::ServingStatus;
 
+use crate::api::access::AccessApi;
 use crate::api::audit::AuditApi;
 use crate::api::cases::CaseApi;
 use crate::api::directory::DirectoryApi;
 use crate::api::workflows::WorkflowApi;
 use crate::app::App;
+use crate::authz::Access;
+use crate::authz::layer::AuthLayer;
 use crate::config::Settings;
 use crate::domain::limits::MAX_MESSAGE_BYTES;
 use crate::health::HealthState;
@@ -32,6 +36,7 @@ use crate::{scheduler, seed};
 
 /// Every gRPC service name Regie serves, for health reporting.
 const SERVICES: &[&str] = &[
+    "regie.v1.AccessService",
     "regie.v1.DirectoryService",
     "regie.v1.CaseService",
     "regie.v1.WorkflowService",
@@ -94,7 +99,20 @@ pub async fn serve(
     // cancelled.
     let streams = CancellationToken::new();
     let health = HealthState::new(SERVICES, streams.clone());
-    let app = App::new(store.clone(), streams.clone()).await?;
+    if !settings.access_control {
+        anyhow::ensure!(
+            address.ip().is_loopback(),
+            "--insecure-no-access-control is for benchmarks on this machine: listen on a loopback address"
+        );
+        tracing::warn!("ACCESS CONTROL IS OFF: every call is served as admin, unauthenticated (benchmarks only)");
+    }
+    let access = Access::start(store.clone(), &settings.data_dir, !settings.access_control).await?;
+    let access_task = tokio::spawn(
+        access
+            .clone()
+            .run(settings.access_poll_interval, streams.clone()),
+    );
+    let app = App::new(store.clone(), access.clone(), streams.clone()).await?;
     let scheduler = tokio::spawn(scheduler::run(app.clone(), settings.scheduler_interval));
 
     let reflection_v1 = reflection().build_v1()?;
@@ -105,10 +123,12 @@ pub async fn serve(
     let cases = limits!(CaseServiceServer::new(CaseApi::new(app.clone())));
     let workflows = limits!(WorkflowServiceServer::new(WorkflowApi::new(app.clone())));
     let audit = limits!(AuditServiceServer::new(AuditApi::new(app.clone())));
+    let access_api = limits!(AccessServiceServer::new(AccessApi::new(app.clone())));
 
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
+        .layer(AuthLayer::new(access.clone()))
         .add_service(health.service())
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -116,6 +136,7 @@ pub async fn serve(
         .add_service(cases)
         .add_service(workflows)
         .add_service(audit)
+        .add_service(access_api)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
             let _ = stopped.await;
         });
@@ -138,6 +159,7 @@ pub async fn serve(
     streams.cancel();
     let _ = stop.send(());
     let _ = scheduler.await;
+    let _ = access_task.await;
     match tokio::time::timeout(drain_timeout, &mut server).await {
         Ok(result) => result.context("the gRPC server failed while draining")?,
         Err(_) => {

@@ -3,7 +3,12 @@
 //! Values are checked and normalised here (resource names, `CODE[:ROLE]` members, times, the
 //! server address), and [`Cli::checked`] adds the few checks clap cannot express, so a bad
 //! argument is a usage error (exit 2) before any call is made. One submodule per subject.
+//!
+//! `--server` and `--token` have no clap default: when neither the flag nor its environment
+//! variable is given, the value comes from the profile, and only then from a built-in default
+//! (see `settings`).
 
+mod access;
 mod audit;
 mod cases;
 mod directory;
@@ -11,6 +16,7 @@ mod workflows;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum, error::ErrorKind};
 
+pub use self::access::*;
 pub use self::audit::*;
 pub use self::cases::*;
 pub use self::directory::*;
@@ -23,28 +29,48 @@ Exit codes:
   0  success
   1  other error (INTERNAL, UNKNOWN, ...), `health` reports anything but SERVING,
      or `audit verify` finds a broken hash chain
-  2  usage error (bad flags or arguments)
+  2  usage error (bad flags or arguments, an unknown --profile, no token for `login`)
   3  INVALID_ARGUMENT or OUT_OF_RANGE
   4  NOT_FOUND
   5  ALREADY_EXISTS or ABORTED (conflict: re-read and retry)
   6  FAILED_PRECONDITION
-  7  UNAUTHENTICATED or PERMISSION_DENIED
+  7  UNAUTHENTICATED or PERMISSION_DENIED, or `access check` answers DENIED
   8  UNAVAILABLE or DEADLINE_EXCEEDED, or the server cannot be reached";
 
 /// Command-line client for the Regie server: departments, working groups, cases and their
-/// workflows, and the audit log.
+/// workflows, the audit log, and access control.
+///
+/// Every call carries an API token. `regie login` stores one (with the server address) in a
+/// profile; --token or REGIE_TOKEN beats the profile.
 #[derive(Debug, Parser)]
 #[command(name = "regie", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Server address: a URL, or `host:port` (then `http://` is assumed).
+    /// Server address: a URL, or `host:port` (then `http://` is assumed). Without it: the
+    /// profile's server, else http://127.0.0.1:50051.
     #[arg(
         long,
         env = "REGIE_SERVER",
-        default_value = "http://127.0.0.1:50051",
+        value_name = "URL",
         value_parser = normalise_server,
         global = true
     )]
-    pub server: String,
+    pub server: Option<String>,
+
+    /// API token sent as `authorization: Bearer <SECRET>` on every call. Without it: the
+    /// profile's token.
+    #[arg(
+        long,
+        env = "REGIE_TOKEN",
+        value_name = "SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub token: Option<String>,
+
+    /// The profile (in the profiles file) that supplies the server and token not given as flags
+    /// [default: default].
+    #[arg(long, env = "REGIE_PROFILE", value_name = "NAME", global = true)]
+    pub profile: Option<String>,
 
     /// How to print results: a table, or the protobuf JSON mapping of the response.
     #[arg(
@@ -78,6 +104,13 @@ pub enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Checks an API token with the server (WhoAmI), then saves it and the server address in the
+    /// profile. The token comes from --token or REGIE_TOKEN, else from stdin (one line).
+    Login,
+    /// Removes the token from the profile (the token stays valid on the server until revoked).
+    Logout,
+    /// Shows who the server takes you for: your principal and your roles per domain.
+    Whoami,
     /// Asks the server's gRPC health service whether it is serving (exit 0 only when SERVING).
     Health {
         /// The service to ask about; empty means the server as a whole.
@@ -99,6 +132,21 @@ pub enum Command {
     /// The audit log of every change to every case, and its hash chains.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Principals: the people and service accounts that call the API.
+    #[command(subcommand)]
+    Principals(PrincipalCommand),
+    /// API tokens: issue (the secret is shown once), list, revoke.
+    #[command(subcommand)]
+    Tokens(TokenCommand),
+    /// Role bindings: which principal holds which role in which domain.
+    #[command(subcommand)]
+    Roles(RoleCommand),
+    /// Policy lines: what each role may do, on what, where.
+    #[command(subcommand)]
+    Policies(PolicyCommand),
+    /// Asks the server whether an action would be allowed, and why.
+    #[command(subcommand)]
+    Access(AccessCommand),
 }
 
 impl Cli {
@@ -243,12 +291,109 @@ mod tests {
             "false",
         ])
         .expect("valid command line");
-        assert_eq!(cli.server, "http://localhost:9");
+        assert_eq!(cli.server.as_deref(), Some("http://localhost:9"));
         let Command::Departments(DepartmentCommand::Update(update)) = cli.command else {
             panic!("parsed as the wrong command");
         };
         assert_eq!(update.department, "departments/JenV");
         assert_eq!(update.active, Some(false));
         assert_eq!(update.in_sector_rijk, None);
+    }
+
+    #[test]
+    fn server_token_and_profile_have_no_clap_default() {
+        // Set in the environment of the test run, they would make this test meaningless.
+        if ["REGIE_SERVER", "REGIE_TOKEN", "REGIE_PROFILE"]
+            .iter()
+            .any(|var| std::env::var_os(var).is_some())
+        {
+            return;
+        }
+        let cli = Cli::try_parse_from(["regie", "whoami"]).expect("valid command line");
+        assert_eq!((cli.server, cli.token, cli.profile), (None, None, None));
+        let cli = Cli::try_parse_from([
+            "regie",
+            "login",
+            "--server",
+            "regie.example:8080",
+            "--token",
+            "s3cret",
+            "--profile",
+            "prod",
+        ])
+        .expect("global flags after the subcommand");
+        assert!(matches!(cli.command, Command::Login));
+        assert_eq!(cli.server.as_deref(), Some("http://regie.example:8080"));
+        assert_eq!(cli.token.as_deref(), Some("s3cret"));
+        assert_eq!(cli.profile.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn principal_updates_need_a_change_and_one_of_disable_and_enable() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["regie", "principals", "update"].iter().chain(args))
+        };
+        let err = parse(&["anna", "--etag", "1"]).expect_err("no change");
+        assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
+        assert!(parse(&["anna", "--disable", "--enable"]).is_err());
+        let cli = parse(&["principals/anna", "--disable"]).expect("valid command line");
+        let Command::Principals(PrincipalCommand::Update(update)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!(update.principal, "principals/anna");
+        assert_eq!(update.disabled(), Some(true));
+        let cli = parse(&["anna", "--home-department", ""]).expect("clearing is a change");
+        let Command::Principals(PrincipalCommand::Update(update)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!(update.home_department.as_deref(), Some(""));
+        assert_eq!(update.disabled(), None);
+    }
+
+    #[test]
+    fn an_access_check_is_about_a_principal_or_a_role() {
+        let check = ["regie", "access", "check", "--domain", "departments/JenV"];
+        let check = check
+            .into_iter()
+            .chain(["--object", "case:*", "--action", "rate"]);
+        assert!(Cli::try_parse_from(check.clone()).is_err(), "neither");
+        let both = check
+            .clone()
+            .chain(["--principal", "anna", "--role", "auditor"]);
+        assert!(Cli::try_parse_from(both).is_err(), "both");
+        let cli = Cli::try_parse_from(check.chain(["--principal", "anna"])).expect("valid");
+        let Command::Access(AccessCommand::Check(args)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!(args.subject.principal.as_deref(), Some("principals/anna"));
+        assert_eq!(args.domain, "JenV");
+    }
+
+    #[test]
+    fn token_lifetimes_are_durations() {
+        let cli = Cli::try_parse_from([
+            "regie",
+            "tokens",
+            "issue",
+            "--principal",
+            "ci-bot",
+            "--expires-in",
+            "90d",
+        ])
+        .expect("valid command line");
+        let Command::Tokens(TokenCommand::Issue(issue)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!(issue.principal, "principals/ci-bot");
+        assert_eq!(issue.expires_in.map(|d| d.as_secs()), Some(90 * 86_400));
+        let bad = [
+            "regie",
+            "tokens",
+            "issue",
+            "--principal",
+            "x",
+            "--expires-in",
+        ];
+        assert!(Cli::try_parse_from(bad.into_iter().chain(["soon"])).is_err());
     }
 }

@@ -1,5 +1,8 @@
-//! Runs a parsed command: opens the connection and hands over to the subject's module.
+//! Runs a parsed command: works out the server and token (flags, then the profile, then the
+//! defaults), opens the connection and hands over to the subject's module. `login` and `logout`
+//! manage the profiles file themselves.
 
+mod access;
 mod audit;
 mod case_requests;
 mod cases;
@@ -7,14 +10,22 @@ mod departments;
 mod events;
 mod groups;
 mod health;
+mod policies;
+mod principals;
+mod roles;
+mod session;
+mod tokens;
 mod transitions;
 mod workflows;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::connection::Connection;
 use crate::error::{CliError, exit};
+use crate::profiles::{self, Profiles};
+use crate::settings::{self, Settings};
 
 /// What every command needs: the connection and the output format.
 #[derive(Debug)]
@@ -25,12 +36,25 @@ pub struct Context {
 
 /// Runs the command and returns the exit code for a run without errors.
 pub async fn run(cli: Cli) -> Result<u8, CliError> {
-    let conn = Connection::open(&cli.server, Duration::from_secs(cli.timeout)).await?;
+    let timeout = Duration::from_secs(cli.timeout);
+    match cli.command {
+        Command::Login => return session::login(&cli, timeout).await,
+        Command::Logout => return session::logout(&cli),
+        _ => {}
+    }
+    let settings = settings_for(&cli)?;
+    let conn = Connection::open(&settings.server, timeout, settings.token.as_deref()).await?;
     let ctx = Context {
         conn,
         output: cli.output,
     };
     match cli.command {
+        // Handled above, without a connection of this kind.
+        Command::Login | Command::Logout => Ok(exit::SUCCESS),
+        Command::Whoami => {
+            session::whoami(&ctx).await?;
+            Ok(exit::SUCCESS)
+        }
         Command::Health { service } => health::run(&ctx, service).await,
         Command::Departments(command) => {
             departments::run(&ctx, command).await?;
@@ -49,7 +73,53 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(exit::SUCCESS)
         }
         Command::Audit(command) => audit::run(&ctx, command).await,
+        Command::Principals(command) => {
+            principals::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Tokens(command) => {
+            tokens::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Roles(command) => {
+            roles::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Policies(command) => {
+            policies::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Access(command) => access::run(&ctx, command).await,
     }
+}
+
+/// The profiles file's location and contents; no location (no HOME) means no profiles.
+pub fn load_profiles() -> Result<(Option<PathBuf>, Profiles), CliError> {
+    let path = profiles::path_from_env();
+    let profiles = match &path {
+        Some(path) => Profiles::load(path)?,
+        None => Profiles::default(),
+    };
+    Ok((path, profiles))
+}
+
+/// The server and token for a command. When both come from flags or the environment the
+/// profiles file is not read at all, so scripts do not depend on it.
+fn settings_for(cli: &Cli) -> Result<Settings, CliError> {
+    let server = cli.server.as_deref();
+    let token = cli.token.as_deref();
+    if let (Some(server), Some(token)) = (server, settings::token(token, None).as_deref()) {
+        return Ok(Settings {
+            server: server.to_owned(),
+            token: Some(token.to_owned()),
+        });
+    }
+    let (path, profiles) = load_profiles()?;
+    let requested = cli.profile.as_deref();
+    let profile =
+        settings::select_profile(&profiles, requested, path.as_deref()).map_err(CliError::Usage)?;
+    settings::resolve(server, token, profile, settings::profile_name(requested))
+        .map_err(CliError::Usage)
 }
 
 /// Follows `next_page_token`s when `all` is set: `fetch` gets a page token and returns the page

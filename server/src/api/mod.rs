@@ -14,6 +14,7 @@ macro_rules! list_params {
     };
 }
 
+pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod convert;

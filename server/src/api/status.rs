@@ -34,6 +34,8 @@ pub fn to_status(error: Error) -> Status {
             Code::Aborted
         }
         Error::FailedPrecondition { .. } => Code::FailedPrecondition,
+        Error::Unauthenticated { .. } => Code::Unauthenticated,
+        Error::PermissionDenied { .. } => Code::PermissionDenied,
         Error::Unavailable { .. } => Code::Unavailable,
         Error::Internal { .. } => Code::Internal,
     };

@@ -70,6 +70,18 @@ pub enum Error {
         violations: Vec<PreconditionViolation>,
     },
 
+    /// UNAUTHENTICATED: no valid credentials (missing, unknown, expired or revoked token, or a
+    /// disabled principal).
+    #[error("{message}")]
+    Unauthenticated {
+        reason: &'static str,
+        message: String,
+    },
+
+    /// PERMISSION_DENIED: the caller is known but not allowed to do this.
+    #[error("{message}")]
+    PermissionDenied { message: String },
+
     /// UNAVAILABLE: a dependency (the database) cannot be reached; retrying later may work.
     #[error("{message}")]
     Unavailable { message: String },
@@ -152,6 +164,8 @@ impl Error {
             Self::NotFound { .. } => reason::NOT_FOUND,
             Self::AlreadyExists { .. } => reason::ALREADY_EXISTS,
             Self::EtagMismatch { .. } => reason::ETAG_MISMATCH,
+            Self::Unauthenticated { reason, .. } => reason,
+            Self::PermissionDenied { .. } => reason::PERMISSION_DENIED,
             Self::Unavailable { .. } => reason::UNAVAILABLE,
             Self::Internal { .. } => reason::INTERNAL,
         }
@@ -221,6 +235,12 @@ pub mod reason {
     pub const INVALID_WORKFLOW: &str = "INVALID_WORKFLOW";
     pub const WORKFLOW_NOT_LOADED: &str = "WORKFLOW_NOT_LOADED";
     pub const WORKFLOW_VERSION_NOT_NEWER: &str = "WORKFLOW_VERSION_NOT_NEWER";
+    pub const TOKEN_MISSING: &str = "TOKEN_MISSING";
+    pub const TOKEN_INVALID: &str = "TOKEN_INVALID";
+    pub const TOKEN_EXPIRED: &str = "TOKEN_EXPIRED";
+    pub const TOKEN_REVOKED: &str = "TOKEN_REVOKED";
+    pub const PRINCIPAL_DISABLED: &str = "PRINCIPAL_DISABLED";
+    pub const PERMISSION_DENIED: &str = "PERMISSION_DENIED";
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
 }

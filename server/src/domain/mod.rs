@@ -1,6 +1,7 @@
 //! The domain: what Regie's resources are and the rules they obey. Pure — no I/O, no tonic, no
 //! sqlx — so every rule can be tested on its own and lives in exactly one place.
 
+pub mod access;
 pub mod cases;
 pub mod directory;
 pub mod error;

@@ -13,17 +13,20 @@ use async_trait::async_trait;
 
 use crate::domain::cases::audit::{BrokenLink, StoredEvent};
 use crate::domain::cases::{Case, CaseId, Command};
+use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::names::GroupId;
+use crate::domain::time::Timestamp;
 use crate::domain::workflow::{WorkflowDefinition, Workflows};
 use crate::domain::{Error, Result};
 
 mod batch;
 pub mod postgres;
 mod shared;
+mod shared_access;
 mod shared_cases;
 mod sql;
 pub mod sqlite;
@@ -35,7 +38,7 @@ pub type GroupChange = Box<dyn FnOnce(&mut WorkingGroup) -> Result<()> + Send>;
 
 /// Everything the server needs from a database.
 #[async_trait]
-pub trait Store: DirectoryStore + CaseStore + Send + Sync + 'static {
+pub trait Store: DirectoryStore + CaseStore + AccessStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -161,6 +164,81 @@ pub trait CaseStore: Send + Sync {
     async fn open_cases_not_overdue(&self) -> Result<Vec<Case>>;
     /// Forgets request ids older than `before` (micros); returns how many.
     async fn purge_requests(&self, before: i64) -> Result<u64>;
+}
+
+/// A change to a stored principal, applied inside the store's transaction.
+pub type PrincipalChange = Box<dyn FnOnce(&mut Principal) -> Result<()> + Send>;
+
+/// A Casbin rule as stored: its type (`p` or `g`) and its values.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rule {
+    pub ptype: String,
+    pub values: Vec<String>,
+}
+
+/// A denied call, as the audit keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    pub time: Timestamp,
+    /// `principals/{id}`.
+    pub principal: String,
+    /// The full gRPC method, e.g. `/regie.v1.CaseService/TransitionCase`.
+    pub method: String,
+    pub object: String,
+    pub action: String,
+    pub domain: String,
+    /// The `ErrorInfo.reason` the caller got.
+    pub reason: String,
+    /// Denials of this principal not written since its previous row (the cap).
+    pub suppressed: i64,
+}
+
+/// Principals, tokens, the Casbin rules and the denied calls.
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// On a database without principals: creates `admin` with its token and stores `rules`
+    /// (the default policy and the admin's role). Returns false, changing nothing, otherwise.
+    async fn bootstrap(
+        &self,
+        admin: NewPrincipal,
+        token: Token,
+        secret_hash: String,
+        rules: Vec<Rule>,
+    ) -> Result<bool>;
+
+    async fn create_principal(&self, principal: NewPrincipal) -> Result<Principal>;
+    async fn get_principal(&self, id: &PrincipalId) -> Result<Principal>;
+    async fn list_principals(&self, query: &ListQuery) -> Result<Page<Principal>>;
+    /// Applies `change` to the current principal if `etag` (when not empty) is current.
+    async fn update_principal(
+        &self,
+        id: &PrincipalId,
+        etag: &str,
+        change: PrincipalChange,
+    ) -> Result<Principal>;
+
+    async fn insert_token(&self, token: &Token, secret_hash: &str) -> Result<()>;
+    /// The token with this secret hash and its principal.
+    async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<(Token, Principal)>>;
+    async fn list_tokens(&self, principal: Option<&PrincipalId>) -> Result<Vec<Token>>;
+    /// Marks the token revoked (keeping the first revocation time); NOT_FOUND when unknown.
+    async fn revoke_token(&self, id: &TokenId, now: Timestamp) -> Result<Token>;
+    /// Records when tokens were last used.
+    async fn touch_tokens(&self, used: Vec<(TokenId, Timestamp)>) -> Result<()>;
+
+    async fn rules(&self) -> Result<Vec<Rule>>;
+    /// Adds the rules not yet stored; returns how many were new.
+    async fn add_rules(&self, rules: Vec<Rule>) -> Result<u64>;
+    /// Removes the rules; returns how many there were.
+    async fn remove_rules(&self, rules: Vec<Rule>) -> Result<u64>;
+    /// Counts every change to principals, tokens and rules.
+    async fn access_version(&self) -> Result<i64>;
+
+    async fn record_denials(&self, denials: Vec<Denial>) -> Result<()>;
+    /// The newest `limit` denials, newest first.
+    async fn list_denials(&self, limit: i64) -> Result<Vec<Denial>>;
+    /// Forgets denials older than `before`; returns how many.
+    async fn purge_denials(&self, before: Timestamp) -> Result<u64>;
 }
 
 /// How to open the database.

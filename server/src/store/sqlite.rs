@@ -115,6 +115,7 @@ impl SqliteStore {
     }
 }
 
+super::shared_access::shared_access_store!(SqliteStore, Sqlite, "");
 super::shared::shared_store!(SqliteStore, Sqlite, "");
 super::shared_cases::shared_case_store!(SqliteStore, SqliteWriter, Sqlite, "", None);
 

@@ -1,0 +1,122 @@
+//! The tower layer in front of every service: health and reflection pass; every other call
+//! must carry a valid bearer token (UNAUTHENTICATED otherwise) and come from a principal with a
+//! role that could allow the method at all (PERMISSION_DENIED otherwise) — both decided before
+//! the request body is read. The authenticated [`Caller`] goes into the request's extensions for
+//! the handler, which makes the exact decision once it knows the target resource.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tower::{Layer, Service};
+
+use super::methods::{self, Rule, Scope};
+use super::{Access, Caller, Need};
+use crate::api::status::to_status;
+use crate::domain::Error;
+use crate::domain::access::RIJK;
+
+#[derive(Clone)]
+pub struct AuthLayer {
+    access: Arc<Access>,
+}
+
+impl AuthLayer {
+    pub fn new(access: Arc<Access>) -> Self {
+        Self { access }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            access: self.access.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    access: Arc<Access>,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, B> Service<http::Request<B>> for AuthService<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let path = request.uri().path().to_owned();
+        if methods::is_open(&path) {
+            return Box::pin(self.inner.call(request));
+        }
+        // The clone is ready-checked by the caller of poll_ready; keep that one for this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let access = self.access.clone();
+        Box::pin(async move {
+            let authorization = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            match admit(&access, &path, authorization.as_deref()).await {
+                Ok(caller) => {
+                    request.extensions_mut().insert(caller);
+                    inner.call(request).await
+                }
+                Err(error) => Ok(to_status(error).into_http()),
+            }
+        })
+    }
+}
+
+/// Authenticates the caller and decides what can be decided without the request body.
+async fn admit(access: &Access, path: &str, authorization: Option<&str>) -> Result<Caller, Error> {
+    if access.disabled() {
+        return Ok(Caller::unchecked());
+    }
+    let caller = match access.authenticate(authorization).await {
+        Ok(caller) => caller,
+        Err(error) => {
+            access
+                .denials
+                .record("", path, &Need::new("", "", ""), error.reason());
+            return Err(error);
+        }
+    };
+    let subject = caller.subject();
+    let allowed = match methods::rule(path) {
+        Some(Rule::Authenticated) => return Ok(caller),
+        Some(Rule::Needs { object, action, scope }) => {
+            let need = Need::new(object, action, RIJK);
+            let allowed = match scope {
+                Scope::Rijk => access.allowed(&subject, &need).await,
+                Scope::Anywhere => access.allowed_anywhere(&subject, &need).await,
+                Scope::Resource => access.could_allow(&subject, object, action).await,
+            };
+            (allowed, need)
+        }
+        None => (false, Need::new("", "", "")),
+    };
+    match allowed {
+        (true, _) => Ok(caller),
+        (false, need) => Err(access.deny(&subject, path, &need)),
+    }
+}

@@ -1,0 +1,530 @@
+//! Access control: who is calling (bearer tokens), and whether they may (Casbin, RBAC with
+//! domains). Every `regie.v1` call passes through [`layer::AuthLayer`], which authenticates the
+//! caller and refuses a call that no role of theirs could allow before the request body is even
+//! read; the handlers then ask [`Access::require`] for the exact object, action and domain once
+//! they know the target resource.
+//!
+//! Caching, and what it means for several replicas: the enforcer (with its decision cache) and
+//! authenticated tokens are kept in memory. A change made through this server applies to the
+//! next call at once; every replica also polls `access_version` (default every second) and
+//! reloads when another replica changed principals, tokens or rules, so a revocation made on one
+//! replica applies on the others within that interval.
+
+pub mod adapter;
+pub mod denials;
+pub mod layer;
+pub mod methods;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use casbin::{CachedApi, CoreApi, DefaultModel, MgmtApi};
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::access::{
+    NewPrincipal, PolicyLine, Principal, PrincipalId, PrincipalKind, RIJK, RoleBinding, Secret,
+    Token, TokenId, TokenRefusal, hash_secret,
+};
+use crate::domain::error::reason;
+use crate::domain::time::Timestamp;
+use crate::domain::{Error, Result};
+use crate::store::{Rule, Store};
+
+pub use denials::Denials;
+
+/// The Casbin model (RBAC with domains), embedded; `deploy/policies/model.conf` is the source.
+pub const MODEL: &str = include_str!("../../../deploy/policies/model.conf");
+/// The default policy, stored at the first start; `deploy/policies/policy.csv` is the source.
+pub const DEFAULT_POLICY: &str = include_str!("../../../deploy/policies/policy.csv");
+
+/// The principal the first start creates, with role `admin` in `rijk`.
+pub const BOOTSTRAP_ADMIN: &str = "admin";
+/// Where, in the data directory, the first start writes the admin's token.
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+
+/// How long an authenticated token is trusted without looking at the database again, as a
+/// backstop to the version poll.
+const IDENTITY_TTL: Duration = Duration::from_secs(30);
+
+/// An authenticated caller, as the handlers see it (in the request's extensions).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub token: TokenId,
+}
+
+impl Caller {
+    /// The caller every call has when access control is switched off (benchmarks only).
+    pub fn unchecked() -> Self {
+        Self {
+            principal: Principal {
+                id: PrincipalId::parse("id", BOOTSTRAP_ADMIN).unwrap_or_else(|_| unreachable!()),
+                display_name: "access control off".to_owned(),
+                kind: PrincipalKind::ServiceAccount,
+                home_department: None,
+                disabled: false,
+                revision: 0,
+                create_time: Timestamp::from_micros(0),
+                update_time: Timestamp::from_micros(0),
+            },
+            token: TokenId::generate(),
+        }
+    }
+
+    /// `principals/{id}`: the subject Casbin decides for, and the actor in events.
+    pub fn subject(&self) -> String {
+        self.principal.id.name()
+    }
+}
+
+/// What a call needs: an action on an object in a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub object: String,
+    pub action: String,
+    pub domain: String,
+}
+
+impl Need {
+    pub fn new(object: impl Into<String>, action: impl Into<String>, domain: impl Into<String>) -> Self {
+        Self {
+            object: object.into(),
+            action: action.into(),
+            domain: domain.into(),
+        }
+    }
+
+    /// The domain of a resource that belongs to a department, or to no department (`rijk`).
+    pub fn domain_of(department: Option<&str>) -> String {
+        department.unwrap_or(RIJK).to_owned()
+    }
+}
+
+struct Cached {
+    token: Token,
+    principal: Principal,
+    fetched: std::time::Instant,
+}
+
+/// The access decisions of one server process.
+pub struct Access {
+    store: Arc<dyn Store>,
+    enforcer: RwLock<casbin::CachedEnforcer>,
+    identities: Mutex<HashMap<String, Cached>>,
+    /// Tokens used since the last flush, and when.
+    used: Mutex<HashMap<TokenId, Timestamp>>,
+    /// The `access_version` the caches reflect.
+    version: AtomicI64,
+    pub denials: Denials,
+    /// Test and benchmark only: decide nothing, every caller is the admin.
+    disabled: bool,
+}
+
+impl Access {
+    /// Bootstraps the first admin if the database has no principals, and loads the policy.
+    pub async fn start(store: Arc<dyn Store>, data_dir: &Path, disabled: bool) -> anyhow::Result<Arc<Self>> {
+        bootstrap(store.as_ref(), data_dir).await?;
+        let version = store
+            .access_version()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the access version: {e}"))?;
+        let model = DefaultModel::from_str(MODEL)
+            .await
+            .context("the Casbin model")?;
+        let enforcer = casbin::CachedEnforcer::new(model, adapter::StoreAdapter::new(store.clone()))
+            .await
+            .context("loading the access policy")?;
+        Ok(Arc::new(Self {
+            denials: Denials::new(store.clone()),
+            store,
+            enforcer: RwLock::new(enforcer),
+            identities: Mutex::default(),
+            used: Mutex::default(),
+            version: AtomicI64::new(version),
+            disabled,
+        }))
+    }
+
+    pub fn disabled(&self) -> bool {
+        self.disabled
+    }
+
+    /// Who sent `authorization` (the header's value).
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller> {
+        let unauthenticated = |reason: &'static str, message: &str| Error::Unauthenticated {
+            reason,
+            message: message.to_owned(),
+        };
+        let Some(header) = authorization else {
+            return Err(unauthenticated(
+                reason::TOKEN_MISSING,
+                "this call needs `authorization: Bearer <token>` (regie login, or REGIE_TOKEN)",
+            ));
+        };
+        let secret = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| unauthenticated(reason::TOKEN_MISSING, "the authorization header must be `Bearer <token>`"))?;
+        let hash = hash_secret(secret);
+        let cached = self.cached_identity(&hash);
+        let (token, principal) = match cached {
+            Some(found) => found,
+            None => match self.store.token_by_hash(&hash).await? {
+                Some((token, principal)) => {
+                    self.remember(hash, &token, &principal);
+                    (token, principal)
+                }
+                None => return Err(unauthenticated(reason::TOKEN_INVALID, "the token is not known")),
+            },
+        };
+        let now = Timestamp::now();
+        match token.check(&principal, now) {
+            Ok(()) => {}
+            Err(TokenRefusal::Expired) => return Err(unauthenticated(reason::TOKEN_EXPIRED, "the token has expired")),
+            Err(TokenRefusal::Revoked) => return Err(unauthenticated(reason::TOKEN_REVOKED, "the token was revoked")),
+            Err(TokenRefusal::PrincipalDisabled) => {
+                return Err(unauthenticated(reason::PRINCIPAL_DISABLED, "the token's principal is disabled"));
+            }
+        }
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(token.id.clone(), now);
+        }
+        Ok(Caller { principal, token: token.id })
+    }
+
+    fn cached_identity(&self, hash: &str) -> Option<(Token, Principal)> {
+        let identities = self.identities.lock().ok()?;
+        let cached = identities.get(hash)?;
+        (cached.fetched.elapsed() < IDENTITY_TTL).then(|| (cached.token.clone(), cached.principal.clone()))
+    }
+
+    fn remember(&self, hash: String, token: &Token, principal: &Principal) {
+        if let Ok(mut identities) = self.identities.lock() {
+            // Bounded: a flood of distinct unknown tokens is never cached, and known tokens are few.
+            if identities.len() > 10_000 {
+                identities.clear();
+            }
+            identities.insert(
+                hash,
+                Cached {
+                    token: token.clone(),
+                    principal: principal.clone(),
+                    fetched: std::time::Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Whether `subject` (`principals/{id}`, or a role) may.
+    pub async fn allowed(&self, subject: &str, need: &Need) -> bool {
+        if self.disabled {
+            return true;
+        }
+        let enforcer = self.enforcer.read().await;
+        enforcer
+            .enforce((subject, need.domain.as_str(), need.object.as_str(), need.action.as_str()))
+            .unwrap_or(false)
+    }
+
+    /// Whether `subject` may, in `rijk` or in any department where it holds a role (for shared
+    /// reference data, which every role in any domain may need to read).
+    pub async fn allowed_anywhere(&self, subject: &str, need: &Need) -> bool {
+        if self.disabled {
+            return true;
+        }
+        let enforcer = self.enforcer.read().await;
+        let mut domains: Vec<String> = enforcer
+            .get_filtered_grouping_policy(0, vec![subject.to_owned()])
+            .into_iter()
+            .filter_map(|g| g.get(2).cloned())
+            .collect();
+        domains.sort();
+        domains.dedup();
+        domains.iter().any(|domain| {
+            enforcer
+                .enforce((subject, domain.as_str(), need.object.as_str(), need.action.as_str()))
+                .unwrap_or(false)
+        })
+    }
+
+    /// Allows the call, or refuses it with PERMISSION_DENIED and records the denial.
+    pub async fn require(&self, caller: &Caller, method: &str, need: &Need) -> Result<()> {
+        if self.allowed(&caller.subject(), need).await {
+            return Ok(());
+        }
+        Err(self.deny(&caller.subject(), method, need))
+    }
+
+    /// Records a denial and returns the error for it.
+    pub fn deny(&self, subject: &str, method: &str, need: &Need) -> Error {
+        self.denials.record(subject, method, need, reason::PERMISSION_DENIED);
+        Error::PermissionDenied {
+            message: format!(
+                "{subject} may not {} {} in {}",
+                need.action, need.object, need.domain
+            ),
+        }
+    }
+
+    /// Whether some role of `subject`, in some domain, has a policy line that could allow
+    /// `object_family`/`action_family` (each either exact or a prefix ending in `:`). The
+    /// authentication layer uses this to refuse a call before its body is read.
+    pub async fn could_allow(&self, subject: &str, object_family: &str, action_family: &str) -> bool {
+        if self.disabled {
+            return true;
+        }
+        let enforcer = self.enforcer.read().await;
+        let roles: Vec<String> = enforcer
+            .get_filtered_grouping_policy(0, vec![subject.to_owned()])
+            .into_iter()
+            .filter_map(|g| g.get(1).cloned())
+            .collect();
+        if roles.is_empty() {
+            return false;
+        }
+        let fits = |pattern: &str, family: &str| {
+            pattern == "*"
+                || pattern == family
+                || pattern
+                    .strip_suffix('*')
+                    .is_some_and(|prefix| family.starts_with(prefix) || prefix.starts_with(family))
+                || (family.ends_with(':') && pattern.starts_with(family))
+        };
+        enforcer.get_policy().iter().any(|p| {
+            matches!(p.as_slice(), [role, _, object, action, ..]
+                if roles.contains(role) && fits(object, object_family) && fits(action, action_family))
+        })
+    }
+
+    /// The roles `principal` holds, per domain.
+    pub async fn bindings(&self, principal: Option<&PrincipalId>, role: Option<&str>, domain: Option<&str>) -> Vec<RoleBinding> {
+        let enforcer = self.enforcer.read().await;
+        let mut bindings: Vec<RoleBinding> = enforcer
+            .get_grouping_policy()
+            .iter()
+            .filter_map(|g| RoleBinding::from_rule(g))
+            .filter(|b| principal.is_none_or(|p| &b.principal == p))
+            .filter(|b| role.is_none_or(|r| b.role == r))
+            .filter(|b| domain.is_none_or(|d| b.domain == d))
+            .collect();
+        bindings.sort();
+        bindings
+    }
+
+    pub async fn policies(&self, role: Option<&str>) -> Vec<PolicyLine> {
+        let enforcer = self.enforcer.read().await;
+        let mut lines: Vec<PolicyLine> = enforcer
+            .get_policy()
+            .iter()
+            .filter_map(|p| PolicyLine::from_rule(p))
+            .filter(|p| role.is_none_or(|r| p.role == r))
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    /// The decision with the policy lines that made it.
+    pub async fn explain(&self, subject: &str, need: &Need) -> (bool, Vec<PolicyLine>) {
+        let enforcer = self.enforcer.read().await;
+        match enforcer.enforce_ex((subject, need.domain.as_str(), need.object.as_str(), need.action.as_str())) {
+            Ok((allowed, lines)) => (allowed, lines.iter().filter_map(|l| PolicyLine::from_rule(l)).collect()),
+            Err(_) => (false, Vec::new()),
+        }
+    }
+
+    /// Re-reads the rules from the database and forgets cached decisions and tokens.
+    pub async fn reload(&self) -> Result<()> {
+        let version = self.store.access_version().await?;
+        let mut enforcer = self.enforcer.write().await;
+        enforcer
+            .load_policy()
+            .await
+            .map_err(|e| Error::internal(format!("reloading the access policy: {e}")))?;
+        enforcer.get_mut_cache().clear();
+        drop(enforcer);
+        if let Ok(mut identities) = self.identities.lock() {
+            identities.clear();
+        }
+        self.version.store(version, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Reloads when another replica changed something since the last look.
+    async fn refresh(&self) -> Result<()> {
+        let version = self.store.access_version().await?;
+        if version != self.version.load(Ordering::SeqCst) {
+            self.reload().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes when tokens were last used.
+    async fn flush_used(&self) {
+        let used: Vec<(TokenId, Timestamp)> = match self.used.lock() {
+            Ok(mut used) => used.drain().collect(),
+            Err(_) => return,
+        };
+        if let Err(e) = self.store.touch_tokens(used).await {
+            tracing::warn!(error = %e, "recording token use failed");
+        }
+    }
+
+    /// Polls for changes made by other replicas, records token use and writes queued
+    /// denials, until `shutdown`; then writes what is left.
+    pub async fn run(self: Arc<Self>, interval: Duration, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(interval);
+        let mut flushes = 0u32;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = shutdown.cancelled() => break,
+            }
+            if let Err(e) = self.refresh().await {
+                tracing::warn!(error = %e, "checking for access changes failed");
+            }
+            self.denials.flush().await;
+            flushes += 1;
+            if flushes % 60 == 0 {
+                self.flush_used().await;
+            }
+        }
+        self.denials.flush().await;
+        self.flush_used().await;
+    }
+
+    /// Issues a new token for `principal`; returns it with its secret.
+    pub async fn issue_token(
+        &self,
+        principal: &PrincipalId,
+        display_name: String,
+        expire_time: Option<Timestamp>,
+    ) -> Result<(Token, Secret)> {
+        let principal = self.store.get_principal(principal).await?;
+        let secret = Secret::generate();
+        let token = Token {
+            id: TokenId::generate(),
+            principal: principal.id,
+            display_name,
+            create_time: Timestamp::now(),
+            expire_time,
+            last_used_time: None,
+            revoke_time: None,
+        };
+        self.store.insert_token(&token, &secret.hash()).await?;
+        Ok((token, secret))
+    }
+
+    /// Stores rules and reloads.
+    pub async fn add_rules(&self, rules: Vec<Rule>) -> Result<u64> {
+        let added = self.store.add_rules(rules).await?;
+        self.reload().await?;
+        Ok(added)
+    }
+
+    /// Removes rules and reloads.
+    pub async fn remove_rules(&self, rules: Vec<Rule>) -> Result<u64> {
+        let removed = self.store.remove_rules(rules).await?;
+        self.reload().await?;
+        Ok(removed)
+    }
+
+    /// After a change to principals or tokens: forget what was cached about them.
+    pub fn forget_identities(&self) {
+        if let Ok(mut identities) = self.identities.lock() {
+            identities.clear();
+        }
+    }
+}
+
+/// The default policy's lines as rules.
+pub fn default_rules() -> anyhow::Result<Vec<Rule>> {
+    let mut rules = Vec::new();
+    for (number, line) in DEFAULT_POLICY.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<String> = line.split(',').map(|f| f.trim().to_owned()).collect();
+        match fields.split_first() {
+            Some((ptype, values)) if (ptype == "p" && values.len() == 4) || (ptype == "g" && values.len() == 3) => {
+                rules.push(Rule {
+                    ptype: ptype.clone(),
+                    values: values.to_vec(),
+                })
+            }
+            _ => anyhow::bail!("deploy/policies/policy.csv line {}: not a `p` line of 4 or `g` line of 3 fields", number + 1),
+        }
+    }
+    Ok(rules)
+}
+
+/// On a database without principals: the admin principal, its role, its token (written to
+/// `admin.token` in the data directory, mode 0600) and the default policy.
+async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
+    let admin = NewPrincipal {
+        id: PrincipalId::parse("id", BOOTSTRAP_ADMIN).map_err(|e| anyhow::anyhow!(e.description))?,
+        display_name: "Administrator".to_owned(),
+        kind: PrincipalKind::ServiceAccount,
+        home_department: None,
+    };
+    let secret = Secret::generate();
+    let token = Token {
+        id: TokenId::generate(),
+        principal: admin.id.clone(),
+        display_name: "bootstrap".to_owned(),
+        create_time: Timestamp::now(),
+        expire_time: None,
+        last_used_time: None,
+        revoke_time: None,
+    };
+    let mut rules = default_rules()?;
+    rules.push(Rule {
+        ptype: "g".to_owned(),
+        values: vec![admin.id.name(), "admin".to_owned(), RIJK.to_owned()],
+    });
+    // Write the file first: a token in the database that nobody can read would lock everyone out.
+    let path = data_dir.join(ADMIN_TOKEN_FILE);
+    let temporary = data_dir.join(format!("{ADMIN_TOKEN_FILE}.new"));
+    write_private(&temporary, secret.expose())?;
+    let created = store
+        .bootstrap(admin, token, secret.hash(), rules)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+    if created {
+        std::fs::rename(&temporary, &path).with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!(path = %path.display(), "first start: created principal `admin` with role admin in rijk; its token is in this file");
+    } else {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    Ok(())
+}
+
+/// Writes `text` to a file only the owner can read.
+pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    writeln!(file, "{text}").with_context(|| format!("writing {}", path.display()))?;
+    file.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,515 @@
+//! Identity and access: principals, API tokens and their secrets, role bindings and policy
+//! lines, with the rules for what a valid one looks like.
+//!
+//! Deciding whether a call is allowed is Casbin's job (`authz/`); this module only says what
+//! the words in a decision may be. A domain is `rijk` (government-wide) or a department code;
+//! roles, objects and actions are short lower-case words, objects and actions may end in `*`.
+
+use std::fmt;
+
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+
+use super::error::{FieldViolation, Result, Violations};
+use super::filter::{Field, FieldType, Value};
+use super::limits::MAX_NAME_CHARS;
+use super::listing::{ListSpec, Listed, SortKey};
+use super::names::DepartmentCode;
+use super::text;
+use super::time::Timestamp;
+
+/// The government-wide domain. A role held here applies in every department.
+pub const RIJK: &str = "rijk";
+
+/// A principal id: lower-case letters, digits, `.`, `_` and `-`, starting with a letter, at most
+/// 63 characters (so that an e-mail-like `anna.devries` or a service name fits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PrincipalId(String);
+
+impl PrincipalId {
+    pub const COLLECTION: &'static str = "principals";
+
+    pub fn parse(field: &str, text: &str) -> Result<Self, FieldViolation> {
+        let valid = (1..=63).contains(&text.len())
+            && text.starts_with(|c: char| c.is_ascii_lowercase())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(FieldViolation::new(
+                field,
+                format!(
+                    "{text:?} is not a principal id: up to 63 lower-case letters, digits, `.`, `_` or `-`, starting with a letter"
+                ),
+            ))
+        }
+    }
+
+    /// Parses `principals/{id}`.
+    pub fn from_name(field: &str, name: &str) -> Result<Self, FieldViolation> {
+        match name.strip_prefix("principals/") {
+            Some(id) => Self::parse(field, id),
+            None => Err(FieldViolation::new(
+                field,
+                format!("{name:?} is not a resource name of the form `principals/{{id}}`"),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `principals/{id}`, which is also the subject Casbin sees.
+    pub fn name(&self) -> String {
+        format!("{}/{}", Self::COLLECTION, self.0)
+    }
+}
+
+impl fmt::Display for PrincipalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    Person,
+    ServiceAccount,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::ServiceAccount => "service_account",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "person" => Some(Self::Person),
+            "service_account" => Some(Self::ServiceAccount),
+            _ => None,
+        }
+    }
+}
+
+/// A person or service account, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub id: PrincipalId,
+    pub display_name: String,
+    pub kind: PrincipalKind,
+    pub home_department: Option<DepartmentCode>,
+    pub disabled: bool,
+    pub revision: i64,
+    pub create_time: Timestamp,
+    pub update_time: Timestamp,
+}
+
+impl Principal {
+    pub const LIST: ListSpec = ListSpec {
+        resource: "principals",
+        filter_fields: &[
+            Field::new("id", FieldType::Text),
+            Field::new("display_name", FieldType::Text),
+            Field::new("kind", FieldType::Text),
+            Field::new("home_department", FieldType::Text),
+            Field::new("disabled", FieldType::Bool),
+        ],
+        order_fields: &[
+            Field::new("id", FieldType::Text),
+            Field::new("display_name", FieldType::Text),
+        ],
+        key: Field::new("id", FieldType::Text),
+        default_order: &[SortKey::asc("id")],
+    };
+}
+
+impl Listed for Principal {
+    fn sort_value(&self, field: &str) -> Value {
+        Value::Text(match field {
+            "display_name" => self.display_name.clone(),
+            _ => self.id.as_str().to_owned(),
+        })
+    }
+}
+
+/// A principal to create, checked.
+#[derive(Debug, Clone)]
+pub struct NewPrincipal {
+    pub id: PrincipalId,
+    pub display_name: String,
+    pub kind: PrincipalKind,
+    pub home_department: Option<DepartmentCode>,
+}
+
+/// The fields of a principal a client may set.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalDraft {
+    pub id: String,
+    pub display_name: String,
+    /// `person` or `service_account`.
+    pub kind: String,
+    /// `departments/{code}` or empty.
+    pub home_department: String,
+}
+
+impl PrincipalDraft {
+    pub fn validate(self) -> Result<NewPrincipal> {
+        let mut v = Violations::new();
+        let id = v.take(PrincipalId::parse("principal_id", &self.id));
+        let display_name = v.take(display_name("principal.display_name", &self.display_name));
+        let kind = match PrincipalKind::parse(&self.kind) {
+            Some(kind) => Some(kind),
+            None => {
+                v.add("principal.kind", "must be PERSON or SERVICE_ACCOUNT");
+                None
+            }
+        };
+        let home_department = v.take(home_department(
+            "principal.home_department",
+            &self.home_department,
+        ));
+        v.finish()?;
+        match (id, display_name, kind, home_department) {
+            (Some(id), Some(display_name), Some(kind), Some(home_department)) => Ok(NewPrincipal {
+                id,
+                display_name,
+                kind,
+                home_department,
+            }),
+            _ => Err(super::Error::internal("principal draft checked")),
+        }
+    }
+}
+
+/// A display name: trimmed, not empty, at most [`MAX_NAME_CHARS`].
+pub fn display_name(field: &str, text: &str) -> Result<String, FieldViolation> {
+    text::name(field, text, MAX_NAME_CHARS)
+}
+
+/// `departments/{code}`, or empty for none.
+pub fn home_department(field: &str, name: &str) -> Result<Option<DepartmentCode>, FieldViolation> {
+    if name.is_empty() {
+        Ok(None)
+    } else {
+        DepartmentCode::from_name(field, name).map(Some)
+    }
+}
+
+/// A token id: 12 hexadecimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenId(String);
+
+impl TokenId {
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string()[..12].to_owned())
+    }
+
+    pub fn parse(field: &str, text: &str) -> Result<Self, FieldViolation> {
+        if text.len() == 12 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(FieldViolation::new(
+                field,
+                format!("{text:?} is not a token id (12 hexadecimal digits)"),
+            ))
+        }
+    }
+
+    /// Parses `tokens/{id}`.
+    pub fn from_name(field: &str, name: &str) -> Result<Self, FieldViolation> {
+        match name.strip_prefix("tokens/") {
+            Some(id) => Self::parse(field, id),
+            None => Err(FieldViolation::new(
+                field,
+                format!("{name:?} is not a resource name of the form `tokens/{{id}}`"),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn name(&self) -> String {
+        format!("tokens/{}", self.0)
+    }
+}
+
+/// An API token, as stored (without its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: TokenId,
+    pub principal: PrincipalId,
+    pub display_name: String,
+    pub create_time: Timestamp,
+    pub expire_time: Option<Timestamp>,
+    pub last_used_time: Option<Timestamp>,
+    pub revoke_time: Option<Timestamp>,
+}
+
+/// Why a token does not authenticate, as the `ErrorInfo.reason` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    Expired,
+    Revoked,
+    PrincipalDisabled,
+}
+
+impl Token {
+    /// Whether the token may be used at `now`.
+    pub fn check(&self, principal: &Principal, now: Timestamp) -> Result<(), TokenRefusal> {
+        if self.revoke_time.is_some() {
+            Err(TokenRefusal::Revoked)
+        } else if self.expire_time.is_some_and(|t| t <= now) {
+            Err(TokenRefusal::Expired)
+        } else if principal.disabled {
+            Err(TokenRefusal::PrincipalDisabled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A bearer secret: `regie_` and 256 random bits in URL-safe base64. Only its hash is stored.
+pub struct Secret(String);
+
+impl Secret {
+    pub const PREFIX: &'static str = "regie_";
+
+    pub fn generate() -> Self {
+        // Two v4 UUIDs are 244 random bits from the operating system's generator; a third
+        // tops it up past 256.
+        let mut bytes = Vec::with_capacity(48);
+        for _ in 0..3 {
+            bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        }
+        Self(format!(
+            "{}{}",
+            Self::PREFIX,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes)
+        ))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> String {
+        hash_secret(&self.0)
+    }
+}
+
+/// The stored form of a secret: SHA-256, hex. The secrets are random and long, so a fast hash
+/// is the right one (a password hash would only slow every call down).
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `rijk` or a department code.
+pub fn domain(field: &str, text: &str) -> Result<String, FieldViolation> {
+    if text == RIJK {
+        return Ok(RIJK.to_owned());
+    }
+    DepartmentCode::parse(field, text)
+        .map(|code| code.as_str().to_owned())
+        .map_err(|_| {
+            FieldViolation::new(
+                field,
+                format!("{text:?} is not a domain: `rijk` or a department code such as JenV"),
+            )
+        })
+}
+
+/// A role name: lower-case letters, digits and `_`, starting with a letter, at most 63.
+pub fn role(field: &str, text: &str) -> Result<String, FieldViolation> {
+    let valid = (1..=63).contains(&text.len())
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(FieldViolation::new(
+            field,
+            format!("{text:?} is not a role: lower-case letters, digits and `_`, starting with a letter"),
+        ))
+    }
+}
+
+/// An object (`case:work_item`, `department`, `case:*`, `*`) or an action (`read`,
+/// `transition:accept`, `transition:*`, `*`): words of lower-case letters, digits and `_`,
+/// joined by `:`, where the last may be `*`.
+pub fn term(field: &str, text: &str) -> Result<String, FieldViolation> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let valid = text.len() <= 100
+        && parts.iter().enumerate().all(|(i, w)| {
+            word(w) || (*w == "*" && i + 1 == parts.len())
+        });
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(FieldViolation::new(
+            field,
+            format!(
+                "{text:?} is not valid here: lower-case words joined by `:`, the last of which may be `*` (e.g. case:work_item, transition:*)"
+            ),
+        ))
+    }
+}
+
+/// A principal holding a role in a domain (a Casbin `g` line).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoleBinding {
+    pub principal: PrincipalId,
+    pub role: String,
+    pub domain: String,
+}
+
+impl RoleBinding {
+    /// As Casbin stores it.
+    pub fn rule(&self) -> Vec<String> {
+        vec![self.principal.name(), self.role.clone(), self.domain.clone()]
+    }
+
+    /// From a stored `g` line; `None` for one that is not a principal's binding.
+    pub fn from_rule(rule: &[String]) -> Option<Self> {
+        match rule {
+            [subject, role, domain, ..] => Some(Self {
+                principal: PrincipalId::from_name("", subject).ok()?,
+                role: role.clone(),
+                domain: domain.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// One policy line (a Casbin `p` line): `role` may do `action` on `object` in `domain` (`*`:
+/// wherever the role is held).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PolicyLine {
+    pub role: String,
+    pub domain: String,
+    pub object: String,
+    pub action: String,
+}
+
+impl PolicyLine {
+    pub fn validate(role_text: &str, domain_text: &str, object: &str, action: &str) -> Result<Self> {
+        let mut v = Violations::new();
+        let role = v.take(role("policy.role", role_text));
+        let domain = if domain_text == "*" {
+            Some("*".to_owned())
+        } else {
+            v.take(domain("policy.domain", domain_text))
+        };
+        let object = v.take(term("policy.object", object));
+        let action = v.take(term("policy.action", action));
+        v.finish()?;
+        match (role, domain, object, action) {
+            (Some(role), Some(domain), Some(object), Some(action)) => Ok(Self {
+                role,
+                domain,
+                object,
+                action,
+            }),
+            _ => Err(super::Error::internal("policy line checked")),
+        }
+    }
+
+    pub fn rule(&self) -> Vec<String> {
+        vec![
+            self.role.clone(),
+            self.domain.clone(),
+            self.object.clone(),
+            self.action.clone(),
+        ]
+    }
+
+    pub fn from_rule(rule: &[String]) -> Option<Self> {
+        match rule {
+            [role, domain, object, action, ..] => Some(Self {
+                role: role.clone(),
+                domain: domain.clone(),
+                object: object.clone(),
+                action: action.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PolicyLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "p, {}, {}, {}, {}",
+            self.role, self.domain, self.object, self.action
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_ids() {
+        for ok in ["admin", "anna.devries", "svc-koppeling_2"] {
+            assert!(PrincipalId::parse("id", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Admin", "1abc", "a b", &"a".repeat(64)] {
+            assert!(PrincipalId::parse("id", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_long_random_and_hashed() {
+        let a = Secret::generate();
+        let b = Secret::generate();
+        assert_ne!(a.expose(), b.expose());
+        assert!(a.expose().starts_with("regie_"));
+        // 48 bytes in base64 without padding.
+        assert_eq!(a.expose().len(), "regie_".len() + 64);
+        assert_eq!(a.hash(), hash_secret(a.expose()));
+        assert_eq!(a.hash().len(), 64);
+    }
+
+    #[test]
+    fn terms_domains_and_roles() {
+        for ok in ["case:work_item", "transition:accept", "transition:*", "*", "department"] {
+            assert!(term("t", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Case", "case:", "*:read", "case work", "case:*:x"] {
+            assert!(term("t", bad).is_err(), "{bad}");
+        }
+        assert_eq!(domain("d", "rijk"), Ok("rijk".to_owned()));
+        assert_eq!(domain("d", "JenV"), Ok("JenV".to_owned()));
+        assert!(domain("d", "*").is_err());
+        assert!(role("r", "integrity_coordinator").is_ok());
+        assert!(role("r", "Admin").is_err());
+    }
+
+    #[test]
+    fn bindings_round_trip_through_rules() {
+        let binding = RoleBinding {
+            principal: PrincipalId("anna".into()),
+            role: "member".into(),
+            domain: "JenV".into(),
+        };
+        assert_eq!(RoleBinding::from_rule(&binding.rule()), Some(binding));
+    }
+}
