@@ -33,6 +33,23 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Administration against the database directly, with the server running or not (for
+    /// recovery, e.g. when every admin token is lost).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Issue a new token for a principal and print its secret (once) on standard output.
+    IssueToken {
+        /// The principal's id, e.g. `admin`.
+        #[arg(long)]
+        principal: String,
+        /// A name for the token.
+        #[arg(long, default_value = "recovery")]
+        display_name: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ValueEnum)]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use regie_server::config::{Cli, Command, Settings};
+use regie_server::config::{AdminCommand, Cli, Command, Settings};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,6 +30,10 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
+        Command::Admin(AdminCommand::IssueToken {
+            principal,
+            display_name,
+        }) => regie_server::server::issue_token(&settings, &principal, display_name).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

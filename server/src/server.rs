@@ -86,6 +86,28 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
+/// `regie-server admin issue-token`: a new token for `principal`, its secret printed on
+/// standard output and nowhere else. Works against the database with or without a running
+/// server; replicas pick the new token up on its first use.
+pub async fn issue_token(
+    settings: &Settings,
+    principal: &str,
+    display_name: String,
+) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let access = Access::start(store.clone(), &settings.data_dir, false).await?;
+    let id = crate::domain::access::PrincipalId::parse("--principal", principal)
+        .map_err(|e| anyhow::anyhow!("{}", e.description))?;
+    let (token, secret) = access
+        .issue_token(&id, display_name, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("issuing a token for {}: {e}", id.name()))?;
+    tracing::info!(token = %token.id.name(), principal = %id.name(), "issued a token");
+    println!("{}", secret.expose());
+    store.close().await;
+    Ok(())
+}
+
 /// Serves on `listener` until `shutdown` completes, then drains within the shutdown timeout.
 pub async fn serve(
     listener: TcpListener,
@@ -104,7 +126,9 @@ pub async fn serve(
             address.ip().is_loopback(),
             "--insecure-no-access-control is for benchmarks on this machine: listen on a loopback address"
         );
-        tracing::warn!("ACCESS CONTROL IS OFF: every call is served as admin, unauthenticated (benchmarks only)");
+        tracing::warn!(
+            "ACCESS CONTROL IS OFF: every call is served as admin, unauthenticated (benchmarks only)"
+        );
     }
     let access = Access::start(store.clone(), &settings.data_dir, !settings.access_control).await?;
     let access_task = tokio::spawn(

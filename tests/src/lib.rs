@@ -25,6 +25,8 @@ use regie_proto::v1::directory_service_client::DirectoryServiceClient;
 use sqlx::Connection as _;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
@@ -62,11 +64,44 @@ macro_rules! backend_tests {
     };
 }
 
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl Bearer {
+    pub fn new(token: Option<&str>) -> Self {
+        Self(token.map(|t| {
+            format!("Bearer {t}")
+                .parse()
+                .expect("a token fits in a header")
+        }))
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A channel whose calls carry a bearer token.
+pub type Authed = InterceptedService<Channel, Bearer>;
+
 /// A running `regie-server` process and what the test needs to reach it.
 pub struct TestServer {
     pub backend: Backend,
     pub address: SocketAddr,
     pub database_url: String,
+    /// The bootstrap admin's token, from `admin.token` in the data directory.
+    pub admin_token: String,
     child: Option<Child>,
     log: Arc<Mutex<Vec<String>>>,
     extra_args: Vec<String>,
@@ -98,6 +133,7 @@ impl TestServer {
             backend,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url,
+            admin_token: String::new(),
             child: None,
             log: Arc::default(),
             extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
@@ -172,6 +208,13 @@ impl TestServer {
             ),
         }
         self.wait_until_serving().await;
+        if self.admin_token.is_empty() {
+            let path = self.data_dir.path().join("admin.token");
+            // Absent when the server runs with access control off (benchmarks).
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                self.admin_token = text.trim().to_owned();
+            }
+        }
     }
 
     async fn wait_until_serving(&self) {
@@ -208,8 +251,18 @@ impl TestServer {
             .expect("connect to regie-server")
     }
 
-    pub async fn directory(&self) -> DirectoryServiceClient<Channel> {
-        DirectoryServiceClient::new(self.channel().await)
+    /// A channel whose calls carry `token`.
+    pub async fn authed_with(&self, token: &str) -> Authed {
+        InterceptedService::new(self.channel().await, Bearer::new(Some(token)))
+    }
+
+    /// A channel whose calls carry the admin's token.
+    pub async fn authed(&self) -> Authed {
+        self.authed_with(&self.admin_token).await
+    }
+
+    pub async fn directory(&self) -> DirectoryServiceClient<Authed> {
+        DirectoryServiceClient::new(self.authed().await)
     }
 
     pub async fn health(&self) -> HealthClient<Channel> {
@@ -250,6 +303,9 @@ impl TestServer {
             .args(args)
             .env_remove("REGIE_SERVER")
             .env_remove("REGIE_OUTPUT")
+            .env_remove("REGIE_PROFILE")
+            .env("REGIE_TOKEN", &self.admin_token)
+            .env("REGIE_CONFIG_DIR", self.data_dir.path().join("cli-config"))
             .stdin(Stdio::null())
             .output()
             .await
@@ -531,19 +587,33 @@ impl TestServer {
         }
     }
 
-    pub async fn cases(&self) -> regie_proto::v1::case_service_client::CaseServiceClient<Channel> {
-        regie_proto::v1::case_service_client::CaseServiceClient::new(self.channel().await)
+    pub async fn cases(&self) -> regie_proto::v1::case_service_client::CaseServiceClient<Authed> {
+        regie_proto::v1::case_service_client::CaseServiceClient::new(self.authed().await)
     }
 
-    pub async fn audit(
-        &self,
-    ) -> regie_proto::v1::audit_service_client::AuditServiceClient<Channel> {
-        regie_proto::v1::audit_service_client::AuditServiceClient::new(self.channel().await)
+    pub async fn audit(&self) -> regie_proto::v1::audit_service_client::AuditServiceClient<Authed> {
+        regie_proto::v1::audit_service_client::AuditServiceClient::new(self.authed().await)
     }
 
     pub async fn workflows(
         &self,
-    ) -> regie_proto::v1::workflow_service_client::WorkflowServiceClient<Channel> {
-        regie_proto::v1::workflow_service_client::WorkflowServiceClient::new(self.channel().await)
+    ) -> regie_proto::v1::workflow_service_client::WorkflowServiceClient<Authed> {
+        regie_proto::v1::workflow_service_client::WorkflowServiceClient::new(self.authed().await)
+    }
+
+    pub async fn access(
+        &self,
+    ) -> regie_proto::v1::access_service_client::AccessServiceClient<Authed> {
+        regie_proto::v1::access_service_client::AccessServiceClient::new(self.authed().await)
+    }
+
+    /// An access client acting with `token`.
+    pub async fn access_as(
+        &self,
+        token: &str,
+    ) -> regie_proto::v1::access_service_client::AccessServiceClient<Authed> {
+        regie_proto::v1::access_service_client::AccessServiceClient::new(
+            self.authed_with(token).await,
+        )
     }
 }

@@ -138,6 +138,7 @@ impl Reflection {
 /// only descriptors fetched by reflection; returns the response as JSON.
 pub async fn call_json(
     channel: Channel,
+    token: Option<&str>,
     method: &str,
     request_json: &str,
 ) -> anyhow::Result<serde_json::Value> {
@@ -159,13 +160,50 @@ pub async fn call_json(
     grpc.ready().await?;
     let path = PathAndQuery::try_from(format!("/{service}/{method_name}"))?;
     let response = grpc
-        .unary(
-            tonic::Request::new(request.encode_to_vec()),
-            path,
-            BytesCodec,
-        )
+        .unary(with_token(request.encode_to_vec(), token), path, BytesCodec)
         .await?;
     let message =
         DynamicMessage::decode(method_descriptor.output(), response.into_inner().as_slice())?;
     Ok(serde_json::to_value(&message)?)
+}
+
+fn with_token(body: Vec<u8>, token: Option<&str>) -> tonic::Request<Vec<u8>> {
+    let mut request = tonic::Request::new(body);
+    if let Some(token) = token
+        && let Ok(value) = format!("Bearer {token}").parse()
+    {
+        request.metadata_mut().insert("authorization", value);
+    }
+    request
+}
+
+/// Calls `path` (`/package.Service/Method`) with raw request bytes and returns the status the
+/// server answered with (OK as well). For unary methods only; a server-streaming method answers
+/// its first error the same way, which is what access tests look at.
+pub async fn call_bytes(
+    channel: Channel,
+    token: Option<&str>,
+    path: &str,
+    body: Vec<u8>,
+    streaming: bool,
+) -> tonic::Status {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    if let Err(e) = grpc.ready().await {
+        return tonic::Status::unavailable(e.to_string());
+    }
+    let Ok(path) = PathAndQuery::try_from(path.to_owned()) else {
+        return tonic::Status::invalid_argument("bad path");
+    };
+    let request = with_token(body, token);
+    if streaming {
+        match grpc.server_streaming(request, path, BytesCodec).await {
+            Ok(_) => tonic::Status::ok(""),
+            Err(status) => status,
+        }
+    } else {
+        match grpc.unary(request, path, BytesCodec).await {
+            Ok(_) => tonic::Status::ok(""),
+            Err(status) => status,
+        }
+    }
 }

@@ -45,6 +45,7 @@ async fn a_client_with_only_the_address_finds_and_calls_list_departments(backend
     // The request and response types, and the well-known types they use, all come by reflection.
     let response = call_json(
         channel,
+        Some(&server.admin_token),
         "regie.v1.DirectoryService/ListDepartments",
         r#"{"filter": "in_sector_rijk = false"}"#,
     )

@@ -109,9 +109,12 @@ async fn binding(app: &App, principal: &str, role: &str, domain: &str) -> Result
     };
     app.store.get_principal(&principal).await?;
     if domain != RIJK {
-        let code = crate::domain::names::DepartmentCode::parse("domain", &domain).map_err(name_error)?;
+        let code =
+            crate::domain::names::DepartmentCode::parse("domain", &domain).map_err(name_error)?;
         app.store.get_department(&code).await.map_err(|e| match e {
-            Error::NotFound { .. } => Error::invalid_field("domain", format!("department {domain} does not exist")),
+            Error::NotFound { .. } => {
+                Error::invalid_field("domain", format!("department {domain} does not exist"))
+            }
             other => other,
         })?;
     }
@@ -233,12 +236,18 @@ impl AccessService for AccessApi {
                 let fields = mask::parse(&paths, &["display_name", "home_department", "disabled"])?;
                 let mut v = Violations::new();
                 let display_name = if fields.contains(&"display_name") {
-                    v.take(access::display_name("principal.display_name", &p.display_name))
+                    v.take(access::display_name(
+                        "principal.display_name",
+                        &p.display_name,
+                    ))
                 } else {
                     None
                 };
                 let home = if fields.contains(&"home_department") {
-                    v.take(access::home_department("principal.home_department", &p.home_department))
+                    v.take(access::home_department(
+                        "principal.home_department",
+                        &p.home_department,
+                    ))
                 } else {
                     None
                 };

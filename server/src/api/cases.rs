@@ -14,7 +14,9 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use super::references::{check_case, check_departments, check_group};
 use super::status::{missing, name_error, reply, to_status};
+use crate::api::access::caller;
 use crate::app::App;
+use crate::authz::{Caller, Need};
 use crate::domain::cases::draft::{RecommendationDraft, RecommendationPatch};
 use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, command};
 use crate::domain::directory::{DepartmentCode, GroupId};
@@ -42,12 +44,16 @@ impl CaseApi {
     }
 
     /// Runs a command through the store's write path and tells watchers about its events.
+    /// `authorized` is the department the caller's permission was checked in (`None` for a new
+    /// case, whose department was checked from the request).
     async fn execute(
         &self,
+        caller: &Caller,
         case_id: CaseId,
         command: Command,
         request_id: String,
         method: &'static str,
+        authorized: Option<Option<String>>,
     ) -> Result<Executed> {
         let request_id = request_id_checked(request_id)?;
         let store = self.app.store.as_ref();
@@ -55,9 +61,10 @@ impl CaseApi {
             let command = CaseCommand {
                 case_id: case_id.clone(),
                 command: command.clone(),
-                actor: actor(),
+                actor: caller.subject(),
                 request_id: request_id.clone(),
                 method,
+                authorized_department: authorized.clone(),
             };
             async move { store.execute(workflows, command).await }
         };
@@ -75,10 +82,67 @@ impl CaseApi {
     }
 }
 
-/// Who is acting. Until access control lands every caller is `anonymous`; this is the one place
-/// that will read the authenticated principal.
-fn actor() -> String {
-    "anonymous".to_owned()
+/// The full method path of a CaseService RPC, as access decisions and denials name it.
+fn method(name: &str) -> String {
+    format!("/regie.v1.CaseService/{name}")
+}
+
+/// What acting on a case needs: `action` on `case:<kind>` in the case's domain.
+fn need(kind: &str, department: Option<&str>, action: &str) -> Need {
+    Need::new(format!("case:{kind}"), action, Need::domain_of(department))
+}
+
+impl CaseApi {
+    /// Reads the case and checks that the caller may do `action` on it.
+    async fn authorized(
+        &self,
+        caller: &Caller,
+        name: &str,
+        id: &CaseId,
+        action: &str,
+    ) -> Result<Case> {
+        let case = self.app.store.get_case(id).await?;
+        self.app
+            .access
+            .require(
+                caller,
+                &method(name),
+                &need(&case.kind, case.department.as_deref(), action),
+            )
+            .await?;
+        Ok(case)
+    }
+
+    async fn may_read(&self, caller: &Caller, kind: &str, department: Option<&str>) -> bool {
+        self.app
+            .access
+            .allowed(&caller.subject(), &need(kind, department, "read"))
+            .await
+    }
+}
+
+/// The action a transition needs: its workflow's `permission`, or `transition:<id>`.
+fn transition_action(permission: &str, id: &str) -> String {
+    if permission.is_empty() {
+        format!("transition:{id}")
+    } else {
+        permission.to_owned()
+    }
+}
+
+impl CaseApi {
+    /// The action `transition` needs on this case, as its workflow version says; an unknown
+    /// transition is left to the domain to refuse with its own error.
+    async fn transition_permission(&self, id: &CaseId, transition: &str) -> Result<String> {
+        let case = self.app.store.get_case(id).await?;
+        let workflows = self.app.workflows.snapshot();
+        let permission = workflows
+            .get(&case.kind, case.workflow_version)
+            .and_then(|def| def.transitions().iter().find(|t| t.id == transition))
+            .map(|t| t.permission.clone())
+            .unwrap_or_default();
+        Ok(transition_action(&permission, transition))
+    }
 }
 
 fn request_id_checked(request_id: String) -> Result<String> {
@@ -138,6 +202,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::CreateCaseRequest>,
     ) -> Result<Response<v1::Case>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let request = request.into_inner();
         let c = request.case.ok_or_else(|| missing("case"))?;
         reply(
@@ -168,6 +233,18 @@ impl CaseService for CaseApi {
                     recommendation,
                 };
                 let new = draft.validate()?;
+                self.app
+                    .access
+                    .require(
+                        &caller,
+                        &method("CreateCase"),
+                        &need(
+                            &new.kind,
+                            new.department.as_ref().map(DepartmentCode::as_str),
+                            "create",
+                        ),
+                    )
+                    .await?;
                 check_references(&self.app, &c.department, &c.working_group, &c.parent).await?;
                 let id = CaseId::generate();
                 let command = Command::Create {
@@ -175,7 +252,7 @@ impl CaseService for CaseApi {
                     case: new,
                 };
                 let executed = self
-                    .execute(id, command, request.request_id, "CreateCase")
+                    .execute(&caller, id, command, request.request_id, "CreateCase", None)
                     .await?;
                 Ok(convert::case(executed.case))
             }
@@ -187,6 +264,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::GetCaseRequest>,
     ) -> Result<Response<v1::Case>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         reply(
             async {
@@ -196,10 +274,11 @@ impl CaseService for CaseApi {
                     return Err(Error::invalid_field("revision", "must not be negative"));
                 }
                 let revision = (r.revision > 0).then_some(r.revision);
+                let current = self.authorized(&caller, "GetCase", &id, "read").await?;
                 let case = if as_of.is_some() || revision.is_some() {
                     self.app.store.case_as_of(&id, as_of, revision).await?
                 } else {
-                    self.app.store.get_case(&id).await?
+                    current
                 };
                 Ok(convert::case(case))
             }
@@ -211,14 +290,26 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::ListCasesRequest>,
     ) -> Result<Response<v1::ListCasesResponse>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         reply(
             async {
                 let params = list_params!(r);
                 let query = ListQuery::parse(&Case::LIST, params)?;
                 let page = self.app.store.list_cases(&query).await?;
+                // Only what the caller may read; a page can therefore hold fewer than asked for,
+                // and its token still continues after the last case looked at.
+                let mut cases = Vec::with_capacity(page.items.len());
+                for case in page.items {
+                    if self
+                        .may_read(&caller, &case.kind, case.department.as_deref())
+                        .await
+                    {
+                        cases.push(convert::case(case));
+                    }
+                }
                 Ok(v1::ListCasesResponse {
-                    cases: page.items.into_iter().map(convert::case).collect(),
+                    cases,
                     next_page_token: page.next_page_token,
                 })
             }
@@ -230,6 +321,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::UpdateCaseRequest>,
     ) -> Result<Response<v1::Case>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let request = request.into_inner();
         let c = request.case.ok_or_else(|| missing("case"))?;
         let paths = request.update_mask.map(|m| m.paths).unwrap_or_default();
@@ -285,9 +377,27 @@ impl CaseService for CaseApi {
                     },
                     if has("parent") { c.parent.as_str() } else { "" },
                 );
+                let current = self
+                    .authorized(&caller, "UpdateCase", &id, "update")
+                    .await?;
+                if has("department") {
+                    // Moving a case needs the right to change it where it goes, too.
+                    let target = DepartmentCode::from_name("case.department", department)
+                        .ok()
+                        .map(|code| code.as_str().to_owned());
+                    self.app
+                        .access
+                        .require(
+                            &caller,
+                            &method("UpdateCase"),
+                            &need(&current.kind, target.as_deref(), "update"),
+                        )
+                        .await?;
+                }
                 check_references(&self.app, department, group, parent).await?;
                 let executed = self
                     .execute(
+                        &caller,
                         id,
                         Command::Update {
                             etag: c.etag,
@@ -295,6 +405,7 @@ impl CaseService for CaseApi {
                         },
                         request.request_id,
                         "UpdateCase",
+                        Some(current.department),
                     )
                     .await?;
                 Ok(convert::case(executed.case))
@@ -307,6 +418,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::TransitionCaseRequest>,
     ) -> Result<Response<v1::Case>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         reply(
             async {
@@ -314,13 +426,24 @@ impl CaseService for CaseApi {
                 if r.transition.trim().is_empty() {
                     return Err(Error::invalid_field("transition", "is required"));
                 }
+                let action = self.transition_permission(&id, &r.transition).await?;
+                let current = self
+                    .authorized(&caller, "TransitionCase", &id, &action)
+                    .await?;
                 let command = Command::Transition {
                     transition: r.transition,
                     etag: r.etag,
                     comment: r.comment,
                 };
                 let executed = self
-                    .execute(id, command, r.request_id, "TransitionCase")
+                    .execute(
+                        &caller,
+                        id,
+                        command,
+                        r.request_id,
+                        "TransitionCase",
+                        Some(current.department),
+                    )
                     .await?;
                 Ok(convert::case(executed.case))
             }
@@ -332,11 +455,14 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::ListAvailableTransitionsRequest>,
     ) -> Result<Response<v1::ListAvailableTransitionsResponse>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let case = self.app.store.get_case(&id).await?;
+                let case = self
+                    .authorized(&caller, "ListAvailableTransitions", &id, "read")
+                    .await?;
                 let children = self.app.store.children(&id).await?;
                 let mut workflows = self.app.workflows.snapshot();
                 if workflows.get(&case.kind, case.workflow_version).is_none() {
@@ -357,7 +483,16 @@ impl CaseService for CaseApi {
                     children: &children,
                 };
                 let facts = command::facts(&case, &context);
-                let transitions = workflow::available(def, &case.state, &facts)
+                // Only the transitions this caller may perform.
+                let mut permitted = Vec::new();
+                for a in workflow::available(def, &case.state, &facts) {
+                    let action = transition_action(&a.transition.permission, &a.transition.id);
+                    let need = need(&case.kind, case.department.as_deref(), &action);
+                    if self.app.access.allowed(&caller.subject(), &need).await {
+                        permitted.push(a);
+                    }
+                }
+                let transitions = permitted
                     .into_iter()
                     .map(|a| v1::AvailableTransition {
                         open: a.is_open(),
@@ -389,16 +524,22 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::AddCommentRequest>,
     ) -> Result<Response<v1::CaseEvent>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         reply(
             async {
                 let id = case_id("name", &r.name)?;
+                let current = self
+                    .authorized(&caller, "AddComment", &id, "comment")
+                    .await?;
                 let executed = self
                     .execute(
+                        &caller,
                         id,
                         Command::Comment { text: r.text },
                         r.request_id,
                         "AddComment",
+                        Some(current.department),
                     )
                     .await?;
                 let event = executed
@@ -416,11 +557,13 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::ListCaseEventsRequest>,
     ) -> Result<Response<v1::ListCaseEventsResponse>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                self.app.store.get_case(&id).await?;
+                self.authorized(&caller, "ListCaseEvents", &id, "read")
+                    .await?;
                 let filter = format!("case = \"{}\"", id.name());
                 let params = ListParams {
                     page_size: r.page_size,
@@ -446,6 +589,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<v1::WatchEventsRequest>,
     ) -> Result<Response<WatchStream>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         let filter = watch_filter(&r).map_err(to_status)?;
         if r.after_sequence < 0 {
@@ -455,7 +599,13 @@ impl CaseService for CaseApi {
             )));
         }
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(watch(self.app.clone(), filter, r.after_sequence, tx));
+        tokio::spawn(watch(
+            self.app.clone(),
+            caller,
+            filter,
+            r.after_sequence,
+            tx,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 }
@@ -488,6 +638,7 @@ fn watch_filter(r: &v1::WatchEventsRequest) -> Result<EventFilter> {
 /// up on its next read: no gap, no duplicate. Ends when the client goes away or the server stops.
 async fn watch(
     app: Arc<App>,
+    caller: Caller,
     filter: EventFilter,
     mut after: i64,
     tx: mpsc::Sender<Result<v1::WatchEventsResponse, Status>>,
@@ -510,6 +661,16 @@ async fn watch(
             }
             for event in batch {
                 after = event.sequence;
+                // Only events of cases the caller may read (decided per event: a case can
+                // move between departments).
+                let department = Some(event.department.as_str()).filter(|d| !d.is_empty());
+                if !app
+                    .access
+                    .allowed(&caller.subject(), &need(&event.kind, department, "read"))
+                    .await
+                {
+                    continue;
+                }
                 let item = v1::watch_events_response::Item::Event(convert::event(event));
                 if tx
                     .send(Ok(v1::WatchEventsResponse { item: Some(item) }))

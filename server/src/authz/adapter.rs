@@ -69,7 +69,10 @@ impl Adapter for StoreAdapter {
         for section in ["p", "g"] {
             if let Some(map) = model.get_model().get(section) {
                 for (ptype, assertion) in map {
-                    all.extend(rules(ptype, assertion.get_policy().iter().cloned().collect()));
+                    all.extend(rules(
+                        ptype,
+                        assertion.get_policy().iter().cloned().collect(),
+                    ));
                 }
             }
         }
@@ -94,8 +97,17 @@ impl Adapter for StoreAdapter {
         false
     }
 
-    async fn add_policy(&mut self, _sec: &str, ptype: &str, rule: Vec<String>) -> casbin::Result<bool> {
-        let added = self.store.add_rules(rules(ptype, vec![rule])).await.map_err(failed)?;
+    async fn add_policy(
+        &mut self,
+        _sec: &str,
+        ptype: &str,
+        rule: Vec<String>,
+    ) -> casbin::Result<bool> {
+        let added = self
+            .store
+            .add_rules(rules(ptype, vec![rule]))
+            .await
+            .map_err(failed)?;
         Ok(added > 0)
     }
 
@@ -105,7 +117,11 @@ impl Adapter for StoreAdapter {
         ptype: &str,
         values: Vec<Vec<String>>,
     ) -> casbin::Result<bool> {
-        let added = self.store.add_rules(rules(ptype, values)).await.map_err(failed)?;
+        let added = self
+            .store
+            .add_rules(rules(ptype, values))
+            .await
+            .map_err(failed)?;
         Ok(added > 0)
     }
 
@@ -115,7 +131,11 @@ impl Adapter for StoreAdapter {
         ptype: &str,
         rule: Vec<String>,
     ) -> casbin::Result<bool> {
-        let removed = self.store.remove_rules(rules(ptype, vec![rule])).await.map_err(failed)?;
+        let removed = self
+            .store
+            .remove_rules(rules(ptype, vec![rule]))
+            .await
+            .map_err(failed)?;
         Ok(removed > 0)
     }
 
@@ -125,7 +145,11 @@ impl Adapter for StoreAdapter {
         ptype: &str,
         values: Vec<Vec<String>>,
     ) -> casbin::Result<bool> {
-        let removed = self.store.remove_rules(rules(ptype, values)).await.map_err(failed)?;
+        let removed = self
+            .store
+            .remove_rules(rules(ptype, values))
+            .await
+            .map_err(failed)?;
         Ok(removed > 0)
     }
 
@@ -144,9 +168,10 @@ impl Adapter for StoreAdapter {
             .into_iter()
             .filter(|r| {
                 r.ptype == ptype
-                    && field_values.iter().enumerate().all(|(i, v)| {
-                        v.is_empty() || r.values.get(field_index + i) == Some(v)
-                    })
+                    && field_values
+                        .iter()
+                        .enumerate()
+                        .all(|(i, v)| v.is_empty() || r.values.get(field_index + i) == Some(v))
             })
             .collect();
         let removed = self.store.remove_rules(matching).await.map_err(failed)?;

@@ -42,7 +42,9 @@ impl Denials {
     /// Queues a denial, or counts it when over the cap.
     pub fn record(&self, principal: &str, method: &str, need: &Need, reason: &str) {
         tracing::info!(principal, method, object = %need.object, action = %need.action, domain = %need.domain, reason, "denied");
-        let Ok(mut w) = self.window.lock() else { return };
+        let Ok(mut w) = self.window.lock() else {
+            return;
+        };
         if w.started.is_none_or(|s| s.elapsed().as_secs() >= 60) {
             w.started = Some(Instant::now());
             w.total = 0;

@@ -49,7 +49,10 @@ type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
 
 impl<S, B> Service<http::Request<B>> for AuthService<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
@@ -104,7 +107,11 @@ async fn admit(access: &Access, path: &str, authorization: Option<&str>) -> Resu
     let subject = caller.subject();
     let allowed = match methods::rule(path) {
         Some(Rule::Authenticated) => return Ok(caller),
-        Some(Rule::Needs { object, action, scope }) => {
+        Some(Rule::Needs {
+            object,
+            action,
+            scope,
+        }) => {
             let need = Need::new(object, action, RIJK);
             let allowed = match scope {
                 Scope::Rijk => access.allowed(&subject, &need).await,

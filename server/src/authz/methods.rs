@@ -62,45 +62,147 @@ const fn resource(object: &'static str, action: &'static str) -> Rule {
 /// Every `regie.v1` method, by its HTTP/2 path.
 pub const METHODS: &[(&str, Rule)] = &[
     ("/regie.v1.AccessService/WhoAmI", Rule::Authenticated),
-    ("/regie.v1.AccessService/CreatePrincipal", rijk("principal", "create")),
-    ("/regie.v1.AccessService/GetPrincipal", rijk("principal", "read")),
-    ("/regie.v1.AccessService/ListPrincipals", rijk("principal", "read")),
-    ("/regie.v1.AccessService/UpdatePrincipal", rijk("principal", "update")),
-    ("/regie.v1.AccessService/IssueToken", rijk("token", "create")),
+    (
+        "/regie.v1.AccessService/CreatePrincipal",
+        rijk("principal", "create"),
+    ),
+    (
+        "/regie.v1.AccessService/GetPrincipal",
+        rijk("principal", "read"),
+    ),
+    (
+        "/regie.v1.AccessService/ListPrincipals",
+        rijk("principal", "read"),
+    ),
+    (
+        "/regie.v1.AccessService/UpdatePrincipal",
+        rijk("principal", "update"),
+    ),
+    (
+        "/regie.v1.AccessService/IssueToken",
+        rijk("token", "create"),
+    ),
     ("/regie.v1.AccessService/ListTokens", rijk("token", "read")),
-    ("/regie.v1.AccessService/RevokeToken", rijk("token", "update")),
+    (
+        "/regie.v1.AccessService/RevokeToken",
+        rijk("token", "update"),
+    ),
     ("/regie.v1.AccessService/GrantRole", rijk("role", "update")),
     ("/regie.v1.AccessService/RevokeRole", rijk("role", "update")),
-    ("/regie.v1.AccessService/ListRoleBindings", rijk("role", "read")),
-    ("/regie.v1.AccessService/ListPolicies", rijk("policy", "read")),
-    ("/regie.v1.AccessService/AddPolicy", rijk("policy", "update")),
-    ("/regie.v1.AccessService/RemovePolicy", rijk("policy", "update")),
-    ("/regie.v1.AccessService/CheckAccess", rijk("policy", "read")),
-    ("/regie.v1.AuditService/ListAuditEvents", rijk("audit", "read")),
-    ("/regie.v1.AuditService/VerifyAuditChain", rijk("audit", "read")),
-    ("/regie.v1.CaseService/CreateCase", resource("case:", "create")),
+    (
+        "/regie.v1.AccessService/ListRoleBindings",
+        rijk("role", "read"),
+    ),
+    (
+        "/regie.v1.AccessService/ListPolicies",
+        rijk("policy", "read"),
+    ),
+    (
+        "/regie.v1.AccessService/AddPolicy",
+        rijk("policy", "update"),
+    ),
+    (
+        "/regie.v1.AccessService/RemovePolicy",
+        rijk("policy", "update"),
+    ),
+    (
+        "/regie.v1.AccessService/CheckAccess",
+        rijk("policy", "read"),
+    ),
+    (
+        "/regie.v1.AuditService/ListAuditEvents",
+        rijk("audit", "read"),
+    ),
+    (
+        "/regie.v1.AuditService/VerifyAuditChain",
+        rijk("audit", "read"),
+    ),
+    (
+        "/regie.v1.CaseService/CreateCase",
+        resource("case:", "create"),
+    ),
     ("/regie.v1.CaseService/GetCase", resource("case:", "read")),
     ("/regie.v1.CaseService/ListCases", resource("case:", "read")),
-    ("/regie.v1.CaseService/UpdateCase", resource("case:", "update")),
-    ("/regie.v1.CaseService/TransitionCase", resource("case:", "transition:")),
-    ("/regie.v1.CaseService/ListAvailableTransitions", resource("case:", "read")),
-    ("/regie.v1.CaseService/AddComment", resource("case:", "comment")),
-    ("/regie.v1.CaseService/ListCaseEvents", resource("case:", "read")),
-    ("/regie.v1.CaseService/WatchEvents", resource("case:", "read")),
-    ("/regie.v1.DirectoryService/GetDepartment", anywhere("department", "read")),
-    ("/regie.v1.DirectoryService/ListDepartments", anywhere("department", "read")),
-    ("/regie.v1.DirectoryService/CreateDepartment", rijk("department", "create")),
-    ("/regie.v1.DirectoryService/UpdateDepartment", rijk("department", "update")),
-    ("/regie.v1.DirectoryService/GetWorkingGroup", anywhere("working_group", "read")),
-    ("/regie.v1.DirectoryService/ListWorkingGroups", anywhere("working_group", "read")),
-    ("/regie.v1.DirectoryService/CreateWorkingGroup", rijk("working_group", "create")),
-    ("/regie.v1.DirectoryService/UpdateWorkingGroup", rijk("working_group", "update")),
-    ("/regie.v1.DirectoryService/AddWorkingGroupMember", rijk("working_group", "update")),
-    ("/regie.v1.DirectoryService/RemoveWorkingGroupMember", rijk("working_group", "update")),
-    ("/regie.v1.WorkflowService/ListWorkflows", anywhere("workflow", "read")),
-    ("/regie.v1.WorkflowService/GetWorkflow", anywhere("workflow", "read")),
-    ("/regie.v1.WorkflowService/PublishWorkflow", rijk("workflow", "admin")),
-    ("/regie.v1.WorkflowService/ListRules", anywhere("workflow", "read")),
+    (
+        "/regie.v1.CaseService/UpdateCase",
+        resource("case:", "update"),
+    ),
+    (
+        "/regie.v1.CaseService/TransitionCase",
+        resource("case:", "transition:"),
+    ),
+    (
+        "/regie.v1.CaseService/ListAvailableTransitions",
+        resource("case:", "read"),
+    ),
+    (
+        "/regie.v1.CaseService/AddComment",
+        resource("case:", "comment"),
+    ),
+    (
+        "/regie.v1.CaseService/ListCaseEvents",
+        resource("case:", "read"),
+    ),
+    (
+        "/regie.v1.CaseService/WatchEvents",
+        resource("case:", "read"),
+    ),
+    (
+        "/regie.v1.DirectoryService/GetDepartment",
+        anywhere("department", "read"),
+    ),
+    (
+        "/regie.v1.DirectoryService/ListDepartments",
+        anywhere("department", "read"),
+    ),
+    (
+        "/regie.v1.DirectoryService/CreateDepartment",
+        rijk("department", "create"),
+    ),
+    (
+        "/regie.v1.DirectoryService/UpdateDepartment",
+        rijk("department", "update"),
+    ),
+    (
+        "/regie.v1.DirectoryService/GetWorkingGroup",
+        anywhere("working_group", "read"),
+    ),
+    (
+        "/regie.v1.DirectoryService/ListWorkingGroups",
+        anywhere("working_group", "read"),
+    ),
+    (
+        "/regie.v1.DirectoryService/CreateWorkingGroup",
+        rijk("working_group", "create"),
+    ),
+    (
+        "/regie.v1.DirectoryService/UpdateWorkingGroup",
+        rijk("working_group", "update"),
+    ),
+    (
+        "/regie.v1.DirectoryService/AddWorkingGroupMember",
+        rijk("working_group", "update"),
+    ),
+    (
+        "/regie.v1.DirectoryService/RemoveWorkingGroupMember",
+        rijk("working_group", "update"),
+    ),
+    (
+        "/regie.v1.WorkflowService/ListWorkflows",
+        anywhere("workflow", "read"),
+    ),
+    (
+        "/regie.v1.WorkflowService/GetWorkflow",
+        anywhere("workflow", "read"),
+    ),
+    (
+        "/regie.v1.WorkflowService/PublishWorkflow",
+        rijk("workflow", "admin"),
+    ),
+    (
+        "/regie.v1.WorkflowService/ListRules",
+        anywhere("workflow", "read"),
+    ),
 ];
 
 /// The rule of a method path; `None` for a path that is not a `regie.v1` method we know.
@@ -139,12 +241,18 @@ mod tests {
             }
         }
         let unmapped: Vec<&String> = paths.iter().filter(|p| rule(p).is_none()).collect();
-        assert!(unmapped.is_empty(), "methods without an access rule: {unmapped:?}");
+        assert!(
+            unmapped.is_empty(),
+            "methods without an access rule: {unmapped:?}"
+        );
         let stale: Vec<&str> = METHODS
             .iter()
             .map(|(p, _)| *p)
             .filter(|p| !paths.iter().any(|q| q == p))
             .collect();
-        assert!(stale.is_empty(), "rules for methods that do not exist: {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "rules for methods that do not exist: {stale:?}"
+        );
     }
 }

@@ -91,7 +91,11 @@ pub struct Need {
 }
 
 impl Need {
-    pub fn new(object: impl Into<String>, action: impl Into<String>, domain: impl Into<String>) -> Self {
+    pub fn new(
+        object: impl Into<String>,
+        action: impl Into<String>,
+        domain: impl Into<String>,
+    ) -> Self {
         Self {
             object: object.into(),
             action: action.into(),
@@ -127,7 +131,11 @@ pub struct Access {
 
 impl Access {
     /// Bootstraps the first admin if the database has no principals, and loads the policy.
-    pub async fn start(store: Arc<dyn Store>, data_dir: &Path, disabled: bool) -> anyhow::Result<Arc<Self>> {
+    pub async fn start(
+        store: Arc<dyn Store>,
+        data_dir: &Path,
+        disabled: bool,
+    ) -> anyhow::Result<Arc<Self>> {
         bootstrap(store.as_ref(), data_dir).await?;
         let version = store
             .access_version()
@@ -136,9 +144,10 @@ impl Access {
         let model = DefaultModel::from_str(MODEL)
             .await
             .context("the Casbin model")?;
-        let enforcer = casbin::CachedEnforcer::new(model, adapter::StoreAdapter::new(store.clone()))
-            .await
-            .context("loading the access policy")?;
+        let enforcer =
+            casbin::CachedEnforcer::new(model, adapter::StoreAdapter::new(store.clone()))
+                .await
+                .context("loading the access policy")?;
         Ok(Arc::new(Self {
             denials: Denials::new(store.clone()),
             store,
@@ -171,7 +180,12 @@ impl Access {
             .or_else(|| header.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| unauthenticated(reason::TOKEN_MISSING, "the authorization header must be `Bearer <token>`"))?;
+            .ok_or_else(|| {
+                unauthenticated(
+                    reason::TOKEN_MISSING,
+                    "the authorization header must be `Bearer <token>`",
+                )
+            })?;
         let hash = hash_secret(secret);
         let cached = self.cached_identity(&hash);
         let (token, principal) = match cached {
@@ -181,28 +195,50 @@ impl Access {
                     self.remember(hash, &token, &principal);
                     (token, principal)
                 }
-                None => return Err(unauthenticated(reason::TOKEN_INVALID, "the token is not known")),
+                None => {
+                    return Err(unauthenticated(
+                        reason::TOKEN_INVALID,
+                        "the token is not known",
+                    ));
+                }
             },
         };
         let now = Timestamp::now();
         match token.check(&principal, now) {
             Ok(()) => {}
-            Err(TokenRefusal::Expired) => return Err(unauthenticated(reason::TOKEN_EXPIRED, "the token has expired")),
-            Err(TokenRefusal::Revoked) => return Err(unauthenticated(reason::TOKEN_REVOKED, "the token was revoked")),
+            Err(TokenRefusal::Expired) => {
+                return Err(unauthenticated(
+                    reason::TOKEN_EXPIRED,
+                    "the token has expired",
+                ));
+            }
+            Err(TokenRefusal::Revoked) => {
+                return Err(unauthenticated(
+                    reason::TOKEN_REVOKED,
+                    "the token was revoked",
+                ));
+            }
             Err(TokenRefusal::PrincipalDisabled) => {
-                return Err(unauthenticated(reason::PRINCIPAL_DISABLED, "the token's principal is disabled"));
+                return Err(unauthenticated(
+                    reason::PRINCIPAL_DISABLED,
+                    "the token's principal is disabled",
+                ));
             }
         }
         if let Ok(mut used) = self.used.lock() {
             used.insert(token.id.clone(), now);
         }
-        Ok(Caller { principal, token: token.id })
+        Ok(Caller {
+            principal,
+            token: token.id,
+        })
     }
 
     fn cached_identity(&self, hash: &str) -> Option<(Token, Principal)> {
         let identities = self.identities.lock().ok()?;
         let cached = identities.get(hash)?;
-        (cached.fetched.elapsed() < IDENTITY_TTL).then(|| (cached.token.clone(), cached.principal.clone()))
+        (cached.fetched.elapsed() < IDENTITY_TTL)
+            .then(|| (cached.token.clone(), cached.principal.clone()))
     }
 
     fn remember(&self, hash: String, token: &Token, principal: &Principal) {
@@ -229,7 +265,12 @@ impl Access {
         }
         let enforcer = self.enforcer.read().await;
         enforcer
-            .enforce((subject, need.domain.as_str(), need.object.as_str(), need.action.as_str()))
+            .enforce((
+                subject,
+                need.domain.as_str(),
+                need.object.as_str(),
+                need.action.as_str(),
+            ))
             .unwrap_or(false)
     }
 
@@ -249,7 +290,12 @@ impl Access {
         domains.dedup();
         domains.iter().any(|domain| {
             enforcer
-                .enforce((subject, domain.as_str(), need.object.as_str(), need.action.as_str()))
+                .enforce((
+                    subject,
+                    domain.as_str(),
+                    need.object.as_str(),
+                    need.action.as_str(),
+                ))
                 .unwrap_or(false)
         })
     }
@@ -264,7 +310,8 @@ impl Access {
 
     /// Records a denial and returns the error for it.
     pub fn deny(&self, subject: &str, method: &str, need: &Need) -> Error {
-        self.denials.record(subject, method, need, reason::PERMISSION_DENIED);
+        self.denials
+            .record(subject, method, need, reason::PERMISSION_DENIED);
         Error::PermissionDenied {
             message: format!(
                 "{subject} may not {} {} in {}",
@@ -276,7 +323,12 @@ impl Access {
     /// Whether some role of `subject`, in some domain, has a policy line that could allow
     /// `object_family`/`action_family` (each either exact or a prefix ending in `:`). The
     /// authentication layer uses this to refuse a call before its body is read.
-    pub async fn could_allow(&self, subject: &str, object_family: &str, action_family: &str) -> bool {
+    pub async fn could_allow(
+        &self,
+        subject: &str,
+        object_family: &str,
+        action_family: &str,
+    ) -> bool {
         if self.disabled {
             return true;
         }
@@ -304,7 +356,12 @@ impl Access {
     }
 
     /// The roles `principal` holds, per domain.
-    pub async fn bindings(&self, principal: Option<&PrincipalId>, role: Option<&str>, domain: Option<&str>) -> Vec<RoleBinding> {
+    pub async fn bindings(
+        &self,
+        principal: Option<&PrincipalId>,
+        role: Option<&str>,
+        domain: Option<&str>,
+    ) -> Vec<RoleBinding> {
         let enforcer = self.enforcer.read().await;
         let mut bindings: Vec<RoleBinding> = enforcer
             .get_grouping_policy()
@@ -333,8 +390,19 @@ impl Access {
     /// The decision with the policy lines that made it.
     pub async fn explain(&self, subject: &str, need: &Need) -> (bool, Vec<PolicyLine>) {
         let enforcer = self.enforcer.read().await;
-        match enforcer.enforce_ex((subject, need.domain.as_str(), need.object.as_str(), need.action.as_str())) {
-            Ok((allowed, lines)) => (allowed, lines.iter().filter_map(|l| PolicyLine::from_rule(l)).collect()),
+        match enforcer.enforce_ex((
+            subject,
+            need.domain.as_str(),
+            need.object.as_str(),
+            need.action.as_str(),
+        )) {
+            Ok((allowed, lines)) => (
+                allowed,
+                lines
+                    .iter()
+                    .filter_map(|l| PolicyLine::from_rule(l))
+                    .collect(),
+            ),
             Err(_) => (false, Vec::new()),
         }
     }
@@ -453,13 +521,18 @@ pub fn default_rules() -> anyhow::Result<Vec<Rule>> {
         }
         let fields: Vec<String> = line.split(',').map(|f| f.trim().to_owned()).collect();
         match fields.split_first() {
-            Some((ptype, values)) if (ptype == "p" && values.len() == 4) || (ptype == "g" && values.len() == 3) => {
+            Some((ptype, values))
+                if (ptype == "p" && values.len() == 4) || (ptype == "g" && values.len() == 3) =>
+            {
                 rules.push(Rule {
                     ptype: ptype.clone(),
                     values: values.to_vec(),
                 })
             }
-            _ => anyhow::bail!("deploy/policies/policy.csv line {}: not a `p` line of 4 or `g` line of 3 fields", number + 1),
+            _ => anyhow::bail!(
+                "deploy/policies/policy.csv line {}: not a `p` line of 4 or `g` line of 3 fields",
+                number + 1
+            ),
         }
     }
     Ok(rules)
@@ -469,7 +542,8 @@ pub fn default_rules() -> anyhow::Result<Vec<Rule>> {
 /// `admin.token` in the data directory, mode 0600) and the default policy.
 async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
     let admin = NewPrincipal {
-        id: PrincipalId::parse("id", BOOTSTRAP_ADMIN).map_err(|e| anyhow::anyhow!(e.description))?,
+        id: PrincipalId::parse("id", BOOTSTRAP_ADMIN)
+            .map_err(|e| anyhow::anyhow!(e.description))?,
         display_name: "Administrator".to_owned(),
         kind: PrincipalKind::ServiceAccount,
         home_department: None,
@@ -498,7 +572,8 @@ async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
     if created {
-        std::fs::rename(&temporary, &path).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::rename(&temporary, &path)
+            .with_context(|| format!("writing {}", path.display()))?;
         tracing::info!(path = %path.display(), "first start: created principal `admin` with role admin in rijk; its token is in this file");
     } else {
         let _ = std::fs::remove_file(&temporary);

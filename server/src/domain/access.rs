@@ -339,7 +339,9 @@ pub fn role(field: &str, text: &str) -> Result<String, FieldViolation> {
     } else {
         Err(FieldViolation::new(
             field,
-            format!("{text:?} is not a role: lower-case letters, digits and `_`, starting with a letter"),
+            format!(
+                "{text:?} is not a role: lower-case letters, digits and `_`, starting with a letter"
+            ),
         ))
     }
 }
@@ -355,9 +357,10 @@ pub fn term(field: &str, text: &str) -> Result<String, FieldViolation> {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
     let valid = text.len() <= 100
-        && parts.iter().enumerate().all(|(i, w)| {
-            word(w) || (*w == "*" && i + 1 == parts.len())
-        });
+        && parts
+            .iter()
+            .enumerate()
+            .all(|(i, w)| word(w) || (*w == "*" && i + 1 == parts.len()));
     if valid {
         Ok(text.to_owned())
     } else {
@@ -381,7 +384,11 @@ pub struct RoleBinding {
 impl RoleBinding {
     /// As Casbin stores it.
     pub fn rule(&self) -> Vec<String> {
-        vec![self.principal.name(), self.role.clone(), self.domain.clone()]
+        vec![
+            self.principal.name(),
+            self.role.clone(),
+            self.domain.clone(),
+        ]
     }
 
     /// From a stored `g` line; `None` for one that is not a principal's binding.
@@ -408,7 +415,12 @@ pub struct PolicyLine {
 }
 
 impl PolicyLine {
-    pub fn validate(role_text: &str, domain_text: &str, object: &str, action: &str) -> Result<Self> {
+    pub fn validate(
+        role_text: &str,
+        domain_text: &str,
+        object: &str,
+        action: &str,
+    ) -> Result<Self> {
         let mut v = Violations::new();
         let role = v.take(role("policy.role", role_text));
         let domain = if domain_text == "*" {
@@ -490,7 +502,13 @@ mod tests {
 
     #[test]
     fn terms_domains_and_roles() {
-        for ok in ["case:work_item", "transition:accept", "transition:*", "*", "department"] {
+        for ok in [
+            "case:work_item",
+            "transition:accept",
+            "transition:*",
+            "*",
+            "department",
+        ] {
             assert!(term("t", ok).is_ok(), "{ok}");
         }
         for bad in ["", "Case", "case:", "*:read", "case work", "case:*:x"] {

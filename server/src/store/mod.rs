@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::{BrokenLink, StoredEvent};
 use crate::domain::cases::{Case, CaseId, Command};
-use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
@@ -87,6 +87,10 @@ pub struct CaseCommand {
     pub request_id: String,
     /// The RPC, recorded with the request id so that a key reused for another call is refused.
     pub method: &'static str,
+    /// The department the case was authorized in (`Some(None)`: government-wide). If the case
+    /// is found in another one when the command runs, it is refused (ABORTED `CASE_MOVED`), so
+    /// that a permission checked against one department is never used in another.
+    pub authorized_department: Option<Option<String>>,
 }
 
 /// What a command did: the case after it and the events it appended (or, for a retried request

@@ -290,6 +290,14 @@ macro_rules! shared_case_store {
                     None if creating => (None, String::new()),
                     None => return Step::Refused(Error::not_found(command.case_id.name())),
                 };
+                if let (Some(case), Some(authorized)) = (&current, &command.authorized_department)
+                    && &case.department != authorized
+                {
+                    return Step::Refused(Error::Conflict {
+                        reason: reason::CASE_MOVED,
+                        message: format!("{} moved to another department while the call was checked; try again", case.name()),
+                    });
+                }
                 let children = match &current {
                     Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
                         match children_of(tx, batch, &command.case_id).await {
