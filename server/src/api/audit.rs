@@ -85,4 +85,45 @@ impl AuditService for AuditApi {
                 .collect(),
         }))
     }
+
+    async fn list_access_denials(
+        &self,
+        request: Request<v1::ListAccessDenialsRequest>,
+    ) -> Result<Response<v1::ListAccessDenialsResponse>, Status> {
+        let r = request.into_inner();
+        if !(0..=1000).contains(&r.page_size) {
+            return Err(to_status(crate::domain::Error::invalid_field(
+                "page_size",
+                "must be between 0 and 1000",
+            )));
+        }
+        let limit = if r.page_size == 0 {
+            100
+        } else {
+            i64::from(r.page_size)
+        };
+        // What is still queued in memory is written first, so the answer is complete.
+        self.app.access.denials.flush().await;
+        let denials = self
+            .app
+            .store
+            .list_denials(limit)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(v1::ListAccessDenialsResponse {
+            denials: denials
+                .into_iter()
+                .map(|d| v1::AccessDenial {
+                    time: Some(convert::timestamp(d.time)),
+                    principal: d.principal,
+                    method: d.method,
+                    object: d.object,
+                    action: d.action,
+                    domain: d.domain,
+                    reason: d.reason,
+                    suppressed: d.suppressed,
+                })
+                .collect(),
+        }))
+    }
 }

@@ -118,6 +118,10 @@ pub const METHODS: &[(&str, Rule)] = &[
         rijk("audit", "read"),
     ),
     (
+        "/regie.v1.AuditService/ListAccessDenials",
+        rijk("audit", "read"),
+    ),
+    (
         "/regie.v1.CaseService/CreateCase",
         resource("case:", "create"),
     ),

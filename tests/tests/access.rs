@@ -1,0 +1,685 @@
+//! Access control end to end, on both backends: tokens, the default policy's roles across
+//! departments, changes that apply on the next call, explained decisions, the denial audit and
+//! the bootstrap admin.
+
+// The backend tests are plain async fns, which clippy's allow-unwrap-in-tests does not cover.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use prost::Message as _;
+use regie_proto::v1;
+use regie_tests::errors::{assert_error, reason};
+use regie_tests::raw::call_bytes;
+use regie_tests::{Backend, TestServer, backend_tests};
+use tonic::Code;
+
+backend_tests!(
+    every_method_needs_a_token_and_a_role_before_it_reads_the_request,
+    the_default_roles_reach_their_own_department_and_no_other,
+    revoked_expired_and_disabled_tokens_are_refused_on_the_next_call,
+    a_policy_change_applies_on_the_next_call,
+    check_access_explains_allows_and_denials,
+    denials_are_audited,
+);
+
+/// Creates a principal with a token; returns the token's secret.
+async fn principal(server: &TestServer, id: &str, roles: &[(&str, &str)]) -> String {
+    let mut access = server.access().await;
+    access
+        .create_principal(v1::CreatePrincipalRequest {
+            principal_id: id.into(),
+            principal: Some(v1::Principal {
+                display_name: format!("Test {id}"),
+                kind: v1::principal::Kind::Person as i32,
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    for (role, domain) in roles {
+        access
+            .grant_role(v1::GrantRoleRequest {
+                principal: format!("principals/{id}"),
+                role: (*role).into(),
+                domain: (*domain).into(),
+            })
+            .await
+            .unwrap();
+    }
+    access
+        .issue_token(v1::IssueTokenRequest {
+            principal: format!("principals/{id}"),
+            display_name: "test".into(),
+            expire_time: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .secret
+}
+
+fn cases_as(
+    channel: regie_tests::Authed,
+) -> v1::case_service_client::CaseServiceClient<regie_tests::Authed> {
+    v1::case_service_client::CaseServiceClient::new(channel)
+}
+
+async fn work_item(server: &TestServer, title: &str, department: &str) -> v1::Case {
+    server
+        .cases()
+        .await
+        .create_case(v1::CreateCaseRequest {
+            case: Some(v1::Case {
+                kind: "work_item".into(),
+                title: title.into(),
+                department: department.into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn transition(name: &str, transition: &str) -> v1::TransitionCaseRequest {
+    v1::TransitionCaseRequest {
+        name: name.into(),
+        transition: transition.into(),
+        ..Default::default()
+    }
+}
+
+fn get(name: &str) -> v1::GetCaseRequest {
+    v1::GetCaseRequest {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+async fn every_method_needs_a_token_and_a_role_before_it_reads_the_request(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let nobody = principal(&server, "nobody", &[]).await;
+    let set = prost_types::FileDescriptorSet::decode(regie_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let mut walked = 0;
+    for file in set.file.iter().filter(|f| f.package() == "regie.v1") {
+        for service in &file.service {
+            for method in &service.method {
+                let path = format!("/regie.v1.{}/{}", service.name(), method.name());
+                let streaming = method.server_streaming();
+                // Not a valid protobuf message: any handler that read it would answer
+                // INVALID_ARGUMENT or INTERNAL instead.
+                let garbage = vec![0xff, 0xff, 0xff];
+                let status = call_bytes(
+                    server.channel().await,
+                    None,
+                    &path,
+                    garbage.clone(),
+                    streaming,
+                )
+                .await;
+                assert_eq!(
+                    status.code(),
+                    Code::Unauthenticated,
+                    "{path} without a token: {status:?}"
+                );
+                assert_eq!(reason(&status), "TOKEN_MISSING", "{path}");
+
+                let status = call_bytes(
+                    server.channel().await,
+                    Some("regie_not-a-real-token"),
+                    &path,
+                    garbage.clone(),
+                    streaming,
+                )
+                .await;
+                assert_eq!(
+                    status.code(),
+                    Code::Unauthenticated,
+                    "{path} with an unknown token: {status:?}"
+                );
+
+                let status = call_bytes(
+                    server.channel().await,
+                    Some(&nobody),
+                    &path,
+                    garbage,
+                    streaming,
+                )
+                .await;
+                if path.ends_with("/WhoAmI") {
+                    // Open to every authenticated caller; its garbage body is then refused.
+                    assert_ne!(status.code(), Code::PermissionDenied, "{path}: {status:?}");
+                    assert_ne!(status.code(), Code::Unauthenticated, "{path}: {status:?}");
+                } else {
+                    assert_eq!(
+                        status.code(),
+                        Code::PermissionDenied,
+                        "{path} without roles: {status:?}"
+                    );
+                }
+                walked += 1;
+            }
+        }
+    }
+    assert!(walked >= 40, "walked only {walked} methods");
+
+    // WhoAmI works for the principal without roles, and says it has none.
+    let who = server
+        .access_as(&nobody)
+        .await
+        .who_am_i(v1::WhoAmIRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(who.principal.unwrap().name, "principals/nobody");
+    assert!(who.roles.is_empty());
+}
+
+async fn the_default_roles_reach_their_own_department_and_no_other(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let jenv = work_item(&server, "Integriteitsbeleid JenV", "departments/JenV").await;
+    let bzk = work_item(&server, "Integriteitsbeleid BZK", "departments/BZK").await;
+
+    let coordinator = principal(&server, "ic.jenv", &[("integrity_coordinator", "JenV")]).await;
+    let member = principal(&server, "lid.jenv", &[("member", "JenV")]).await;
+    let auditor = principal(&server, "auditor", &[("auditor", "rijk")]).await;
+    let secretariat = principal(&server, "secretariaat", &[("secretariat", "rijk")]).await;
+
+    // The integrity coordinator of JenV works on JenV's item and cannot touch BZK's.
+    let mut ic = cases_as(server.authed_with(&coordinator).await);
+    ic.get_case(get(&jenv.name)).await.unwrap();
+    ic.transition_case(transition(&jenv.name, "accept"))
+        .await
+        .unwrap();
+    let status = ic.get_case(get(&bzk.name)).await.unwrap_err();
+    assert_error(&status, Code::PermissionDenied, "PERMISSION_DENIED");
+    let status = ic
+        .transition_case(transition(&bzk.name, "accept"))
+        .await
+        .unwrap_err();
+    assert_error(&status, Code::PermissionDenied, "PERMISSION_DENIED");
+    let listed = ic
+        .list_cases(v1::ListCasesRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .cases;
+    assert_eq!(
+        listed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec![jenv.name.as_str()],
+        "lists show only what the caller may read"
+    );
+    let status = ic
+        .create_case(v1::CreateCaseRequest {
+            case: Some(v1::Case {
+                kind: "work_item".into(),
+                title: "In een ander departement".into(),
+                department: "departments/BZK".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    // A member comments but does not move the case.
+    let mut lid = cases_as(server.authed_with(&member).await);
+    lid.add_comment(v1::AddCommentRequest {
+        name: jenv.name.clone(),
+        text: "Gezien.".into(),
+        request_id: String::new(),
+    })
+    .await
+    .unwrap();
+    let status = lid
+        .transition_case(transition(&jenv.name, "start"))
+        .await
+        .unwrap_err();
+    assert_error(&status, Code::PermissionDenied, "PERMISSION_DENIED");
+
+    // The auditor reads everything and changes nothing.
+    let mut audit_cases = cases_as(server.authed_with(&auditor).await);
+    audit_cases.get_case(get(&jenv.name)).await.unwrap();
+    audit_cases.get_case(get(&bzk.name)).await.unwrap();
+    let status = audit_cases
+        .add_comment(v1::AddCommentRequest {
+            name: bzk.name.clone(),
+            text: "Ook gezien.".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let status = audit_cases
+        .transition_case(transition(&bzk.name, "accept"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    v1::audit_service_client::AuditServiceClient::new(server.authed_with(&auditor).await)
+        .verify_audit_chain(v1::VerifyAuditChainRequest::default())
+        .await
+        .unwrap();
+    let status = server
+        .access_as(&auditor)
+        .await
+        .grant_role(v1::GrantRoleRequest {
+            principal: "principals/auditor".into(),
+            role: "admin".into(),
+            domain: "rijk".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    // The secretariat runs the work items everywhere.
+    cases_as(server.authed_with(&secretariat).await)
+        .transition_case(transition(&bzk.name, "accept"))
+        .await
+        .unwrap();
+
+    // The rest of the matrix, for the kinds the coordination domain brings, through the policy.
+    let mut admin = server.access().await;
+    let mut check = async |subject: &str, domain: &str, object: &str, action: &str| -> bool {
+        admin
+            .check_access(v1::CheckAccessRequest {
+                subject: Some(v1::check_access_request::Subject::Principal(subject.into())),
+                domain: domain.into(),
+                object: object.into(),
+                action: action.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .allowed
+    };
+    assert!(
+        check(
+            "principals/ic.jenv",
+            "JenV",
+            "case:assessment_cycle",
+            "rate"
+        )
+        .await
+    );
+    assert!(!check("principals/ic.jenv", "BZK", "case:assessment_cycle", "rate").await);
+    assert!(check("principals/auditor", "BZK", "case:assessment_cycle", "read").await);
+    assert!(!check("principals/auditor", "BZK", "case:assessment_cycle", "rate").await);
+    assert!(
+        !check(
+            "principals/secretariaat",
+            "rijk",
+            "case:framework",
+            "transition:adopt"
+        )
+        .await
+    );
+    assert!(
+        check(
+            "principals/secretariaat",
+            "rijk",
+            "case:framework",
+            "transition:start_consultation"
+        )
+        .await
+    );
+    assert!(check("principals/lid.jenv", "JenV", "case:work_item", "comment").await);
+    assert!(
+        !check(
+            "principals/lid.jenv",
+            "JenV",
+            "case:work_item",
+            "transition:start"
+        )
+        .await
+    );
+}
+
+async fn revoked_expired_and_disabled_tokens_are_refused_on_the_next_call(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let token = principal(&server, "anna", &[("member", "JenV")]).await;
+    let mut anna = server.access_as(&token).await;
+    anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap();
+
+    // Revoked.
+    let mut admin = server.access().await;
+    let tokens = admin
+        .list_tokens(v1::ListTokensRequest {
+            principal: "principals/anna".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tokens;
+    assert_eq!(tokens.len(), 1);
+    let revoked = admin
+        .revoke_token(v1::RevokeTokenRequest {
+            name: tokens[0].name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(revoked.revoke_time.is_some());
+    let status = anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap_err();
+    assert_error(&status, Code::Unauthenticated, "TOKEN_REVOKED");
+
+    // Expired.
+    let soon = std::time::SystemTime::now() + Duration::from_millis(1500);
+    let short = admin
+        .issue_token(v1::IssueTokenRequest {
+            principal: "principals/anna".into(),
+            display_name: "kort".into(),
+            expire_time: Some(prost_types::Timestamp::from(soon)),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .secret;
+    let mut anna = server.access_as(&short).await;
+    anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    let status = anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap_err();
+    assert_error(&status, Code::Unauthenticated, "TOKEN_EXPIRED");
+
+    // A disabled principal's tokens stop working.
+    let fresh = admin
+        .issue_token(v1::IssueTokenRequest {
+            principal: "principals/anna".into(),
+            display_name: "nieuw".into(),
+            expire_time: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .secret;
+    let mut anna = server.access_as(&fresh).await;
+    anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap();
+    admin
+        .update_principal(v1::UpdatePrincipalRequest {
+            principal: Some(v1::Principal {
+                name: "principals/anna".into(),
+                disabled: true,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["disabled".into()],
+            }),
+        })
+        .await
+        .unwrap();
+    let status = anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap_err();
+    assert_error(&status, Code::Unauthenticated, "PRINCIPAL_DISABLED");
+}
+
+async fn a_policy_change_applies_on_the_next_call(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let item = work_item(&server, "Beleid", "departments/JenV").await;
+    let token = principal(&server, "lid", &[("member", "JenV")]).await;
+    let mut lid = cases_as(server.authed_with(&token).await);
+    let status = lid
+        .transition_case(transition(&item.name, "accept"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    let line = v1::Policy {
+        role: "member".into(),
+        domain: "*".into(),
+        object: "case:work_item".into(),
+        action: "transition:accept".into(),
+    };
+    let mut admin = server.access().await;
+    admin
+        .add_policy(v1::AddPolicyRequest {
+            policy: Some(line.clone()),
+        })
+        .await
+        .unwrap();
+    lid.transition_case(transition(&item.name, "accept"))
+        .await
+        .unwrap();
+
+    admin
+        .remove_policy(v1::RemovePolicyRequest { policy: Some(line) })
+        .await
+        .unwrap();
+    let status = lid
+        .transition_case(transition(&item.name, "start"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    // Granting and revoking a role applies just as fast.
+    admin
+        .grant_role(v1::GrantRoleRequest {
+            principal: "principals/lid".into(),
+            role: "secretariat".into(),
+            domain: "rijk".into(),
+        })
+        .await
+        .unwrap();
+    lid.get_case(get(&item.name)).await.unwrap();
+    lid.add_comment(v1::AddCommentRequest {
+        name: item.name.clone(),
+        text: "Nu als secretariaat.".into(),
+        request_id: String::new(),
+    })
+    .await
+    .unwrap();
+    admin
+        .revoke_role(v1::RevokeRoleRequest {
+            principal: "principals/lid".into(),
+            role: "member".into(),
+            domain: "JenV".into(),
+        })
+        .await
+        .unwrap();
+    let status = admin
+        .revoke_role(v1::RevokeRoleRequest {
+            principal: "principals/lid".into(),
+            role: "member".into(),
+            domain: "JenV".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+}
+
+async fn check_access_explains_allows_and_denials(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    principal(&server, "ic", &[("integrity_coordinator", "JenV")]).await;
+    let mut admin = server.access().await;
+    let allowed = admin
+        .check_access(v1::CheckAccessRequest {
+            subject: Some(v1::check_access_request::Subject::Principal(
+                "principals/ic".into(),
+            )),
+            domain: "JenV".into(),
+            object: "case:assessment_cycle".into(),
+            action: "rate".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(allowed.allowed);
+    assert!(
+        allowed
+            .matched_policies
+            .iter()
+            .any(|p| p.role == "integrity_coordinator"
+                && p.object == "case:assessment_cycle"
+                && p.action == "rate"),
+        "{allowed:?}"
+    );
+    assert_eq!(allowed.via_roles.len(), 1, "{allowed:?}");
+    assert_eq!(allowed.via_roles[0].domain, "JenV");
+    assert!(
+        allowed.explanation.contains("integrity_coordinator"),
+        "{}",
+        allowed.explanation
+    );
+
+    let denied = admin
+        .check_access(v1::CheckAccessRequest {
+            subject: Some(v1::check_access_request::Subject::Principal(
+                "principals/ic".into(),
+            )),
+            domain: "BZK".into(),
+            object: "case:assessment_cycle".into(),
+            action: "rate".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!denied.allowed);
+    assert!(denied.matched_policies.is_empty());
+    assert!(denied.explanation.contains("BZK"), "{}", denied.explanation);
+
+    // A role can be asked about directly.
+    let role = admin
+        .check_access(v1::CheckAccessRequest {
+            subject: Some(v1::check_access_request::Subject::Role("auditor".into())),
+            domain: "rijk".into(),
+            object: "audit".into(),
+            action: "read".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(role.allowed, "{role:?}");
+
+    // Bad input names every bad field.
+    let status = admin
+        .check_access(v1::CheckAccessRequest {
+            subject: None,
+            domain: "nergens!".into(),
+            object: "Case".into(),
+            action: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        regie_tests::errors::bad_fields(&status).len(),
+        4,
+        "{status:?}"
+    );
+}
+
+async fn denials_are_audited(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let token = principal(&server, "buitenstaander", &[]).await;
+    let status = cases_as(server.authed_with(&token).await)
+        .list_cases(v1::ListCasesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let status = cases_as(server.authed_with("regie_wrong").await)
+        .list_cases(v1::ListCasesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+
+    let denials = server
+        .audit()
+        .await
+        .list_access_denials(v1::ListAccessDenialsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .denials;
+    let denied = denials
+        .iter()
+        .find(|d| d.principal == "principals/buitenstaander")
+        .unwrap_or_else(|| panic!("no denial recorded: {denials:?}"));
+    assert_eq!(denied.method, "/regie.v1.CaseService/ListCases");
+    assert_eq!(denied.reason, "PERMISSION_DENIED");
+    assert!(
+        denials
+            .iter()
+            .any(|d| d.principal.is_empty() && d.reason == "TOKEN_INVALID"),
+        "{denials:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_first_start_writes_a_private_admin_token_and_logs_only_its_path() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let path = server.data_dir().join("admin.token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert!(server.admin_token.starts_with("regie_"));
+    let log = server.log().join("\n");
+    assert!(log.contains("admin.token"), "the log names the file");
+    assert!(
+        !log.contains(&server.admin_token),
+        "the log never shows the secret"
+    );
+    let who = server
+        .access()
+        .await
+        .who_am_i(v1::WhoAmIRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(who.principal.unwrap().name, "principals/admin");
+    assert!(
+        who.roles
+            .iter()
+            .any(|r| r.role == "admin" && r.domain == "rijk")
+    );
+}
+
+#[tokio::test]
+async fn admin_issue_token_works_against_the_database_for_recovery() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let output =
+        tokio::process::Command::new(regie_tests::binary("regie-server", "REGIE_SERVER_BIN"))
+            .arg("--database-url")
+            .arg(&server.database_url)
+            .arg("--data-dir")
+            .arg(server.data_dir())
+            .arg("--log-format")
+            .arg("json")
+            .args(["admin", "issue-token", "--principal", "admin"])
+            .output()
+            .await
+            .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let secret = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(secret.starts_with("regie_"));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(&secret));
+    server
+        .access_as(&secret)
+        .await
+        .who_am_i(v1::WhoAmIRequest {})
+        .await
+        .unwrap();
+}
