@@ -286,6 +286,13 @@ impl TestServer {
         (exit.code(), started.elapsed())
     }
 
+    /// Stops the server (SIGTERM) and starts it again on the same database with other extra
+    /// arguments.
+    pub async fn restart_with(&mut self, args: Vec<String>) {
+        self.extra_args = args;
+        self.restart().await;
+    }
+
     /// Stops the server (SIGTERM) and starts it again on the same database.
     pub async fn restart(&mut self) {
         if self.child.is_some() {
@@ -295,16 +302,26 @@ impl TestServer {
         self.launch().await;
     }
 
-    /// Runs the real `regie` CLI against this server.
+    /// Runs the real `regie` CLI against this server, as the admin.
     pub async fn cli(&self, args: &[&str]) -> CliOutput {
-        let output = Command::new(binary("regie", "REGIE_CLI_BIN"))
+        self.cli_as(Some(&self.admin_token), args).await
+    }
+
+    /// Runs the real `regie` CLI with `token` in `REGIE_TOKEN`, or with none (then the CLI uses
+    /// its profile file, which lives in this server's data directory).
+    pub async fn cli_as(&self, token: Option<&str>, args: &[&str]) -> CliOutput {
+        let mut command = Command::new(binary("regie", "REGIE_CLI_BIN"));
+        match token {
+            Some(token) => command.env("REGIE_TOKEN", token),
+            None => command.env_remove("REGIE_TOKEN"),
+        };
+        let output = command
             .arg("--server")
             .arg(self.endpoint())
             .args(args)
             .env_remove("REGIE_SERVER")
             .env_remove("REGIE_OUTPUT")
             .env_remove("REGIE_PROFILE")
-            .env("REGIE_TOKEN", &self.admin_token)
             .env("REGIE_CONFIG_DIR", self.data_dir.path().join("cli-config"))
             .stdin(Stdio::null())
             .output()

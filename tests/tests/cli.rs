@@ -7,6 +7,7 @@ backend_tests!(
     the_cli_tour_from_the_readme_works,
     errors_print_code_reason_and_fields_with_their_exit_code,
     a_work_item_goes_from_proposed_to_done_through_the_cli,
+    login_whoami_tokens_roles_and_access_check_through_the_cli,
 );
 
 async fn the_cli_tour_from_the_readme_works(backend: Backend) {
@@ -301,4 +302,124 @@ async fn a_work_item_goes_from_proposed_to_done_through_the_cli(backend: Backend
     assert!(rules.ok().contains("decree.consulted_before_adoption"));
     let diagram = server.cli(&["workflows", "diagram", "work_item"]).await;
     assert!(diagram.ok().contains("stateDiagram"));
+}
+
+async fn login_whoami_tokens_roles_and_access_check_through_the_cli(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // Without a token or a profile, the CLI says what to do.
+    let refused = server.cli_as(None, &["departments", "list"]).await;
+    assert_eq!(refused.code, Some(7), "{refused:?}");
+    assert!(refused.stderr.contains("regie login"), "{}", refused.stderr);
+
+    // Log in: the profile keeps the server and the token, in a file only the user can read.
+    let login = server
+        .cli_as(None, &["login", "--token", &server.admin_token])
+        .await;
+    login.ok();
+    let profiles = server.data_dir().join("cli-config").join("profiles.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&profiles).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let whoami = server.cli_as(None, &["whoami"]).await;
+    assert!(
+        whoami.ok().contains("principals/admin"),
+        "{}",
+        whoami.stdout
+    );
+
+    // A new principal with a role and a token, all through the CLI.
+    server
+        .cli(&[
+            "principals",
+            "create",
+            "anna",
+            "--display-name",
+            "Anna de Vries",
+            "--home-department",
+            "JenV",
+        ])
+        .await
+        .ok();
+    server
+        .cli(&[
+            "roles",
+            "grant",
+            "--principal",
+            "anna",
+            "--role",
+            "member",
+            "--domain",
+            "JenV",
+        ])
+        .await
+        .ok();
+    let issued = server
+        .cli(&[
+            "--output",
+            "json",
+            "tokens",
+            "issue",
+            "--principal",
+            "anna",
+            "--expires-in",
+            "1h",
+        ])
+        .await;
+    let secret = serde_json::from_str::<serde_json::Value>(issued.ok()).unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let anna = server.cli_as(Some(&secret), &["whoami"]).await;
+    assert!(anna.ok().contains("member"), "{}", anna.stdout);
+    let roles = server.cli(&["roles", "list", "--principal", "anna"]).await;
+    assert!(roles.ok().contains("JenV"), "{}", roles.stdout);
+
+    // access check: exit 0 when allowed, 7 when not, with the deciding lines.
+    let allowed = server
+        .cli(&[
+            "access",
+            "check",
+            "--principal",
+            "anna",
+            "--domain",
+            "JenV",
+            "--object",
+            "case:work_item",
+            "--action",
+            "comment",
+        ])
+        .await;
+    assert!(allowed.ok().contains("ALLOWED"), "{}", allowed.stdout);
+    assert!(allowed.stdout.contains("member"), "{}", allowed.stdout);
+    let denied = server
+        .cli(&[
+            "access",
+            "check",
+            "--principal",
+            "anna",
+            "--domain",
+            "BZK",
+            "--object",
+            "case:work_item",
+            "--action",
+            "comment",
+        ])
+        .await;
+    assert_eq!(denied.code, Some(7), "{denied:?}");
+    assert!(denied.stdout.contains("DENIED"), "{}", denied.stdout);
+
+    // Revoked through the CLI: refused on the next call.
+    let tokens = server
+        .cli(&["--output", "json", "tokens", "list", "--principal", "anna"])
+        .await;
+    let listed: serde_json::Value = serde_json::from_str(tokens.ok()).unwrap();
+    let name = listed["tokens"][0]["name"].as_str().unwrap().to_owned();
+    server.cli(&["tokens", "revoke", &name]).await.ok();
+    let after = server.cli_as(Some(&secret), &["whoami"]).await;
+    assert_eq!(after.code, Some(7), "{after:?}");
 }

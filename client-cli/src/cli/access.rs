@@ -108,8 +108,9 @@ pub enum TokenCommand {
     /// Revokes a token: it is refused from the next call on. Revoking twice is not an error.
     Revoke {
         /// A token id or resource name (`tokens/ID`).
+        // Not called `token`: clap would take it for the global --token.
         #[arg(value_name = "ID_OR_NAME", value_parser = names::token_name)]
-        token: String,
+        name: String,
     },
 }
 

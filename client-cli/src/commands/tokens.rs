@@ -32,8 +32,8 @@ pub async fn run(ctx: &Context, command: TokenCommand) -> Result<(), CliError> {
             show_issued(ctx, &issued)
         }
         TokenCommand::List(args) => list(ctx, args).await,
-        TokenCommand::Revoke { token } => {
-            let request = RevokeTokenRequest { name: token };
+        TokenCommand::Revoke { name } => {
+            let request = RevokeTokenRequest { name };
             let token = conn
                 .call(client.revoke_token(conn.request(request)))
                 .await?;

@@ -152,8 +152,8 @@ impl AccessService for AccessApi {
                     .bindings(Some(&caller.principal.id), None, None)
                     .await;
                 Ok(v1::WhoAmIResponse {
-                    token: caller.token.name(),
-                    principal: Some(principal_message(caller.principal)),
+                    token: caller.token.id.name(),
+                    principal: Some(principal_message((*caller.principal).clone())),
                     roles: roles.into_iter().map(binding_message).collect(),
                 })
             }

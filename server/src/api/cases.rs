@@ -61,7 +61,7 @@ impl CaseApi {
             let command = CaseCommand {
                 case_id: case_id.clone(),
                 command: command.clone(),
-                actor: caller.subject(),
+                actor: caller.subject().to_owned(),
                 request_id: request_id.clone(),
                 method,
                 authorized_department: authorized.clone(),
@@ -116,7 +116,7 @@ impl CaseApi {
     async fn may_read(&self, caller: &Caller, kind: &str, department: Option<&str>) -> bool {
         self.app
             .access
-            .allowed(&caller.subject(), &need(kind, department, "read"))
+            .allowed(caller.subject(), &need(kind, department, "read"))
             .await
     }
 }
@@ -133,15 +133,14 @@ fn transition_action(permission: &str, id: &str) -> String {
 impl CaseApi {
     /// The action `transition` needs on this case, as its workflow version says; an unknown
     /// transition is left to the domain to refuse with its own error.
-    async fn transition_permission(&self, id: &CaseId, transition: &str) -> Result<String> {
-        let case = self.app.store.get_case(id).await?;
+    fn transition_permission(&self, case: &Case, transition: &str) -> String {
         let workflows = self.app.workflows.snapshot();
         let permission = workflows
             .get(&case.kind, case.workflow_version)
             .and_then(|def| def.transitions().iter().find(|t| t.id == transition))
             .map(|t| t.permission.clone())
             .unwrap_or_default();
-        Ok(transition_action(&permission, transition))
+        transition_action(&permission, transition)
     }
 }
 
@@ -426,9 +425,15 @@ impl CaseService for CaseApi {
                 if r.transition.trim().is_empty() {
                     return Err(Error::invalid_field("transition", "is required"));
                 }
-                let action = self.transition_permission(&id, &r.transition).await?;
-                let current = self
-                    .authorized(&caller, "TransitionCase", &id, &action)
+                let current = self.app.store.get_case(&id).await?;
+                let action = self.transition_permission(&current, &r.transition);
+                self.app
+                    .access
+                    .require(
+                        &caller,
+                        &method("TransitionCase"),
+                        &need(&current.kind, current.department.as_deref(), &action),
+                    )
                     .await?;
                 let command = Command::Transition {
                     transition: r.transition,
@@ -488,7 +493,7 @@ impl CaseService for CaseApi {
                 for a in workflow::available(def, &case.state, &facts) {
                     let action = transition_action(&a.transition.permission, &a.transition.id);
                     let need = need(&case.kind, case.department.as_deref(), &action);
-                    if self.app.access.allowed(&caller.subject(), &need).await {
+                    if self.app.access.allowed(caller.subject(), &need).await {
                         permitted.push(a);
                     }
                 }
@@ -666,7 +671,7 @@ async fn watch(
                 let department = Some(event.department.as_str()).filter(|d| !d.is_empty());
                 if !app
                     .access
-                    .allowed(&caller.subject(), &need(&event.kind, department, "read"))
+                    .allowed(caller.subject(), &need(&event.kind, department, "read"))
                     .await
                 {
                     continue;

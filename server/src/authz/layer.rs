@@ -114,9 +114,9 @@ async fn admit(access: &Access, path: &str, authorization: Option<&str>) -> Resu
         }) => {
             let need = Need::new(object, action, RIJK);
             let allowed = match scope {
-                Scope::Rijk => access.allowed(&subject, &need).await,
-                Scope::Anywhere => access.allowed_anywhere(&subject, &need).await,
-                Scope::Resource => access.could_allow(&subject, object, action).await,
+                Scope::Rijk => access.allowed(subject, &need).await,
+                Scope::Anywhere => access.allowed_anywhere(subject, &need).await,
+                Scope::Resource => access.could_allow(subject, object, action).await,
             };
             (allowed, need)
         }
@@ -124,6 +124,6 @@ async fn admit(access: &Access, path: &str, authorization: Option<&str>) -> Resu
     };
     match allowed {
         (true, _) => Ok(caller),
-        (false, need) => Err(access.deny(&subject, path, &need)),
+        (false, need) => Err(access.deny(subject, path, &need)),
     }
 }

@@ -51,34 +51,51 @@ pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 /// backstop to the version poll.
 const IDENTITY_TTL: Duration = Duration::from_secs(30);
 
-/// An authenticated caller, as the handlers see it (in the request's extensions).
+/// An authenticated caller, as the handlers see it (in the request's extensions). Cheap to
+/// clone: it is made once per token and shared by every call made with it.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub principal: Principal,
-    pub token: TokenId,
+    pub principal: Arc<Principal>,
+    pub token: Arc<Token>,
+    subject: Arc<str>,
 }
 
 impl Caller {
     /// The caller every call has when access control is switched off (benchmarks only).
     pub fn unchecked() -> Self {
+        let principal = Principal {
+            id: PrincipalId::parse("id", BOOTSTRAP_ADMIN).unwrap_or_else(|_| unreachable!()),
+            display_name: "access control off".to_owned(),
+            kind: PrincipalKind::ServiceAccount,
+            home_department: None,
+            disabled: false,
+            revision: 0,
+            create_time: Timestamp::from_micros(0),
+            update_time: Timestamp::from_micros(0),
+        };
+        let token = Token {
+            id: TokenId::generate(),
+            principal: principal.id.clone(),
+            display_name: "access control off".to_owned(),
+            create_time: Timestamp::from_micros(0),
+            expire_time: None,
+            last_used_time: None,
+            revoke_time: None,
+        };
+        Self::new(token, principal)
+    }
+
+    fn new(token: Token, principal: Principal) -> Self {
         Self {
-            principal: Principal {
-                id: PrincipalId::parse("id", BOOTSTRAP_ADMIN).unwrap_or_else(|_| unreachable!()),
-                display_name: "access control off".to_owned(),
-                kind: PrincipalKind::ServiceAccount,
-                home_department: None,
-                disabled: false,
-                revision: 0,
-                create_time: Timestamp::from_micros(0),
-                update_time: Timestamp::from_micros(0),
-            },
-            token: TokenId::generate(),
+            subject: principal.id.name().into(),
+            principal: Arc::new(principal),
+            token: Arc::new(token),
         }
     }
 
     /// `principals/{id}`: the subject Casbin decides for, and the actor in events.
-    pub fn subject(&self) -> String {
-        self.principal.id.name()
+    pub fn subject(&self) -> &str {
+        &self.subject
     }
 }
 
@@ -110,15 +127,51 @@ impl Need {
 }
 
 struct Cached {
-    token: Token,
-    principal: Principal,
+    caller: Caller,
     fetched: std::time::Instant,
+}
+
+/// The loaded rules, indexed for the questions the enforcer cannot answer directly: which
+/// roles a subject holds where, and which (object, action) pairs a role's lines name. Rebuilt
+/// on every reload.
+#[derive(Default)]
+struct Index {
+    /// Subject → (role, domain) of each binding.
+    bindings: HashMap<String, Vec<(String, String)>>,
+    /// Role → (object, action) of each of its lines.
+    lines: HashMap<String, Vec<(String, String)>>,
+}
+
+impl Index {
+    fn build(enforcer: &casbin::CachedEnforcer) -> Self {
+        let mut index = Self::default();
+        for g in enforcer.get_grouping_policy() {
+            if let [subject, role, domain, ..] = g.as_slice() {
+                index
+                    .bindings
+                    .entry(subject.clone())
+                    .or_default()
+                    .push((role.clone(), domain.clone()));
+            }
+        }
+        for p in enforcer.get_policy() {
+            if let [role, _, object, action, ..] = p.as_slice() {
+                index
+                    .lines
+                    .entry(role.clone())
+                    .or_default()
+                    .push((object.clone(), action.clone()));
+            }
+        }
+        index
+    }
 }
 
 /// The access decisions of one server process.
 pub struct Access {
     store: Arc<dyn Store>,
     enforcer: RwLock<casbin::CachedEnforcer>,
+    index: std::sync::RwLock<Arc<Index>>,
     identities: Mutex<HashMap<String, Cached>>,
     /// Tokens used since the last flush, and when.
     used: Mutex<HashMap<TokenId, Timestamp>>,
@@ -148,9 +201,11 @@ impl Access {
             casbin::CachedEnforcer::new(model, adapter::StoreAdapter::new(store.clone()))
                 .await
                 .context("loading the access policy")?;
+        let index = Index::build(&enforcer);
         Ok(Arc::new(Self {
             denials: Denials::new(store.clone()),
             store,
+            index: std::sync::RwLock::new(Arc::new(index)),
             enforcer: RwLock::new(enforcer),
             identities: Mutex::default(),
             used: Mutex::default(),
@@ -188,12 +243,13 @@ impl Access {
             })?;
         let hash = hash_secret(secret);
         let cached = self.cached_identity(&hash);
-        let (token, principal) = match cached {
+        let caller = match cached {
             Some(found) => found,
             None => match self.store.token_by_hash(&hash).await? {
                 Some((token, principal)) => {
-                    self.remember(hash, &token, &principal);
-                    (token, principal)
+                    let caller = Caller::new(token, principal);
+                    self.remember(hash, &caller);
+                    caller
                 }
                 None => {
                     return Err(unauthenticated(
@@ -204,7 +260,7 @@ impl Access {
             },
         };
         let now = Timestamp::now();
-        match token.check(&principal, now) {
+        match caller.token.check(&caller.principal, now) {
             Ok(()) => {}
             Err(TokenRefusal::Expired) => {
                 return Err(unauthenticated(
@@ -226,22 +282,18 @@ impl Access {
             }
         }
         if let Ok(mut used) = self.used.lock() {
-            used.insert(token.id.clone(), now);
+            used.insert(caller.token.id.clone(), now);
         }
-        Ok(Caller {
-            principal,
-            token: token.id,
-        })
+        Ok(caller)
     }
 
-    fn cached_identity(&self, hash: &str) -> Option<(Token, Principal)> {
+    fn cached_identity(&self, hash: &str) -> Option<Caller> {
         let identities = self.identities.lock().ok()?;
         let cached = identities.get(hash)?;
-        (cached.fetched.elapsed() < IDENTITY_TTL)
-            .then(|| (cached.token.clone(), cached.principal.clone()))
+        (cached.fetched.elapsed() < IDENTITY_TTL).then(|| cached.caller.clone())
     }
 
-    fn remember(&self, hash: String, token: &Token, principal: &Principal) {
+    fn remember(&self, hash: String, caller: &Caller) {
         if let Ok(mut identities) = self.identities.lock() {
             // Bounded: a flood of distinct unknown tokens is never cached, and known tokens are few.
             if identities.len() > 10_000 {
@@ -250,8 +302,7 @@ impl Access {
             identities.insert(
                 hash,
                 Cached {
-                    token: token.clone(),
-                    principal: principal.clone(),
+                    caller: caller.clone(),
                     fetched: std::time::Instant::now(),
                 },
             );
@@ -280,12 +331,13 @@ impl Access {
         if self.disabled {
             return true;
         }
+        let mut domains: Vec<String> = self
+            .index()
+            .bindings
+            .get(subject)
+            .map(|b| b.iter().map(|(_, domain)| domain.clone()).collect())
+            .unwrap_or_default();
         let enforcer = self.enforcer.read().await;
-        let mut domains: Vec<String> = enforcer
-            .get_filtered_grouping_policy(0, vec![subject.to_owned()])
-            .into_iter()
-            .filter_map(|g| g.get(2).cloned())
-            .collect();
         domains.sort();
         domains.dedup();
         domains.iter().any(|domain| {
@@ -302,10 +354,10 @@ impl Access {
 
     /// Allows the call, or refuses it with PERMISSION_DENIED and records the denial.
     pub async fn require(&self, caller: &Caller, method: &str, need: &Need) -> Result<()> {
-        if self.allowed(&caller.subject(), need).await {
+        if self.allowed(caller.subject(), need).await {
             return Ok(());
         }
-        Err(self.deny(&caller.subject(), method, need))
+        Err(self.deny(caller.subject(), method, need))
     }
 
     /// Records a denial and returns the error for it.
@@ -332,15 +384,10 @@ impl Access {
         if self.disabled {
             return true;
         }
-        let enforcer = self.enforcer.read().await;
-        let roles: Vec<String> = enforcer
-            .get_filtered_grouping_policy(0, vec![subject.to_owned()])
-            .into_iter()
-            .filter_map(|g| g.get(1).cloned())
-            .collect();
-        if roles.is_empty() {
+        let index = self.index();
+        let Some(bindings) = index.bindings.get(subject) else {
             return false;
-        }
+        };
         let fits = |pattern: &str, family: &str| {
             pattern == "*"
                 || pattern == family
@@ -349,10 +396,17 @@ impl Access {
                     .is_some_and(|prefix| family.starts_with(prefix) || prefix.starts_with(family))
                 || (family.ends_with(':') && pattern.starts_with(family))
         };
-        enforcer.get_policy().iter().any(|p| {
-            matches!(p.as_slice(), [role, _, object, action, ..]
-                if roles.contains(role) && fits(object, object_family) && fits(action, action_family))
+        bindings.iter().any(|(role, _)| {
+            index.lines.get(role).is_some_and(|lines| {
+                lines.iter().any(|(object, action)| {
+                    fits(object, object_family) && fits(action, action_family)
+                })
+            })
         })
+    }
+
+    fn index(&self) -> Arc<Index> {
+        self.index.read().map(|i| i.clone()).unwrap_or_default()
     }
 
     /// The roles `principal` holds, per domain.
@@ -416,7 +470,11 @@ impl Access {
             .await
             .map_err(|e| Error::internal(format!("reloading the access policy: {e}")))?;
         enforcer.get_mut_cache().clear();
+        let index = Index::build(&enforcer);
         drop(enforcer);
+        if let Ok(mut current) = self.index.write() {
+            *current = Arc::new(index);
+        }
         if let Ok(mut identities) = self.identities.lock() {
             identities.clear();
         }
@@ -459,7 +517,7 @@ impl Access {
             }
             self.denials.flush().await;
             flushes += 1;
-            if flushes % 60 == 0 {
+            if flushes.is_multiple_of(60) {
                 self.flush_used().await;
             }
         }

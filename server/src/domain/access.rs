@@ -308,8 +308,14 @@ impl Secret {
 /// The stored form of a secret: SHA-256, hex. The secrets are random and long, so a fast hash
 /// is the right one (a password hash would only slow every call down).
 pub fn hash_secret(secret: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// `rijk` or a department code.

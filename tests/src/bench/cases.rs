@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use regie_proto::v1::{self, case_service_client::CaseServiceClient};
-use tonic::transport::Channel;
+use regie_tests::Authed as Channel;
 
 use super::load::{self, Client};
 

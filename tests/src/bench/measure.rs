@@ -1,12 +1,15 @@
 //! The measurements themselves: each sets up its clients outside any timing, runs them through
 //! the load generator, and hands back the sample. The real server is started through the test
 //! harness (`regie_tests::TestServer`) on a fresh database, once per backend, and serves
-//! CreateCase, then TransitionCase, then GetCase.
+//! CreateCase, then TransitionCase, then GetCase, as a principal with a department role; then
+//! it is restarted on the same database with access control off and serves GetCase again, for
+//! the price of authentication and authorization.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use regie_tests::{Backend, TestServer};
+use regie_tests::{Authed, Backend, Bearer, TestServer};
+use tonic::service::interceptor::InterceptedService;
 
 use super::cases::{CreateClient, GetClient, TransitionClient};
 use super::commit::CommitDatabase;
@@ -102,8 +105,15 @@ pub async fn regie_server(
     rows: &mut Vec<Row>,
 ) -> anyhow::Result<()> {
     let label = backend_label(backend);
-    let server = start_server(backend, plan.server_args()).await?;
-    let channels = load::channels(&server.endpoint(), plan.clients, plan.connections).await?;
+    let mut server = start_server(backend, plan.server_args()).await?;
+    // The clients act as an integrity coordinator of the department the cases belong to: a
+    // principal whose every call is authenticated and decided by the policy.
+    let token = bench_principal(&server).await?;
+    let plain = load::channels(&server.endpoint(), plan.clients, plan.connections).await?;
+    let channels: Vec<Authed> = plain
+        .iter()
+        .map(|c| InterceptedService::new(c.clone(), Bearer::new(Some(&token))))
+        .collect();
 
     announce(label, Measurement::CreateCase);
     let clients = channels
@@ -137,9 +147,64 @@ pub async fn regie_server(
     let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
     rows.push(row(label, Measurement::GetCase, sample));
 
+    // The same reads from the same database, with access control switched off.
+    let mut args = plan.server_args();
+    args.push("--insecure-no-access-control".to_owned());
+    server.restart_with(args).await;
+    settle(&server).await;
+    announce(label, Measurement::GetCaseNoAccessControl);
+    let plain = load::channels(&server.endpoint(), plan.clients, plan.connections).await?;
+    let clients = plain
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| {
+            GetClient::new(
+                InterceptedService::new(channel.clone(), Bearer::new(None)),
+                i,
+                names.clone(),
+            )
+        })
+        .collect();
+    let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
+    rows.push(row(label, Measurement::GetCaseNoAccessControl, sample));
+
     // Dropping the server kills it and removes its database.
     drop(server);
     Ok(())
+}
+
+/// A principal holding `integrity_coordinator` in the bench's department, with a token.
+async fn bench_principal(server: &TestServer) -> anyhow::Result<String> {
+    use regie_proto::v1;
+    let mut access = server.access().await;
+    access
+        .create_principal(v1::CreatePrincipalRequest {
+            principal_id: "bench".into(),
+            principal: Some(v1::Principal {
+                display_name: "regie-bench".into(),
+                kind: v1::principal::Kind::ServiceAccount as i32,
+                ..Default::default()
+            }),
+        })
+        .await
+        .context("creating the bench principal")?;
+    access
+        .grant_role(v1::GrantRoleRequest {
+            principal: "principals/bench".into(),
+            role: "integrity_coordinator".into(),
+            domain: "JenV".into(),
+        })
+        .await
+        .context("granting the bench principal its role")?;
+    let issued = access
+        .issue_token(v1::IssueTokenRequest {
+            principal: "principals/bench".into(),
+            display_name: "bench".into(),
+            expire_time: None,
+        })
+        .await
+        .context("issuing the bench token")?;
+    Ok(issued.into_inner().secret)
 }
 
 /// Lets the database catch up on the maintenance the previous measurement left behind, so that

@@ -13,6 +13,8 @@ pub enum Measurement {
     CreateCase,
     TransitionCase,
     GetCase,
+    /// GetCase on the same database with the server's access control switched off.
+    GetCaseNoAccessControl,
 }
 
 impl Measurement {
@@ -23,6 +25,7 @@ impl Measurement {
             Self::CreateCase => "CreateCase",
             Self::TransitionCase => "TransitionCase",
             Self::GetCase => "GetCase",
+            Self::GetCaseNoAccessControl => "GetCase, access control off",
         }
     }
 }
@@ -107,6 +110,11 @@ pub fn print_ratios(rows: &[Row], backends: &[&'static str]) {
         (Measurement::TransitionCase, Measurement::Commit, Some(0.50)),
         (Measurement::GetCase, Measurement::Echo, Some(0.40)),
         (Measurement::CreateCase, Measurement::Commit, None),
+        (
+            Measurement::GetCase,
+            Measurement::GetCaseNoAccessControl,
+            Some(0.90),
+        ),
     ];
     for backend in backends {
         for (numerator, denominator, target) in ratios {
@@ -144,6 +152,7 @@ fn short(measurement: Measurement) -> &'static str {
     match measurement {
         Measurement::Echo => "echo",
         Measurement::Commit => "commit",
+        Measurement::GetCaseNoAccessControl => "GetCase (no authz)",
         other => other.label(),
     }
 }

@@ -21,10 +21,15 @@
 //! 3. CreateCase, 4. TransitionCase (block/unblock on each client's own work item) and
 //!    5. GetCase (random cases among those created) on the real server, per backend. Between
 //!    these the database is settled (`VACUUM ANALYZE` + `CHECKPOINT`, or a WAL checkpoint and
-//!    `ANALYZE`), so that one measurement's leftovers are not billed to the next.
+//!    `ANALYZE`), so that one measurement's leftovers are not billed to the next. The clients
+//!    call as a principal with a department role (integrity_coordinator of JenV), so every
+//!    call is authenticated and authorized; then
+//! 6. GetCase again on the same database, the server restarted with access control switched
+//!    off (`--insecure-no-access-control`, loopback only).
 //!
 //! The ratios that matter are then printed against their targets: transitions / commit
-//! baseline (≥ 50 %) and GetCase / echo (≥ 40 %). The bench first builds `regie-server` in its
+//! baseline (≥ 50 %), GetCase / echo (≥ 40 %) and GetCase / GetCase without access control
+//! (≥ 90 %). The bench first builds `regie-server` in its
 //! own profile (skip with `--no-build`) and runs itself again with `REGIE_SERVER_BIN` pointing
 //! at it; it talks only to 127.0.0.1, and every loop ends with its measurement window.
 
