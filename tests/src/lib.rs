@@ -407,6 +407,7 @@ pub fn binary(name: &str, env_var: &str) -> PathBuf {
             "server/migrations",
             "server/data",
             "server/workflows",
+            "deploy/policies",
         ],
     };
     if let Some(newer) = newest_source(sources).filter(|(time, _)| *time > built) {

@@ -1,6 +1,9 @@
 //! The `regie` CLI against a real server, as a person or a script uses it: output, errors on
 //! stderr with their reason and fields, and an exit code per class of error.
 
+// The backend tests are plain async fns, which clippy's allow-unwrap-in-tests does not cover.
+#![allow(clippy::unwrap_used)]
+
 use regie_tests::{Backend, TestServer, backend_tests};
 
 backend_tests!(
@@ -422,4 +425,8 @@ async fn login_whoami_tokens_roles_and_access_check_through_the_cli(backend: Bac
     server.cli(&["tokens", "revoke", &name]).await.ok();
     let after = server.cli_as(Some(&secret), &["whoami"]).await;
     assert_eq!(after.code, Some(7), "{after:?}");
+
+    // ... and the refusal is in the audit.
+    let denials = server.cli(&["audit", "denials"]).await;
+    assert!(denials.ok().contains("TOKEN_REVOKED"), "{}", denials.stdout);
 }

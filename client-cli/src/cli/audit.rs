@@ -15,6 +15,12 @@ pub enum AuditCommand {
         #[arg(long, value_name = "CASE", value_parser = names::case_name)]
         case: Option<String>,
     },
+    /// Lists the newest denied calls (unauthenticated or not allowed), newest first.
+    Denials {
+        /// How many (at most 1000).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i32).range(1..=1000))]
+        limit: i32,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,9 @@
-//! `regie audit …`: read the audit log, and verify its hash chains (exit 1 when broken).
+//! `regie audit …`: read the audit log, verify its hash chains (exit 1 when broken), and list
+//! denied calls.
 
 use regie_proto::v1::{
-    ListAuditEventsRequest, ListAuditEventsResponse, VerifyAuditChainRequest,
-    VerifyAuditChainResponse,
+    ListAccessDenialsRequest, ListAuditEventsRequest, ListAuditEventsResponse,
+    VerifyAuditChainRequest, VerifyAuditChainResponse,
 };
 
 use super::{Context, events, hint_next_page, pages};
@@ -16,6 +17,46 @@ pub async fn run(ctx: &Context, command: AuditCommand) -> Result<u8, CliError> {
     match command {
         AuditCommand::List(args) => {
             list(ctx, args).await?;
+            Ok(exit::SUCCESS)
+        }
+        AuditCommand::Denials { limit } => {
+            let conn = &ctx.conn;
+            let mut client = conn.audit();
+            let request = ListAccessDenialsRequest { page_size: limit };
+            let response = conn
+                .call(client.list_access_denials(conn.request(request)))
+                .await?;
+            match ctx.output {
+                OutputFormat::Json => emit_json(&response)?,
+                OutputFormat::Table if response.denials.is_empty() => {
+                    output::note("no denied calls recorded")
+                }
+                OutputFormat::Table => {
+                    let mut table = output::table(&[
+                        "TIME",
+                        "PRINCIPAL",
+                        "METHOD",
+                        "OBJECT",
+                        "ACTION",
+                        "DOMAIN",
+                        "REASON",
+                        "SUPPRESSED",
+                    ]);
+                    for d in &response.denials {
+                        table.add_row(vec![
+                            output::timestamp(d.time.as_ref()),
+                            output::or_dash(&d.principal),
+                            d.method.clone(),
+                            output::or_dash(&d.object),
+                            output::or_dash(&d.action),
+                            output::or_dash(&d.domain),
+                            d.reason.clone(),
+                            d.suppressed.to_string(),
+                        ]);
+                    }
+                    emit(&table.to_string())?;
+                }
+            }
             Ok(exit::SUCCESS)
         }
         AuditCommand::Verify { case } => {
