@@ -59,7 +59,7 @@ pub async fn mark_overdue(app: &App) -> Result<usize> {
             actor: ACTOR.to_owned(),
             request_id: String::new(),
             method: "MarkOverdue",
-            authorized_department: None,
+            authorize: None,
         };
         match app.store.execute(workflows.clone(), command).await {
             Ok(executed) => {

@@ -24,7 +24,7 @@ use crate::domain::error::{Error, reason};
 use crate::domain::listing::{ListParams, ListQuery};
 use crate::domain::workflow;
 use crate::domain::{Result, mask};
-use crate::store::{CaseCommand, EventFilter, Executed};
+use crate::store::{Authorize, CaseCommand, EventFilter, Executed};
 
 /// How often a quiet change feed sends a heartbeat.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -44,8 +44,8 @@ impl CaseApi {
     }
 
     /// Runs a command through the store's write path and tells watchers about its events.
-    /// `authorized` is the department the caller's permission was checked in (`None` for a new
-    /// case, whose department was checked from the request).
+    /// `authorize` is the permission check the write runs against the case it finds (`None`
+    /// for a new case, whose department was checked from the request).
     async fn execute(
         &self,
         caller: &Caller,
@@ -53,7 +53,7 @@ impl CaseApi {
         command: Command,
         request_id: String,
         method: &'static str,
-        authorized: Option<Option<String>>,
+        authorize: Option<Authorize>,
     ) -> Result<Executed> {
         let request_id = request_id_checked(request_id)?;
         let store = self.app.store.as_ref();
@@ -64,7 +64,7 @@ impl CaseApi {
                 actor: caller.subject().to_owned(),
                 request_id: request_id.clone(),
                 method,
-                authorized_department: authorized.clone(),
+                authorize: authorize.clone(),
             };
             async move { store.execute(workflows, command).await }
         };
@@ -113,12 +113,59 @@ impl CaseApi {
         Ok(case)
     }
 
+    /// The check a write runs against the case it finds: `action` on it (for a transition, the
+    /// permission its workflow version names) and, for a move, the same in the department it
+    /// moves to.
+    fn authorize(
+        &self,
+        caller: &Caller,
+        name: &'static str,
+        action: Action,
+        target: Option<Option<String>>,
+    ) -> Authorize {
+        let app = self.app.clone();
+        let caller = caller.clone();
+        Authorize(Arc::new(move |case: &Case| {
+            let action = match &action {
+                Action::Fixed(action) => (*action).to_owned(),
+                Action::Transition(id) => {
+                    transition_permission(&app.workflows.snapshot(), case, id)
+                }
+            };
+            let (app, caller, target) = (app.clone(), caller.clone(), target.clone());
+            let (kind, department) = (case.kind.clone(), case.department.clone());
+            Box::pin(async move {
+                let method = method(name);
+                app.access
+                    .require(
+                        &caller,
+                        &method,
+                        &need(&kind, department.as_deref(), &action),
+                    )
+                    .await?;
+                if let Some(target) = target.filter(|t| *t != department) {
+                    app.access
+                        .require(&caller, &method, &need(&kind, target.as_deref(), &action))
+                        .await?;
+                }
+                Ok(())
+            })
+        }))
+    }
+
     async fn may_read(&self, caller: &Caller, kind: &str, department: Option<&str>) -> bool {
         self.app
             .access
             .allowed(caller.subject(), &need(kind, department, "read"))
             .await
     }
+}
+
+/// What a write needs, decided against the case it finds.
+enum Action {
+    Fixed(&'static str),
+    /// The permission of this transition in the case's workflow version.
+    Transition(String),
 }
 
 /// The action a transition needs: its workflow's `permission`, or `transition:<id>`.
@@ -130,18 +177,15 @@ fn transition_action(permission: &str, id: &str) -> String {
     }
 }
 
-impl CaseApi {
-    /// The action `transition` needs on this case, as its workflow version says; an unknown
-    /// transition is left to the domain to refuse with its own error.
-    fn transition_permission(&self, case: &Case, transition: &str) -> String {
-        let workflows = self.app.workflows.snapshot();
-        let permission = workflows
-            .get(&case.kind, case.workflow_version)
-            .and_then(|def| def.transitions().iter().find(|t| t.id == transition))
-            .map(|t| t.permission.clone())
-            .unwrap_or_default();
-        transition_action(&permission, transition)
-    }
+/// The action `transition` needs on this case, as its workflow version says; an unknown
+/// transition is left to the domain to refuse with its own error.
+fn transition_permission(workflows: &workflow::Workflows, case: &Case, transition: &str) -> String {
+    let permission = workflows
+        .get(&case.kind, case.workflow_version)
+        .and_then(|def| def.transitions().iter().find(|t| t.id == transition))
+        .map(|t| t.permission.clone())
+        .unwrap_or_default();
+    transition_action(&permission, transition)
 }
 
 fn request_id_checked(request_id: String) -> Result<String> {
@@ -376,23 +420,14 @@ impl CaseService for CaseApi {
                     },
                     if has("parent") { c.parent.as_str() } else { "" },
                 );
-                let current = self
-                    .authorized(&caller, "UpdateCase", &id, "update")
-                    .await?;
-                if has("department") {
-                    // Moving a case needs the right to change it where it goes, too.
-                    let target = DepartmentCode::from_name("case.department", department)
+                // Moving a case needs the right to change it where it goes, too.
+                let target = has("department").then(|| {
+                    DepartmentCode::from_name("case.department", department)
                         .ok()
-                        .map(|code| code.as_str().to_owned());
-                    self.app
-                        .access
-                        .require(
-                            &caller,
-                            &method("UpdateCase"),
-                            &need(&current.kind, target.as_deref(), "update"),
-                        )
-                        .await?;
-                }
+                        .map(|code| code.as_str().to_owned())
+                });
+                let authorize =
+                    self.authorize(&caller, "UpdateCase", Action::Fixed("update"), target);
                 check_references(&self.app, department, group, parent).await?;
                 let executed = self
                     .execute(
@@ -404,7 +439,7 @@ impl CaseService for CaseApi {
                         },
                         request.request_id,
                         "UpdateCase",
-                        Some(current.department),
+                        Some(authorize),
                     )
                     .await?;
                 Ok(convert::case(executed.case))
@@ -425,16 +460,12 @@ impl CaseService for CaseApi {
                 if r.transition.trim().is_empty() {
                     return Err(Error::invalid_field("transition", "is required"));
                 }
-                let current = self.app.store.get_case(&id).await?;
-                let action = self.transition_permission(&current, &r.transition);
-                self.app
-                    .access
-                    .require(
-                        &caller,
-                        &method("TransitionCase"),
-                        &need(&current.kind, current.department.as_deref(), &action),
-                    )
-                    .await?;
+                let authorize = self.authorize(
+                    &caller,
+                    "TransitionCase",
+                    Action::Transition(r.transition.clone()),
+                    None,
+                );
                 let command = Command::Transition {
                     transition: r.transition,
                     etag: r.etag,
@@ -447,7 +478,7 @@ impl CaseService for CaseApi {
                         command,
                         r.request_id,
                         "TransitionCase",
-                        Some(current.department),
+                        Some(authorize),
                     )
                     .await?;
                 Ok(convert::case(executed.case))
@@ -534,9 +565,8 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let current = self
-                    .authorized(&caller, "AddComment", &id, "comment")
-                    .await?;
+                let authorize =
+                    self.authorize(&caller, "AddComment", Action::Fixed("comment"), None);
                 let executed = self
                     .execute(
                         &caller,
@@ -544,7 +574,7 @@ impl CaseService for CaseApi {
                         Command::Comment { text: r.text },
                         r.request_id,
                         "AddComment",
-                        Some(current.department),
+                        Some(authorize),
                     )
                     .await?;
                 let event = executed

@@ -35,7 +35,6 @@ pub fn to_status(error: Error) -> Status {
         }
         Error::FailedPrecondition { .. } => Code::FailedPrecondition,
         Error::Unauthenticated { .. } => Code::Unauthenticated,
-        Error::Conflict { .. } => Code::Aborted,
         Error::PermissionDenied { .. } => Code::PermissionDenied,
         Error::Unavailable { .. } => Code::Unavailable,
         Error::Internal { .. } => Code::Internal,

@@ -78,13 +78,6 @@ pub enum Error {
         message: String,
     },
 
-    /// ABORTED: the resource changed underneath the call in a way that matters; read and retry.
-    #[error("{message}")]
-    Conflict {
-        reason: &'static str,
-        message: String,
-    },
-
     /// PERMISSION_DENIED: the caller is known but not allowed to do this.
     #[error("{message}")]
     PermissionDenied { message: String },
@@ -171,7 +164,7 @@ impl Error {
             Self::NotFound { .. } => reason::NOT_FOUND,
             Self::AlreadyExists { .. } => reason::ALREADY_EXISTS,
             Self::EtagMismatch { .. } => reason::ETAG_MISMATCH,
-            Self::Unauthenticated { reason, .. } | Self::Conflict { reason, .. } => reason,
+            Self::Unauthenticated { reason, .. } => reason,
             Self::PermissionDenied { .. } => reason::PERMISSION_DENIED,
             Self::Unavailable { .. } => reason::UNAVAILABLE,
             Self::Internal { .. } => reason::INTERNAL,
@@ -242,7 +235,6 @@ pub mod reason {
     pub const INVALID_WORKFLOW: &str = "INVALID_WORKFLOW";
     pub const WORKFLOW_NOT_LOADED: &str = "WORKFLOW_NOT_LOADED";
     pub const WORKFLOW_VERSION_NOT_NEWER: &str = "WORKFLOW_VERSION_NOT_NEWER";
-    pub const CASE_MOVED: &str = "CASE_MOVED";
     pub const TOKEN_MISSING: &str = "TOKEN_MISSING";
     pub const TOKEN_INVALID: &str = "TOKEN_INVALID";
     pub const TOKEN_EXPIRED: &str = "TOKEN_EXPIRED";

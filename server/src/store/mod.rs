@@ -87,10 +87,28 @@ pub struct CaseCommand {
     pub request_id: String,
     /// The RPC, recorded with the request id so that a key reused for another call is refused.
     pub method: &'static str,
-    /// The department the case was authorized in (`Some(None)`: government-wide). If the case
-    /// is found in another one when the command runs, it is refused (ABORTED `CASE_MOVED`), so
-    /// that a permission checked against one department is never used in another.
-    pub authorized_department: Option<Option<String>>,
+    /// Decides, against the case as the write transaction sees it, whether the caller may run
+    /// this command (`None`: no check, as for a new case checked from the request, or for the
+    /// server's own work). Run inside the write, so a permission is never checked against one
+    /// version of the case and used on another.
+    pub authorize: Option<Authorize>,
+}
+
+/// The permission check of a [`CaseCommand`]: given the current case, allow or refuse.
+#[derive(Clone)]
+pub struct Authorize(
+    #[allow(clippy::type_complexity)]
+    pub  Arc<
+        dyn Fn(&Case) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>
+            + Send
+            + Sync,
+    >,
+);
+
+impl std::fmt::Debug for Authorize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authorize(..)")
+    }
 }
 
 /// What a command did: the case after it and the events it appended (or, for a retried request

@@ -290,13 +290,10 @@ macro_rules! shared_case_store {
                     None if creating => (None, String::new()),
                     None => return Step::Refused(Error::not_found(command.case_id.name())),
                 };
-                if let (Some(case), Some(authorized)) = (&current, &command.authorized_department)
-                    && &case.department != authorized
+                if let (Some(case), Some(authorize)) = (&current, &command.authorize)
+                    && let Err(refused) = (authorize.0)(case).await
                 {
-                    return Step::Refused(Error::Conflict {
-                        reason: reason::CASE_MOVED,
-                        message: format!("{} moved to another department while the call was checked; try again", case.name()),
-                    });
+                    return Step::Refused(refused);
                 }
                 let children = match &current {
                     Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
