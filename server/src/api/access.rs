@@ -137,6 +137,32 @@ fn rule_of(ptype: &str, values: Vec<String>) -> Rule {
     }
 }
 
+enum Change {
+    Add,
+    Remove,
+}
+
+/// Adds or removes one rule: ALREADY_EXISTS when it was there already, NOT_FOUND when it was
+/// not there to remove.
+async fn change(
+    app: &App,
+    change: Change,
+    rule: Rule,
+    what: &(dyn std::fmt::Display + Sync),
+) -> Result<()> {
+    let (changed, none) = match change {
+        Change::Add => (
+            app.access.add_rules(vec![rule]).await?,
+            Error::already_exists(what),
+        ),
+        Change::Remove => (
+            app.access.remove_rules(vec![rule]).await?,
+            Error::not_found(what),
+        ),
+    };
+    if changed == 0 { Err(none) } else { Ok(()) }
+}
+
 #[tonic::async_trait]
 impl AccessService for AccessApi {
     async fn who_am_i(
@@ -379,19 +405,13 @@ impl AccessService for AccessApi {
         reply(
             async {
                 let binding = binding(&self.app, &r.principal, &r.role, &r.domain).await?;
-                let added = self
-                    .app
-                    .access
-                    .add_rules(vec![rule_of("g", binding.rule())])
-                    .await?;
-                if added == 0 {
-                    return Err(Error::already_exists(format!(
-                        "role {} of {} in {}",
-                        binding.role,
-                        binding.principal.name(),
-                        binding.domain
-                    )));
-                }
+                change(
+                    &self.app,
+                    Change::Add,
+                    rule_of("g", binding.rule()),
+                    &binding,
+                )
+                .await?;
                 Ok(binding_message(binding))
             }
             .await,
@@ -406,19 +426,13 @@ impl AccessService for AccessApi {
         reply(
             async {
                 let binding = binding(&self.app, &r.principal, &r.role, &r.domain).await?;
-                let removed = self
-                    .app
-                    .access
-                    .remove_rules(vec![rule_of("g", binding.rule())])
-                    .await?;
-                if removed == 0 {
-                    return Err(Error::not_found(format!(
-                        "role {} of {} in {}",
-                        binding.role,
-                        binding.principal.name(),
-                        binding.domain
-                    )));
-                }
+                change(
+                    &self.app,
+                    Change::Remove,
+                    rule_of("g", binding.rule()),
+                    &binding,
+                )
+                .await?;
                 Ok(binding_message(binding))
             }
             .await,
@@ -474,14 +488,7 @@ impl AccessService for AccessApi {
         reply(
             async {
                 let line = policy_line(r.policy)?;
-                let added = self
-                    .app
-                    .access
-                    .add_rules(vec![rule_of("p", line.rule())])
-                    .await?;
-                if added == 0 {
-                    return Err(Error::already_exists(format!("policy line `{line}`")));
-                }
+                change(&self.app, Change::Add, rule_of("p", line.rule()), &line).await?;
                 Ok(policy_message(line))
             }
             .await,
@@ -496,14 +503,7 @@ impl AccessService for AccessApi {
         reply(
             async {
                 let line = policy_line(r.policy)?;
-                let removed = self
-                    .app
-                    .access
-                    .remove_rules(vec![rule_of("p", line.rule())])
-                    .await?;
-                if removed == 0 {
-                    return Err(Error::not_found(format!("policy line `{line}`")));
-                }
+                change(&self.app, Change::Remove, rule_of("p", line.rule()), &line).await?;
                 Ok(policy_message(line))
             }
             .await,
@@ -567,7 +567,7 @@ impl AccessService for AccessApi {
                                 .find(|b| b.role == line.role)
                                 .map(|b| format!("{subject} holds {} in {}, and ", b.role, b.domain))
                                 .unwrap_or_default();
-                            format!("{held}`{line}` allows it")
+                            format!("{held}the {line} allows it")
                         })
                         .collect();
                     reasons.join("; ")

@@ -14,7 +14,7 @@ use super::error::{FieldViolation, Result, Violations};
 use super::filter::{Field, FieldType, Value};
 use super::limits::MAX_NAME_CHARS;
 use super::listing::{ListSpec, Listed, SortKey};
-use super::names::DepartmentCode;
+use super::names::{DepartmentCode, collection_id};
 use super::text;
 use super::time::Timestamp;
 
@@ -49,13 +49,7 @@ impl PrincipalId {
 
     /// Parses `principals/{id}`.
     pub fn from_name(field: &str, name: &str) -> Result<Self, FieldViolation> {
-        match name.strip_prefix("principals/") {
-            Some(id) => Self::parse(field, id),
-            None => Err(FieldViolation::new(
-                field,
-                format!("{name:?} is not a resource name of the form `principals/{{id}}`"),
-            )),
-        }
+        Self::parse(field, collection_id(field, name, Self::COLLECTION)?)
     }
 
     pub fn as_str(&self) -> &str {
@@ -206,6 +200,8 @@ pub fn home_department(field: &str, name: &str) -> Result<Option<DepartmentCode>
 pub struct TokenId(String);
 
 impl TokenId {
+    pub const COLLECTION: &'static str = "tokens";
+
     pub fn generate() -> Self {
         Self(uuid::Uuid::new_v4().simple().to_string()[..12].to_owned())
     }
@@ -223,13 +219,7 @@ impl TokenId {
 
     /// Parses `tokens/{id}`.
     pub fn from_name(field: &str, name: &str) -> Result<Self, FieldViolation> {
-        match name.strip_prefix("tokens/") {
-            Some(id) => Self::parse(field, id),
-            None => Err(FieldViolation::new(
-                field,
-                format!("{name:?} is not a resource name of the form `tokens/{{id}}`"),
-            )),
-        }
+        Self::parse(field, collection_id(field, name, Self::COLLECTION)?)
     }
 
     pub fn as_str(&self) -> &str {
@@ -237,7 +227,7 @@ impl TokenId {
     }
 
     pub fn name(&self) -> String {
-        format!("tokens/{}", self.0)
+        format!("{}/{}", Self::COLLECTION, self.0)
     }
 }
 
@@ -474,8 +464,20 @@ impl fmt::Display for PolicyLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "p, {}, {}, {}, {}",
+            "policy line `p, {}, {}, {}, {}`",
             self.role, self.domain, self.object, self.action
+        )
+    }
+}
+
+impl fmt::Display for RoleBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "role {} of {} in {}",
+            self.role,
+            self.principal.name(),
+            self.domain
         )
     }
 }

@@ -127,7 +127,7 @@ impl fmt::Display for GroupId {
 }
 
 /// The id part of `{collection}/{id}`.
-fn collection_id<'a>(
+pub fn collection_id<'a>(
     field: &str,
     name: &'a str,
     collection: &str,

@@ -188,7 +188,7 @@ macro_rules! shared_access_store {
                          FROM principals WHERE id = $1",
                     )
                     .bind(id.as_str())
-                    .fetch_optional(self.writer())
+                    .fetch_optional(self.reader())
                     .await
                     .map_err(db_error)?;
                     match row {
@@ -252,47 +252,19 @@ macro_rules! shared_access_store {
                 }
 
                 async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<(Token, Principal)>> {
+                    // Two lookups by key; the caller caches the answer, so this runs once per
+                    // token and cache period, not once per call.
                     let row = sqlx::query(
-                        "SELECT t.id, t.principal_id, t.display_name AS token_display_name, t.create_time AS token_create_time, \
-                         t.expire_time, t.last_used_time, t.revoke_time, \
-                         p.display_name, p.kind, p.home_department, p.disabled, p.revision, p.create_time, p.update_time \
-                         FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.secret_hash = $1",
+                        "SELECT id, principal_id, display_name, create_time, expire_time, last_used_time, revoke_time \
+                         FROM tokens WHERE secret_hash = $1",
                     )
                     .bind(secret_hash)
                     .fetch_optional(self.reader())
                     .await
                     .map_err(db_error)?;
                     let Some(row) = row else { return Ok(None) };
-                    let principal_id: String = row.try_get("principal_id").map_err(db_error)?;
-                    let kind: String = row.try_get("kind").map_err(db_error)?;
-                    let home: Option<String> = row.try_get("home_department").map_err(db_error)?;
-                    let time = |column: &str| -> Result<Option<Timestamp>> {
-                        let micros: Option<i64> = row.try_get(column).map_err(db_error)?;
-                        Ok(micros.map(Timestamp::from_micros))
-                    };
-                    let id: String = row.try_get("id").map_err(db_error)?;
-                    let principal = Principal {
-                        id: PrincipalId::parse("id", &principal_id).map_err(|_| corrupt("principal id"))?,
-                        display_name: row.try_get("display_name").map_err(db_error)?,
-                        kind: PrincipalKind::parse(&kind).ok_or_else(|| corrupt("principal kind"))?,
-                        home_department: match home {
-                            Some(code) => Some(DepartmentCode::parse("home_department", &code).map_err(|_| corrupt("department"))?),
-                            None => None,
-                        },
-                        disabled: row.try_get("disabled").map_err(db_error)?,
-                        revision: row.try_get("revision").map_err(db_error)?,
-                        create_time: Timestamp::from_micros(row.try_get("create_time").map_err(db_error)?),
-                        update_time: Timestamp::from_micros(row.try_get("update_time").map_err(db_error)?),
-                    };
-                    let token = Token {
-                        id: TokenId::parse("id", &id).map_err(|_| corrupt("token id"))?,
-                        principal: principal.id.clone(),
-                        display_name: row.try_get("token_display_name").map_err(db_error)?,
-                        create_time: Timestamp::from_micros(row.try_get("token_create_time").map_err(db_error)?),
-                        expire_time: time("expire_time")?,
-                        last_used_time: time("last_used_time")?,
-                        revoke_time: time("revoke_time")?,
-                    };
+                    let token = token_from_row(&row)?;
+                    let principal = self.get_principal(&token.principal).await?;
                     Ok(Some((token, principal)))
                 }
 
