@@ -418,6 +418,32 @@ async fn revoked_expired_and_disabled_tokens_are_refused_on_the_next_call(backen
         .unwrap();
     let status = anna.who_am_i(v1::WhoAmIRequest {}).await.unwrap_err();
     assert_error(&status, Code::Unauthenticated, "PRINCIPAL_DISABLED");
+
+    // Her three tokens, two per page, oldest first, each with its state.
+    let first = admin
+        .list_tokens(v1::ListTokensRequest {
+            principal: "principals/anna".into(),
+            page_size: 2,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.tokens.len(), 2);
+    assert!(first.tokens[0].revoke_time.is_some());
+    assert!(!first.next_page_token.is_empty());
+    let second = admin
+        .list_tokens(v1::ListTokensRequest {
+            principal: "principals/anna".into(),
+            page_size: 2,
+            page_token: first.next_page_token,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.tokens.len(), 1);
+    assert_eq!(second.tokens[0].display_name, "nieuw");
+    assert!(second.next_page_token.is_empty());
 }
 
 async fn a_policy_change_applies_on_the_next_call(backend: Backend) {

@@ -366,15 +366,28 @@ impl AccessService for AccessApi {
         let r = request.into_inner();
         reply(
             async {
-                let principal = if r.principal.is_empty() {
-                    None
+                let filter = if r.principal.is_empty() {
+                    String::new()
                 } else {
-                    Some(principal_name("principal", &r.principal)?)
+                    format!(
+                        "principal = \"{}\"",
+                        principal_name("principal", &r.principal)?.name()
+                    )
                 };
-                let tokens = self.app.store.list_tokens(principal.as_ref()).await?;
+                let params = crate::domain::listing::ListParams {
+                    page_size: r.page_size,
+                    page_token: &r.page_token,
+                    filter: &filter,
+                    order_by: "",
+                };
+                let page = self
+                    .app
+                    .store
+                    .list_tokens(&ListQuery::parse(&Token::LIST, params)?)
+                    .await?;
                 Ok(v1::ListTokensResponse {
-                    tokens: tokens.into_iter().map(token_message).collect(),
-                    next_page_token: String::new(),
+                    tokens: page.items.into_iter().map(token_message).collect(),
+                    next_page_token: page.next_page_token,
                 })
             }
             .await,

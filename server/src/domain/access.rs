@@ -243,6 +243,29 @@ pub struct Token {
     pub revoke_time: Option<Timestamp>,
 }
 
+impl Token {
+    /// Tokens list oldest first; the only filter is the principal.
+    pub const LIST: ListSpec = ListSpec {
+        resource: "tokens",
+        filter_fields: &[Field::new("principal", FieldType::Text)],
+        order_fields: &[
+            Field::new("create_time", FieldType::Time),
+            Field::new("id", FieldType::Text),
+        ],
+        key: Field::new("id", FieldType::Text),
+        default_order: &[SortKey::asc("create_time")],
+    };
+}
+
+impl Listed for Token {
+    fn sort_value(&self, field: &str) -> Value {
+        match field {
+            "create_time" => Value::time(self.create_time),
+            _ => Value::Text(self.id.as_str().to_owned()),
+        }
+    }
+}
+
 /// Why a token does not authenticate, as the `ErrorInfo.reason` says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenRefusal {

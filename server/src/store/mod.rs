@@ -242,7 +242,7 @@ pub trait AccessStore: Send + Sync {
     async fn insert_token(&self, token: &Token, secret_hash: &str) -> Result<()>;
     /// The token with this secret hash and its principal.
     async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<(Token, Principal)>>;
-    async fn list_tokens(&self, principal: Option<&PrincipalId>) -> Result<Vec<Token>>;
+    async fn list_tokens(&self, query: &ListQuery) -> Result<Page<Token>>;
     /// Marks the token revoked (keeping the first revocation time); NOT_FOUND when unknown.
     async fn revoke_token(&self, id: &TokenId, now: Timestamp) -> Result<Token>;
     /// Records when tokens were last used.

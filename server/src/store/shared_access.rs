@@ -41,6 +41,14 @@ macro_rules! shared_access_store {
                 }
             }
 
+            fn token_column(field: &str) -> &'static str {
+                match field {
+                    "principal" => "('principals/' || principal_id)",
+                    "create_time" => "create_time",
+                    _ => "id",
+                }
+            }
+
             fn corrupt(what: &str) -> Error {
                 Error::internal(format!("a stored {what} does not parse"))
             }
@@ -268,14 +276,12 @@ macro_rules! shared_access_store {
                     Ok(Some((token, principal)))
                 }
 
-                async fn list_tokens(&self, principal: Option<&PrincipalId>) -> Result<Vec<Token>> {
+                async fn list_tokens(&self, query: &ListQuery) -> Result<Page<Token>> {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {TOKEN_COLUMNS} FROM tokens"));
-                    if let Some(principal) = principal {
-                        qb.push(" WHERE principal_id = ").push_bind(principal.as_str().to_owned());
-                    }
-                    qb.push(" ORDER BY create_time, id");
+                    push_list_clauses(&mut qb, query, Columns::same(token_column));
                     let rows = qb.build().fetch_all(self.reader()).await.map_err(db_error)?;
-                    rows.iter().map(token_from_row).collect()
+                    let items = rows.iter().map(token_from_row).collect::<Result<Vec<_>>>()?;
+                    Ok(query.page(items))
                 }
 
                 async fn revoke_token(&self, id: &TokenId, now: Timestamp) -> Result<Token> {
