@@ -625,10 +625,15 @@ async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
     let path = data_dir.join(ADMIN_TOKEN_FILE);
     let temporary = data_dir.join(format!("{ADMIN_TOKEN_FILE}.new"));
     write_private(&temporary, secret.expose())?;
-    let created = store
-        .bootstrap(admin, token, secret.hash(), rules)
-        .await
-        .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+    let created = match store.bootstrap(admin, token, secret.hash(), rules).await {
+        Ok(created) => created,
+        // Another replica starting at the same moment bootstrapped first.
+        Err(Error::AlreadyExists { .. }) => false,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temporary);
+            anyhow::bail!("creating the first admin: {e}");
+        }
+    };
     if created {
         std::fs::rename(&temporary, &path)
             .with_context(|| format!("writing {}", path.display()))?;
