@@ -214,14 +214,6 @@ pub fn rule(path: &str) -> Option<Rule> {
     METHODS.iter().find(|(p, _)| *p == path).map(|(_, r)| *r)
 }
 
-/// The fixed action of a method (for handlers whose action does not depend on the request).
-pub fn action(path: &str) -> &'static str {
-    match rule(path) {
-        Some(Rule::Needs { action, .. }) => action,
-        _ => "",
-    }
-}
-
 /// Paths that need no token: health checks and reflection.
 pub fn is_open(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")

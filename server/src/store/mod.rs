@@ -259,8 +259,6 @@ pub trait AccessStore: Send + Sync {
     async fn record_denials(&self, denials: Vec<Denial>) -> Result<()>;
     /// The newest `limit` denials, newest first.
     async fn list_denials(&self, limit: i64) -> Result<Vec<Denial>>;
-    /// Forgets denials older than `before`; returns how many.
-    async fn purge_denials(&self, before: Timestamp) -> Result<u64>;
 }
 
 /// How to open the database.

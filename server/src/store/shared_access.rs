@@ -434,15 +434,6 @@ macro_rules! shared_access_store {
                         })
                         .collect()
                 }
-
-                async fn purge_denials(&self, before: Timestamp) -> Result<u64> {
-                    let result = sqlx::query("DELETE FROM access_denials WHERE time < $1")
-                        .bind(before.micros())
-                        .execute(self.writer())
-                        .await
-                        .map_err(db_error)?;
-                    Ok(result.rows_affected())
-                }
             }
         }
     };
