@@ -60,6 +60,7 @@ pub async fn mark_overdue(app: &App) -> Result<usize> {
             request_id: String::new(),
             method: "MarkOverdue",
             authorize: None,
+            actor_roles: None,
         };
         match app.store.execute(workflows.clone(), command).await {
             Ok(executed) => {

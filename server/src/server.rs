@@ -11,9 +11,12 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use regie_proto::v1::access_service_server::AccessServiceServer;
+use regie_proto::v1::assessment_service_server::AssessmentServiceServer;
 use regie_proto::v1::audit_service_server::AuditServiceServer;
 use regie_proto::v1::case_service_server::CaseServiceServer;
 use regie_proto::v1::directory_service_server::DirectoryServiceServer;
+use regie_proto::v1::framework_service_server::FrameworkServiceServer;
+use regie_proto::v1::risk_service_server::RiskServiceServer;
 use regie_proto::v1::workflow_service_server::WorkflowServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -21,9 +24,12 @@ use tokio_util::sync::CancellationToken;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::api::access::AccessApi;
+use crate::api::assessment::AssessmentApi;
 use crate::api::audit::AuditApi;
 use crate::api::cases::CaseApi;
 use crate::api::directory::DirectoryApi;
+use crate::api::framework::FrameworkApi;
+use crate::api::risk::RiskApi;
 use crate::api::workflows::WorkflowApi;
 use crate::app::App;
 use crate::authz::Access;
@@ -37,6 +43,9 @@ use crate::{scheduler, seed};
 /// Every gRPC service name Regie serves, for health reporting.
 const SERVICES: &[&str] = &[
     "regie.v1.AccessService",
+    "regie.v1.AssessmentService",
+    "regie.v1.FrameworkService",
+    "regie.v1.RiskService",
     "regie.v1.DirectoryService",
     "regie.v1.CaseService",
     "regie.v1.WorkflowService",
@@ -75,6 +84,15 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
         .seed_departments(departments)
         .await
         .context("seeding the departments")?;
+    if store
+        .seed_criteria_template(crate::domain::criteria::template(
+            crate::domain::cases::model::now(),
+        ))
+        .await
+        .context("seeding the criteria-set template")?
+    {
+        tracing::info!("first start: stored the criteria-set template (criteriaSets/template)");
+    }
     if seeded > 0 {
         tracing::info!(count = seeded, "first start: seeded the departments");
     }
@@ -148,6 +166,11 @@ pub async fn serve(
     let workflows = limits!(WorkflowServiceServer::new(WorkflowApi::new(app.clone())));
     let audit = limits!(AuditServiceServer::new(AuditApi::new(app.clone())));
     let access_api = limits!(AccessServiceServer::new(AccessApi::new(app.clone())));
+    let assessment = limits!(AssessmentServiceServer::new(AssessmentApi::new(
+        app.clone()
+    )));
+    let framework = limits!(FrameworkServiceServer::new(FrameworkApi::new(app.clone())));
+    let risk = limits!(RiskServiceServer::new(RiskApi::new(app.clone())));
 
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -161,6 +184,9 @@ pub async fn serve(
         .add_service(workflows)
         .add_service(audit)
         .add_service(access_api)
+        .add_service(assessment)
+        .add_service(framework)
+        .add_service(risk)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
             let _ = stopped.await;
         });

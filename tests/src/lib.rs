@@ -634,4 +634,60 @@ impl TestServer {
             self.authed_with(token).await,
         )
     }
+
+    pub async fn assessment(
+        &self,
+    ) -> regie_proto::v1::assessment_service_client::AssessmentServiceClient<Authed> {
+        regie_proto::v1::assessment_service_client::AssessmentServiceClient::new(
+            self.authed().await,
+        )
+    }
+
+    pub async fn frameworks(
+        &self,
+    ) -> regie_proto::v1::framework_service_client::FrameworkServiceClient<Authed> {
+        regie_proto::v1::framework_service_client::FrameworkServiceClient::new(self.authed().await)
+    }
+
+    pub async fn risks(&self) -> regie_proto::v1::risk_service_client::RiskServiceClient<Authed> {
+        regie_proto::v1::risk_service_client::RiskServiceClient::new(self.authed().await)
+    }
+
+    /// Creates a person principal `id` with the given (role, domain) bindings and returns the
+    /// secret of a new token of theirs.
+    pub async fn principal(&self, id: &str, roles: &[(&str, &str)]) -> String {
+        use regie_proto::v1;
+        let mut access = self.access().await;
+        access
+            .create_principal(v1::CreatePrincipalRequest {
+                principal_id: id.into(),
+                principal: Some(v1::Principal {
+                    display_name: format!("Test {id}"),
+                    kind: v1::principal::Kind::Person as i32,
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("create principal");
+        for (role, domain) in roles {
+            access
+                .grant_role(v1::GrantRoleRequest {
+                    principal: format!("principals/{id}"),
+                    role: (*role).into(),
+                    domain: (*domain).into(),
+                })
+                .await
+                .expect("grant role");
+        }
+        access
+            .issue_token(v1::IssueTokenRequest {
+                principal: format!("principals/{id}"),
+                display_name: "test".into(),
+                expire_time: None,
+            })
+            .await
+            .expect("issue token")
+            .into_inner()
+            .secret
+    }
 }

@@ -12,12 +12,16 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::references::{check_case, check_departments, check_group};
+use super::references::{check_case, check_departments, check_group, sector_rijk_scope};
 use super::status::{missing, name_error, reply, to_status};
 use crate::api::access::caller;
 use crate::app::App;
 use crate::authz::{Caller, Need};
-use crate::domain::cases::draft::{RecommendationDraft, RecommendationPatch};
+use crate::domain::cases::Details;
+use crate::domain::cases::draft::{
+    FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
+};
+use crate::domain::cases::framework::FrameworkDraft;
 use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, command};
 use crate::domain::directory::{DepartmentCode, GroupId};
 use crate::domain::error::{Error, reason};
@@ -46,7 +50,7 @@ impl CaseApi {
     /// Runs a command through the store's write path and tells watchers about its events.
     /// `authorize` is the permission check the write runs against the case it finds (`None`
     /// for a new case, whose department was checked from the request).
-    async fn execute(
+    pub(super) async fn execute(
         &self,
         caller: &Caller,
         case_id: CaseId,
@@ -65,6 +69,7 @@ impl CaseApi {
                 request_id: request_id.clone(),
                 method,
                 authorize: authorize.clone(),
+                actor_roles: self.app.access.roles_of(caller.subject()),
             };
             async move { store.execute(workflows, command).await }
         };
@@ -88,16 +93,16 @@ fn method(name: &str) -> String {
 }
 
 /// What acting on a case needs: `action` on `case:<kind>` in the case's domain.
-fn need(kind: &str, department: Option<&str>, action: &str) -> Need {
+pub(super) fn need(kind: &str, department: Option<&str>, action: &str) -> Need {
     Need::new(format!("case:{kind}"), action, Need::domain_of(department))
 }
 
 impl CaseApi {
     /// Reads the case and checks that the caller may do `action` on it.
-    async fn authorized(
+    pub(super) async fn authorized(
         &self,
         caller: &Caller,
-        name: &str,
+        method: &str,
         id: &CaseId,
         action: &str,
     ) -> Result<Case> {
@@ -106,7 +111,7 @@ impl CaseApi {
             .access
             .require(
                 caller,
-                &method(name),
+                method,
                 &need(&case.kind, case.department.as_deref(), action),
             )
             .await?;
@@ -116,10 +121,10 @@ impl CaseApi {
     /// The check a write runs against the case it finds: `action` on it (for a transition, the
     /// permission its workflow version names) and, for a move, the same in the department it
     /// moves to.
-    fn authorize(
+    pub(super) fn authorize(
         &self,
         caller: &Caller,
-        name: &'static str,
+        method: String,
         action: Action,
         target: Option<Option<String>>,
     ) -> Authorize {
@@ -134,8 +139,8 @@ impl CaseApi {
             };
             let (app, caller, target) = (app.clone(), caller.clone(), target.clone());
             let (kind, department) = (case.kind.clone(), case.department.clone());
+            let method = method.clone();
             Box::pin(async move {
-                let method = method(name);
                 app.access
                     .require(
                         &caller,
@@ -162,7 +167,7 @@ impl CaseApi {
 }
 
 /// What a write needs, decided against the case it finds.
-enum Action {
+pub(super) enum Action {
     Fixed(&'static str),
     /// The permission of this transition in the case's workflow version.
     Transition(String),
@@ -188,7 +193,7 @@ fn transition_permission(workflows: &workflow::Workflows, case: &Case, transitio
     transition_action(&permission, transition)
 }
 
-fn request_id_checked(request_id: String) -> Result<String> {
+pub(super) fn request_id_checked(request_id: String) -> Result<String> {
     if request_id.chars().count() > 100
         || request_id
             .chars()
@@ -203,7 +208,7 @@ fn request_id_checked(request_id: String) -> Result<String> {
     Ok(request_id)
 }
 
-fn case_id(field: &str, name: &str) -> Result<CaseId> {
+pub(super) fn case_id(field: &str, name: &str) -> Result<CaseId> {
     CaseId::from_name(field, name).map_err(name_error)
 }
 
@@ -237,6 +242,41 @@ async fn check_references(app: &App, department: &str, group: &str, parent: &str
     Ok(())
 }
 
+/// The framework details as sent; an unknown purpose is refused.
+fn framework_draft(f: &v1::FrameworkDetails) -> Result<FrameworkDraft> {
+    let purposes = convert::purposes(&f.purposes)
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            Error::invalid_field(
+                "case.framework.purposes",
+                "each purpose is UNITY, QUALITY or EFFICIENCY",
+            )
+        })?;
+    Ok(FrameworkDraft {
+        purposes,
+        scope: f.scope.clone(),
+        effective_date: f.effective_date.clone(),
+        evaluation_interval_months: f.evaluation_interval_months,
+    })
+}
+
+/// A framework's scope: the departments named (in the sector Rijk), or all of the sector Rijk.
+async fn framework_scope(app: &App, codes: &[String]) -> Result<Vec<String>> {
+    let codes = codes
+        .iter()
+        .map(|c| DepartmentCode::parse("case.framework.scope", c))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|v| Error::invalid_fields(vec![v]))?;
+    sector_rijk_scope(
+        app.store.as_ref(),
+        "case.framework.scope",
+        "case.framework.scope",
+        &codes,
+    )
+    .await
+}
+
 type WatchStream = Pin<Box<dyn Stream<Item = Result<v1::WatchEventsResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -250,7 +290,7 @@ impl CaseService for CaseApi {
         let c = request.case.ok_or_else(|| missing("case"))?;
         reply(
             async {
-                let recommendation = match c.details {
+                let recommendation = match c.details.clone() {
                     Some(v1::case::Details::Recommendation(r)) => {
                         let report = r.source_report.unwrap_or_default();
                         Some(RecommendationDraft {
@@ -263,6 +303,17 @@ impl CaseService for CaseApi {
                     }
                     _ => None,
                 };
+                let (framework, risk_analysis) = match &c.details {
+                    Some(v1::case::Details::Framework(f)) => (Some(framework_draft(f)?), None),
+                    Some(v1::case::Details::RiskAnalysis(r)) => (
+                        None,
+                        Some(RiskAnalysisDraft {
+                            organisation: r.organisation.clone(),
+                            high_risk_threshold: r.high_risk_threshold,
+                        }),
+                    ),
+                    _ => (None, None),
+                };
                 let draft = CaseDraft {
                     kind: c.kind,
                     title: c.title,
@@ -274,8 +325,10 @@ impl CaseService for CaseApi {
                     due_time: due_time("case.due_time", c.due_time.as_ref())?,
                     parent: c.parent.clone(),
                     recommendation,
+                    framework,
+                    risk_analysis,
                 };
-                let new = draft.validate()?;
+                let mut new = draft.validate()?;
                 self.app
                     .access
                     .require(
@@ -289,6 +342,9 @@ impl CaseService for CaseApi {
                     )
                     .await?;
                 check_references(&self.app, &c.department, &c.working_group, &c.parent).await?;
+                if let Details::Framework(f) = &mut new.details {
+                    f.scope = framework_scope(&self.app, &f.scope).await?;
+                }
                 let id = CaseId::generate();
                 let command = Command::Create {
                     id: id.clone(),
@@ -317,7 +373,9 @@ impl CaseService for CaseApi {
                     return Err(Error::invalid_field("revision", "must not be negative"));
                 }
                 let revision = (r.revision > 0).then_some(r.revision);
-                let current = self.authorized(&caller, "GetCase", &id, "read").await?;
+                let current = self
+                    .authorized(&caller, &method("GetCase"), &id, "read")
+                    .await?;
                 let case = if as_of.is_some() || revision.is_some() {
                     self.app.store.case_as_of(&id, as_of, revision).await?
                 } else {
@@ -392,6 +450,64 @@ impl CaseService for CaseApi {
                 } else {
                     None
                 };
+                let framework = match (
+                    &c.details,
+                    fields.iter().any(|f| f.starts_with("framework")),
+                ) {
+                    (_, false) => None,
+                    (Some(v1::case::Details::Framework(f)), true) => Some(f.clone()),
+                    (_, true) => Some(v1::FrameworkDetails::default()),
+                };
+                let framework_patch = match framework {
+                    None => None,
+                    Some(f) => {
+                        let all = has("framework");
+                        let draft = framework_draft(&f)?;
+                        let scope = if all || has("framework.scope") {
+                            let checked = FrameworkDraft {
+                                scope: draft.scope.clone(),
+                                ..FrameworkDraft::default()
+                            };
+                            let mut v = crate::domain::error::Violations::new();
+                            let codes = checked.validate("case.framework", &mut v).scope;
+                            v.finish()?;
+                            if codes.is_empty() {
+                                return Err(Error::invalid_field(
+                                    "case.framework.scope",
+                                    "names at least one department",
+                                ));
+                            }
+                            framework_scope(&self.app, &codes).await?;
+                            Some(draft.scope)
+                        } else {
+                            None
+                        };
+                        Some(FrameworkPatch {
+                            purposes: (all || has("framework.purposes")).then_some(draft.purposes),
+                            scope,
+                            effective_date: (all || has("framework.effective_date"))
+                                .then_some(draft.effective_date),
+                            evaluation_interval_months: (all
+                                || has("framework.evaluation_interval_months"))
+                            .then_some(draft.evaluation_interval_months),
+                        })
+                    }
+                };
+                let risk_patch = if fields.iter().any(|f| f.starts_with("risk_analysis")) {
+                    let r = match &c.details {
+                        Some(v1::case::Details::RiskAnalysis(r)) => r.clone(),
+                        _ => v1::RiskAnalysisDetails::default(),
+                    };
+                    let all = has("risk_analysis");
+                    Some(RiskAnalysisPatch {
+                        organisation: (all || has("risk_analysis.organisation"))
+                            .then_some(r.organisation),
+                        high_risk_threshold: (all || has("risk_analysis.high_risk_threshold"))
+                            .then_some(r.high_risk_threshold),
+                    })
+                } else {
+                    None
+                };
                 let patch = CasePatch {
                     title: has("title").then_some(c.title),
                     description: has("description").then_some(c.description),
@@ -406,6 +522,8 @@ impl CaseService for CaseApi {
                     },
                     parent: has("parent").then_some(c.parent.clone()),
                     recommendation: rec_patch,
+                    framework: framework_patch,
+                    risk_analysis: risk_patch,
                 };
                 let (department, group, parent) = (
                     if has("department") {
@@ -426,8 +544,12 @@ impl CaseService for CaseApi {
                         .ok()
                         .map(|code| code.as_str().to_owned())
                 });
-                let authorize =
-                    self.authorize(&caller, "UpdateCase", Action::Fixed("update"), target);
+                let authorize = self.authorize(
+                    &caller,
+                    method("UpdateCase"),
+                    Action::Fixed("update"),
+                    target,
+                );
                 check_references(&self.app, department, group, parent).await?;
                 let executed = self
                     .execute(
@@ -462,7 +584,7 @@ impl CaseService for CaseApi {
                 }
                 let authorize = self.authorize(
                     &caller,
-                    "TransitionCase",
+                    method("TransitionCase"),
                     Action::Transition(r.transition.clone()),
                     None,
                 );
@@ -497,7 +619,7 @@ impl CaseService for CaseApi {
             async {
                 let id = case_id("name", &r.name)?;
                 let case = self
-                    .authorized(&caller, "ListAvailableTransitions", &id, "read")
+                    .authorized(&caller, &method("ListAvailableTransitions"), &id, "read")
                     .await?;
                 let children = self.app.store.children(&id).await?;
                 let mut workflows = self.app.workflows.snapshot();
@@ -512,11 +634,13 @@ impl CaseService for CaseApi {
                             case.kind, case.workflow_version
                         ))
                     })?;
+                let roles = self.app.access.roles_of(caller.subject());
                 let context = crate::domain::cases::Context {
                     workflows: &workflows,
                     actor: "",
                     now: 0,
                     children: &children,
+                    actor_roles: roles.as_deref().map(Vec::as_slice),
                 };
                 let facts = command::facts(&case, &context);
                 // Only the transitions this caller may perform.
@@ -565,8 +689,12 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let authorize =
-                    self.authorize(&caller, "AddComment", Action::Fixed("comment"), None);
+                let authorize = self.authorize(
+                    &caller,
+                    method("AddComment"),
+                    Action::Fixed("comment"),
+                    None,
+                );
                 let executed = self
                     .execute(
                         &caller,
@@ -597,7 +725,7 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                self.authorized(&caller, "ListCaseEvents", &id, "read")
+                self.authorized(&caller, &method("ListCaseEvents"), &id, "read")
                     .await?;
                 let filter = format!("case = \"{}\"", id.name());
                 let params = ListParams {

@@ -15,10 +15,13 @@ macro_rules! list_params {
 }
 
 pub mod access;
+pub mod assessment;
 pub mod audit;
 pub mod cases;
 pub mod convert;
 pub mod directory;
+pub mod framework;
 pub mod references;
+pub mod risk;
 pub mod status;
 pub mod workflows;

@@ -118,6 +118,86 @@ pub const METHODS: &[(&str, Rule)] = &[
         rijk("audit", "read"),
     ),
     (
+        "/regie.v1.AssessmentService/CreateCriteriaSet",
+        rijk("criteria_set", "create"),
+    ),
+    (
+        "/regie.v1.AssessmentService/GetCriteriaSet",
+        anywhere("criteria_set", "read"),
+    ),
+    (
+        "/regie.v1.AssessmentService/ListCriteriaSets",
+        anywhere("criteria_set", "read"),
+    ),
+    (
+        "/regie.v1.AssessmentService/UpdateCriteriaSet",
+        rijk("criteria_set", "update"),
+    ),
+    (
+        "/regie.v1.AssessmentService/PublishCriteriaSet",
+        rijk("criteria_set", "publish"),
+    ),
+    (
+        "/regie.v1.AssessmentService/RetireCriteriaSet",
+        rijk("criteria_set", "publish"),
+    ),
+    (
+        "/regie.v1.AssessmentService/OpenCycles",
+        rijk("case:assessment_cycle", "create"),
+    ),
+    (
+        "/regie.v1.AssessmentService/RateCriterion",
+        resource("case:assessment_cycle", "rate"),
+    ),
+    (
+        "/regie.v1.AssessmentService/ListRatings",
+        resource("case:assessment_cycle", "read"),
+    ),
+    (
+        "/regie.v1.AssessmentService/RecordDialogue",
+        resource("case:assessment_cycle", "update"),
+    ),
+    (
+        "/regie.v1.AssessmentService/GetRollup",
+        anywhere("case:assessment_cycle", "read"),
+    ),
+    (
+        "/regie.v1.AssessmentService/CompareYears",
+        resource("case:assessment_cycle", "read"),
+    ),
+    (
+        "/regie.v1.FrameworkService/RecordConsultation",
+        resource("case:framework", "update"),
+    ),
+    (
+        "/regie.v1.FrameworkService/ListConsultations",
+        resource("case:framework", "read"),
+    ),
+    (
+        "/regie.v1.FrameworkService/RecordObservance",
+        resource("case:framework", "observe"),
+    ),
+    (
+        "/regie.v1.FrameworkService/ListObservances",
+        resource("case:framework", "read"),
+    ),
+    (
+        "/regie.v1.RiskService/AddRisk",
+        resource("case:risk_analysis", "update"),
+    ),
+    (
+        "/regie.v1.RiskService/UpdateRisk",
+        resource("case:risk_analysis", "update"),
+    ),
+    (
+        "/regie.v1.RiskService/ListRisks",
+        resource("case:risk_analysis", "read"),
+    ),
+    (
+        "/regie.v1.RiskService/GetHeatmap",
+        resource("case:risk_analysis", "read"),
+    ),
+    (
         "/regie.v1.AuditService/ListAccessDenials",
         rijk("audit", "read"),
     ),

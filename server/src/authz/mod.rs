@@ -325,6 +325,21 @@ impl Access {
             .unwrap_or(false)
     }
 
+    /// The roles `subject` holds, as (role, domain), for the guards that depend on who acts;
+    /// `None` when access control is off (nobody's roles are known then).
+    pub fn roles_of(&self, subject: &str) -> Option<Arc<Vec<(String, String)>>> {
+        if self.disabled {
+            return None;
+        }
+        Some(Arc::new(
+            self.index()
+                .bindings
+                .get(subject)
+                .cloned()
+                .unwrap_or_default(),
+        ))
+    }
+
     /// Whether `subject` may, in `rijk` or in any department where it holds a role (for shared
     /// reference data, which every role in any domain may need to read).
     pub async fn allowed_anywhere(&self, subject: &str, need: &Need) -> bool {

@@ -243,4 +243,16 @@ pub mod reason {
     pub const PERMISSION_DENIED: &str = "PERMISSION_DENIED";
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL";
+    pub const CRITERIA_SET_NOT_PUBLISHED: &str = "CRITERIA_SET_NOT_PUBLISHED";
+    pub const CRITERIA_SET_IMMUTABLE: &str = "CRITERIA_SET_IMMUTABLE";
+    pub const CRITERIA_SET_EMPTY: &str = "CRITERIA_SET_EMPTY";
+    /// A record (rating, dialogue, consultation, observance, risk) the case's state does not
+    /// allow, or on a case of another kind.
+    pub const STATE_FORBIDS_CHANGE: &str = "STATE_FORBIDS_CHANGE";
+    pub const WRONG_CASE_KIND: &str = "WRONG_CASE_KIND";
+    pub const UNKNOWN_CRITERION: &str = "UNKNOWN_CRITERION";
+    pub const OUTSIDE_SCOPE: &str = "OUTSIDE_SCOPE";
+    /// A rule of the decree refused the request itself (not a transition), e.g.
+    /// `decree.scope_sector_rijk` when opening cycles.
+    pub const RULE_VIOLATED: &str = "RULE_VIOLATED";
 }

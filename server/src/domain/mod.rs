@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod cases;
+pub mod criteria;
 pub mod directory;
 pub mod error;
 pub mod filter;

@@ -33,6 +33,47 @@ pub fn body(field: &str, value: &str, max: usize) -> Result<String, FieldViolati
     within(field, value, max)
 }
 
+/// A required calendar date, `YYYY-MM-DD`.
+pub fn date(field: &str, value: &str) -> Result<String, FieldViolation> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldViolation::new(field, "is required (YYYY-MM-DD)"));
+    }
+    optional_date(field, value)
+}
+
+/// An optional calendar date, `YYYY-MM-DD`; empty stays empty.
+pub fn optional_date(field: &str, value: &str) -> Result<String, FieldViolation> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(value, &format) {
+        Ok(date) if (1900..=2200).contains(&date.year()) => Ok(value.to_owned()),
+        _ => Err(FieldViolation::new(
+            field,
+            format!("{value:?} is not a date of the form YYYY-MM-DD"),
+        )),
+    }
+}
+
+/// An optional web address: `http://` or `https://`, one line, at most 2,000 characters.
+pub fn optional_url(field: &str, value: &str) -> Result<String, FieldViolation> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let scheme_ok = value.starts_with("https://") || value.starts_with("http://");
+    if !scheme_ok || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(FieldViolation::new(
+            field,
+            format!("{value:?} is not an http(s) address"),
+        ));
+    }
+    within(field, value, 2_000)
+}
+
 fn within(field: &str, value: &str, max: usize) -> Result<String, FieldViolation> {
     let count = value.chars().count();
     if count > max {

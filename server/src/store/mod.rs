@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::{BrokenLink, StoredEvent};
 use crate::domain::cases::{Case, CaseId, Command};
+use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
@@ -28,6 +29,7 @@ pub mod postgres;
 mod shared;
 mod shared_access;
 mod shared_cases;
+mod shared_criteria;
 mod sql;
 pub mod sqlite;
 
@@ -38,7 +40,9 @@ pub type GroupChange = Box<dyn FnOnce(&mut WorkingGroup) -> Result<()> + Send>;
 
 /// Everything the server needs from a database.
 #[async_trait]
-pub trait Store: DirectoryStore + CaseStore + AccessStore + Send + Sync + 'static {
+pub trait Store:
+    DirectoryStore + CaseStore + AccessStore + CriteriaStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -77,6 +81,26 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<WorkingGroup>;
 }
 
+/// A change to a stored criteria set, applied (and checked by the domain) inside the store's
+/// transaction; the set is written only if its revision moved.
+pub type SetChange = Box<dyn FnOnce(&mut CriteriaSet) -> Result<()> + Send>;
+
+/// Criteria sets (toetsingskader).
+#[async_trait]
+pub trait CriteriaStore: Send + Sync {
+    /// Stores the shipped template the first time the database is started, and never again (so
+    /// a template an operator changed or removed stays so). Returns whether it was stored.
+    async fn seed_criteria_template(&self, template: CriteriaSet) -> Result<bool>;
+    async fn create_criteria_set(&self, set: CriteriaSet) -> Result<CriteriaSet>;
+    async fn get_criteria_set(&self, id: &CriteriaSetId) -> Result<CriteriaSet>;
+    async fn list_criteria_sets(&self, query: &ListQuery) -> Result<Page<CriteriaSet>>;
+    async fn update_criteria_set(
+        &self,
+        id: &CriteriaSetId,
+        change: SetChange,
+    ) -> Result<CriteriaSet>;
+}
+
 /// A command on a case, with who asked and the idempotency key.
 #[derive(Debug, Clone)]
 pub struct CaseCommand {
@@ -92,6 +116,10 @@ pub struct CaseCommand {
     /// server's own work). Run inside the write, so a permission is never checked against one
     /// version of the case and used on another.
     pub authorize: Option<Authorize>,
+    /// The roles the actor holds, as (role, domain), for the guards that depend on who acts
+    /// (`cycle.reviewer_independent`, `decree.adopted_by_coordinating_minister`); `None` for the
+    /// server's own work.
+    pub actor_roles: Option<Arc<Vec<(String, String)>>>,
 }
 
 /// The permission check of a [`CaseCommand`]: given the current case, allow or refuse.
@@ -118,6 +146,8 @@ pub struct Executed {
     pub case: Case,
     pub events: Vec<StoredEvent>,
     pub replayed: bool,
+    /// The cases the transition's effects created in the same transaction (not on a replay).
+    pub created: Vec<Case>,
 }
 
 /// Which events a watcher wants.

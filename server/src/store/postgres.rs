@@ -75,6 +75,7 @@ impl PgStore {
 }
 
 super::shared_access::shared_access_store!(PgStore, Postgres, " FOR UPDATE");
+super::shared_criteria::shared_criteria_store!(PgStore, Postgres, " FOR UPDATE");
 super::shared::shared_store!(PgStore, Postgres, " FOR UPDATE");
 super::shared_cases::shared_case_store!(
     PgStore,

@@ -204,7 +204,7 @@ macro_rules! shared_case_store {
                         let rows = qb.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_error)?;
                         rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?
                     };
-                    Ok::<_, Error>(Executed { case, events, replayed: true })
+                    Ok::<_, Error>(Executed { case, events, replayed: true, created: Vec::new() })
                 }
                 .await;
                 Some(match stored {
@@ -305,22 +305,59 @@ macro_rules! shared_case_store {
                     _ => Vec::new(),
                 };
                 let now = crate::domain::cases::model::now();
+                let context = cases::Context {
+                    workflows,
+                    actor: &command.actor,
+                    now,
+                    children: &children,
+                    actor_roles: command.actor_roles.as_deref().map(Vec::as_slice),
+                };
                 let labels_before = current.as_ref().map(|c| c.labels.clone());
-                let context = cases::Context { workflows, actor: &command.actor, now, children: &children };
                 let change = match cases::execute(current, command.command.clone(), &context) {
                     Ok(change) => change,
                     Err(e) => return Step::Refused(e),
                 };
-                if let Some(effect) = change.effects.first() {
-                    return Step::Refused(Error::failed_precondition(
-                        reason::TRANSITION_NOT_ALLOWED,
-                        format!("the workflow asks for the effect `{effect}`, which this server does not carry out yet"),
-                    ));
-                }
                 if change.events.is_empty() {
-                    return Step::Done(Box::new(Executed { case: change.case, events: Vec::new(), replayed: false }));
+                    return Step::Done(Box::new(Executed { case: change.case, events: Vec::new(), replayed: false, created: Vec::new() }));
                 }
+                // The cases the transition's effects ask for, decided before anything is staged
+                // so that a refusal leaves the batch untouched.
+                let mut created = Vec::new();
+                for effect in &change.effects {
+                    for new in cases::effects::new_cases(*effect, &change.case) {
+                        let id = CaseId::generate();
+                        match cases::execute(None, Command::Create { id, case: new }, &context) {
+                            Ok(follow_up) => created.push(follow_up),
+                            Err(e) => return Step::Refused(e),
+                        }
+                    }
+                }
+                let (case, events) = stage(batch, workflows, command, change, labels_before, last_hash, now);
+                let created_cases = created
+                    .into_iter()
+                    .map(|follow_up| stage(batch, workflows, command, follow_up, None, String::new(), now).0)
+                    .collect();
+                let executed = Executed { case, events, replayed: false, created: created_cases };
+                if !command.request_id.is_empty() {
+                    batch.answered.insert(
+                        command.request_id.clone(),
+                        Answered { method: command.method, case_id: executed.case.id.as_str().to_owned(), executed: executed.clone() },
+                    );
+                }
+                Step::Done(Box::new(executed))
+            }
 
+            /// Adds a decided change to the batch: seals its events onto the case's chain (after
+            /// `last_hash`) and records the case as the batch now sees it.
+            fn stage(
+                batch: &mut Batch,
+                workflows: &Workflows,
+                command: &CaseCommand,
+                change: cases::Change,
+                labels_before: Option<Vec<String>>,
+                last_hash: String,
+                now: i64,
+            ) -> (Case, Vec<StoredEvent>) {
                 let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
                 let mut previous = last_hash;
                 let mut events = Vec::with_capacity(change.events.len());
@@ -354,18 +391,11 @@ macro_rules! shared_case_store {
                     .get(&change.case.kind, change.case.workflow_version)
                     .is_some_and(|def| !def.is_final(&change.case.state));
                 batch.events.extend(events.iter().cloned());
-                let executed = Executed { case: change.case, events, replayed: false };
                 batch.cases.insert(
-                    id.clone(),
-                    Working { case: executed.case.clone(), last_hash: previous, dirty: true, labels_changed, open },
+                    id,
+                    Working { case: change.case.clone(), last_hash: previous, dirty: true, labels_changed, open },
                 );
-                if !command.request_id.is_empty() {
-                    batch.answered.insert(
-                        command.request_id.clone(),
-                        Answered { method: command.method, case_id: id, executed: executed.clone() },
-                    );
-                }
-                Step::Done(Box::new(executed))
+                (change.case, events)
             }
 
             /// Rows per multi-row statement, well inside both databases' limits on parameters.

@@ -116,6 +116,7 @@ impl SqliteStore {
 }
 
 super::shared_access::shared_access_store!(SqliteStore, Sqlite, "");
+super::shared_criteria::shared_criteria_store!(SqliteStore, Sqlite, "");
 super::shared::shared_store!(SqliteStore, Sqlite, "");
 super::shared_cases::shared_case_store!(SqliteStore, SqliteWriter, Sqlite, "", None);
 

@@ -9,8 +9,11 @@ use crate::domain::limits::MAX_TEXT_CHARS;
 use crate::domain::text;
 use crate::domain::workflow::{self, EffectKind, Facts, Refusal, WorkflowDefinition, Workflows};
 
+use super::cycle::{CriterionRating, Dialogue};
 use super::draft::{CasePatch, NewCase};
+use super::framework::{Consultation, Observance};
 use super::model::{Case, CaseId, Details};
+use super::risk::RiskFields;
 
 /// A request to change a case.
 #[derive(Debug, Clone)]
@@ -31,8 +34,47 @@ pub enum Command {
     Comment {
         text: String,
     },
+    /// Records something in the case's details: a rating, a dialogue, a consultation, an
+    /// observance, a risk. Each kind and state allows its own records.
+    Record {
+        etag: String,
+        record: Record,
+    },
     /// From the deadline scheduler: the case passed its due time or its state's SLA.
     MarkOverdue,
+}
+
+/// What a [`Command::Record`] records; drafts are checked before they get here.
+#[derive(Debug, Clone)]
+pub enum Record {
+    Rating(CriterionRating),
+    Dialogue(Dialogue),
+    Consultation(Consultation),
+    Observance(Observance),
+    AddRisk(RiskFields),
+    UpdateRisk { id: u32, fields: RiskFields },
+}
+
+impl Record {
+    fn event_type(&self) -> EventType {
+        match self {
+            Self::Rating(_) => EventType::Rated,
+            Self::Dialogue(_) => EventType::DialogueRecorded,
+            Self::Consultation(_) => EventType::Consulted,
+            Self::Observance(_) => EventType::Observed,
+            Self::AddRisk(_) => EventType::RiskAdded,
+            Self::UpdateRisk { .. } => EventType::RiskUpdated,
+        }
+    }
+
+    /// The kind of case the record belongs to.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Rating(_) | Self::Dialogue(_) => "assessment_cycle",
+            Self::Consultation(_) | Self::Observance(_) => "framework",
+            Self::AddRisk(_) | Self::UpdateRisk { .. } => "risk_analysis",
+        }
+    }
 }
 
 /// What the command is decided against, besides the case itself.
@@ -43,6 +85,9 @@ pub struct Context<'a> {
     pub now: i64,
     /// The case's sub-items (cases whose parent it is), for `work_item.children_closed`.
     pub children: &'a [Case],
+    /// The roles the actor holds, as (role, domain); `None` when unknown (the server's own
+    /// work), which fails the guards that need them.
+    pub actor_roles: Option<&'a [(String, String)]>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +97,12 @@ pub enum EventType {
     Transitioned,
     Commented,
     Overdue,
+    Rated,
+    DialogueRecorded,
+    Consulted,
+    Observed,
+    RiskAdded,
+    RiskUpdated,
 }
 
 impl EventType {
@@ -62,6 +113,12 @@ impl EventType {
             Self::Transitioned => "case.transitioned",
             Self::Commented => "case.commented",
             Self::Overdue => "case.overdue",
+            Self::Rated => "cycle.rated",
+            Self::DialogueRecorded => "cycle.dialogue_recorded",
+            Self::Consulted => "framework.consulted",
+            Self::Observed => "framework.observed",
+            Self::RiskAdded => "risk.added",
+            Self::RiskUpdated => "risk.updated",
         }
     }
 }
@@ -100,6 +157,7 @@ pub fn execute(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Re
             },
         ) => transition_case(case, &transition, &etag, &comment, ctx),
         (Some(case), Command::Comment { text }) => comment(case, &text, ctx),
+        (Some(case), Command::Record { etag, record }) => record_in(case, &etag, record, ctx),
         (Some(case), Command::MarkOverdue) => mark_overdue(case, ctx),
     }
 }
@@ -227,11 +285,47 @@ pub fn facts(case: &Case, ctx: &Context<'_>) -> Facts {
         })
         .map(Case::name)
         .collect();
-    Facts {
+    let domain = case
+        .department
+        .as_deref()
+        .unwrap_or(crate::domain::access::RIJK);
+    let mut facts = Facts {
         assignee: Some(case.assignee.clone()).filter(|a| !a.trim().is_empty()),
         open_children,
-        response_recorded: matches!(&case.details, Details::Recommendation(r) if !r.response.trim().is_empty()),
+        actor_roles_in_department: ctx.actor_roles.map(|roles| {
+            roles
+                .iter()
+                .filter(|(_, d)| d == domain)
+                .map(|(role, _)| role.clone())
+                .collect()
+        }),
+        actor_is_coordinator: ctx.actor_roles.is_some_and(|roles| {
+            roles
+                .iter()
+                .any(|(role, d)| role == "coordinator" && d == crate::domain::access::RIJK)
+        }),
+        ..Facts::default()
+    };
+    match &case.details {
+        Details::Recommendation(r) => facts.response_recorded = !r.response.trim().is_empty(),
+        Details::AssessmentCycle(c) => {
+            facts.unrated_criteria = Some(c.unrated());
+            facts.unjustified_criteria = Some(c.unjustified());
+            facts.dialogue_recorded = c.dialogue.is_some();
+        }
+        Details::Framework(f) => {
+            facts.not_consulted = Some(f.not_consulted());
+            facts.not_observed = Some(f.not_observed());
+            facts.purpose_stated = !f.purposes.is_empty();
+        }
+        Details::RiskAnalysis(r) => {
+            facts.risk_count = r.risks.len();
+            facts.unrated_risks = Some(r.unrated());
+            facts.unmitigated_high_risks = Some(r.unmitigated_high());
+        }
+        Details::WorkItem => {}
     }
+    facts
 }
 
 fn transition_case(
@@ -259,6 +353,12 @@ fn transition_case(
     }
     after.state = decision.to.clone();
     after.state_enter_time = ctx.now;
+    if let Details::AssessmentCycle(cycle) = &mut after.details
+        && after.state == "in_review"
+    {
+        // Whoever starts the review is its reviewer (`cycle.reviewer_independent`).
+        cycle.reviewer = ctx.actor.to_owned();
+    }
     if def.is_final(&after.state) {
         after.overdue = false;
     }
@@ -289,6 +389,89 @@ fn comment(before: Case, text_in: &str, ctx: &Context<'_>) -> Result<Change> {
         after: None,
         transition: String::new(),
         comment,
+    };
+    Ok(Change {
+        case: after,
+        events: vec![event],
+        effects: Vec::new(),
+    })
+}
+
+/// Records a rating, dialogue, consultation, observance or risk in the case's details, stamped
+/// with the actor and the time.
+fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Result<Change> {
+    check_etag(&before.name(), etag, before.revision)?;
+    let event_type = record.event_type();
+    let mut after = next(&before, ctx);
+    let name = before.name();
+    let state = before.state.as_str();
+    let (actor, now) = (ctx.actor.to_owned(), ctx.now);
+    match (record, &mut after.details) {
+        (Record::Rating(rating), Details::AssessmentCycle(cycle)) => cycle.rate(
+            state,
+            &name,
+            CriterionRating {
+                carried_over: false,
+                rated_by: actor,
+                rate_time: now,
+                ..rating
+            },
+        )?,
+        (Record::Dialogue(dialogue), Details::AssessmentCycle(cycle)) => cycle.record_dialogue(
+            state,
+            &name,
+            Dialogue {
+                recorded_by: actor,
+                record_time: now,
+                ..dialogue
+            },
+        )?,
+        (Record::Consultation(c), Details::Framework(f)) => f.consult(
+            state,
+            &name,
+            Consultation {
+                recorded_by: actor,
+                record_time: now,
+                ..c
+            },
+        )?,
+        (Record::Observance(o), Details::Framework(f)) => f.observe(
+            state,
+            &name,
+            Observance {
+                recorded_by: actor,
+                record_time: now,
+                ..o
+            },
+        )?,
+        (Record::AddRisk(fields), Details::RiskAnalysis(r)) => {
+            r.add(state, &name, fields, now)?;
+        }
+        (Record::UpdateRisk { id, fields }, Details::RiskAnalysis(r)) => {
+            r.update(state, &name, id, fields, now)?;
+        }
+        (record, _) => {
+            return Err(Error::invalid(
+                reason::WRONG_CASE_KIND,
+                "name",
+                format!("{name} is a {}, not a {}", before.kind, record.kind()),
+            ));
+        }
+    }
+    if after.details == before.details {
+        // Nothing changed (an update to the values it had): no event, no new revision.
+        return Ok(Change {
+            case: before,
+            events: Vec::new(),
+            effects: Vec::new(),
+        });
+    }
+    let event = EventDraft {
+        event_type,
+        before: Some(before),
+        after: Some(after.clone()),
+        transition: String::new(),
+        comment: String::new(),
     };
     Ok(Change {
         case: after,
@@ -394,6 +577,7 @@ mod tests {
                 actor: "anna",
                 now,
                 children: &[],
+                actor_roles: None,
             },
         )
     }

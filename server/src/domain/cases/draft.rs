@@ -6,7 +6,9 @@ use crate::domain::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::domain::names::{DepartmentCode, GroupId};
 use crate::domain::text;
 
+use super::framework::{Framework, FrameworkDraft, Purpose};
 use super::model::{CaseId, Details, Recommendation, Theme};
+use super::risk::RiskAnalysis;
 
 /// Labels per case, and characters per label.
 pub const MAX_LABELS: usize = 20;
@@ -36,6 +38,16 @@ pub struct CaseDraft {
     pub due_time: Option<i64>,
     pub parent: String,
     pub recommendation: Option<RecommendationDraft>,
+    pub framework: Option<FrameworkDraft>,
+    pub risk_analysis: Option<RiskAnalysisDraft>,
+}
+
+/// The risk-analysis details as sent.
+#[derive(Debug, Clone, Default)]
+pub struct RiskAnalysisDraft {
+    pub organisation: String,
+    /// 0: the default.
+    pub high_risk_threshold: i32,
 }
 
 /// A validated new case: everything but what the workflow decides (state, version).
@@ -54,8 +66,69 @@ pub struct NewCase {
 }
 
 impl CaseDraft {
+    /// The kind's details: those of the kind, checked; details of another kind are refused.
+    fn details(&self, v: &mut Violations) -> Option<Details> {
+        let given = [
+            ("recommendation", self.recommendation.is_some()),
+            ("framework", self.framework.is_some()),
+            ("risk_analysis", self.risk_analysis.is_some()),
+        ];
+        for (kind, present) in given {
+            if present && kind != self.kind {
+                v.add(
+                    format!("case.{kind}"),
+                    format!("a {} case has no {kind} details", self.kind),
+                );
+            }
+        }
+        match self.kind.as_str() {
+            "recommendation" => match self.recommendation.clone() {
+                Some(r) => recommendation("case.recommendation", r, v).map(Details::Recommendation),
+                None => {
+                    v.add(
+                        "case.recommendation",
+                        "a recommendation needs its details (source report, addressee)",
+                    );
+                    None
+                }
+            },
+            "framework" => Some(Details::Framework(
+                self.framework
+                    .clone()
+                    .unwrap_or_default()
+                    .validate("case.framework", v),
+            )),
+            "risk_analysis" => {
+                let draft = self.risk_analysis.clone().unwrap_or_default();
+                Some(Details::RiskAnalysis(RiskAnalysis {
+                    organisation: v
+                        .take(text::body(
+                            "case.risk_analysis.organisation",
+                            &draft.organisation,
+                            MAX_NAME_CHARS,
+                        ))
+                        .unwrap_or_default(),
+                    high_risk_threshold: v
+                        .take(threshold(draft.high_risk_threshold))
+                        .unwrap_or_default(),
+                    risks: Vec::new(),
+                    next_risk: 1,
+                }))
+            }
+            "assessment_cycle" => {
+                v.add(
+                    "case.kind",
+                    "assessment cycles are opened with AssessmentService.OpenCycles",
+                );
+                None
+            }
+            _ => Some(Details::WorkItem),
+        }
+    }
+
     pub fn validate(self) -> Result<NewCase> {
         let mut v = Violations::new();
+        let details = self.details(&mut v);
         let title = v.take(text::name("case.title", &self.title, MAX_NAME_CHARS));
         let description = v.take(text::body(
             "case.description",
@@ -73,26 +146,6 @@ impl CaseDraft {
         let parent = v.take(optional(&self.parent, |s| {
             CaseId::from_name("case.parent", s)
         }));
-        let details = match (self.kind.as_str(), self.recommendation) {
-            ("recommendation", Some(r)) => {
-                recommendation("case.recommendation", r, &mut v).map(Details::Recommendation)
-            }
-            ("recommendation", None) => {
-                v.add(
-                    "case.recommendation",
-                    "a recommendation needs its details (source report, addressee)",
-                );
-                None
-            }
-            (_, Some(_)) => {
-                v.add(
-                    "case.recommendation",
-                    format!("a {} case has no recommendation details", self.kind),
-                );
-                None
-            }
-            (_, None) => Some(Details::WorkItem),
-        };
         if self.kind.trim().is_empty() {
             v.add("case.kind", "is required");
         }
@@ -146,7 +199,28 @@ pub struct CasePatch {
     pub due_time: Option<Option<i64>>,
     pub parent: Option<String>,
     pub recommendation: Option<RecommendationPatch>,
+    pub framework: Option<FrameworkPatch>,
+    pub risk_analysis: Option<RiskAnalysisPatch>,
 }
+
+/// Framework fields to change (departments as names).
+#[derive(Debug, Clone, Default)]
+pub struct FrameworkPatch {
+    pub purposes: Option<Vec<Purpose>>,
+    pub scope: Option<Vec<String>>,
+    pub effective_date: Option<String>,
+    pub evaluation_interval_months: Option<i32>,
+}
+
+/// Risk-analysis fields to change.
+#[derive(Debug, Clone, Default)]
+pub struct RiskAnalysisPatch {
+    pub organisation: Option<String>,
+    pub high_risk_threshold: Option<i32>,
+}
+
+/// The states in which a framework's purposes, scope and dates may change: before adoption.
+const FRAMEWORK_EDITABLE: &[&str] = &["drafting", "in_consultation"];
 
 /// Recommendation fields to change.
 #[derive(Debug, Clone, Default)]
@@ -172,6 +246,14 @@ impl CasePatch {
         "recommendation.addressee",
         "recommendation.theme",
         "recommendation.response",
+        "framework",
+        "framework.purposes",
+        "framework.scope",
+        "framework.effective_date",
+        "framework.evaluation_interval_months",
+        "risk_analysis",
+        "risk_analysis.organisation",
+        "risk_analysis.high_risk_threshold",
     ];
 
     /// The department the patch sets, parsed, for the caller to check it exists.
@@ -266,9 +348,73 @@ impl CasePatch {
                         r.response = resp;
                     }
                 }
-                Details::WorkItem => v.add(
+                _ => v.add(
                     "update_mask",
                     format!("a {} case has no recommendation details", case.kind),
+                ),
+            }
+        }
+        if let Some(patch) = self.framework {
+            let editable = FRAMEWORK_EDITABLE.contains(&case.state.as_str());
+            match &mut case.details {
+                Details::Framework(_) if !editable => v.add(
+                    "update_mask",
+                    format!(
+                        "the framework is {}; its purposes, scope and dates change only while drafting or in consultation",
+                        case.state
+                    ),
+                ),
+                Details::Framework(f) => {
+                    let draft = FrameworkDraft {
+                        purposes: patch.purposes.clone().unwrap_or_default(),
+                        scope: patch.scope.clone().unwrap_or_default(),
+                        effective_date: patch.effective_date.clone().unwrap_or_default(),
+                        evaluation_interval_months: patch
+                            .evaluation_interval_months
+                            .unwrap_or_default(),
+                    };
+                    let checked: Framework = draft.validate("case.framework", &mut v);
+                    if patch.purposes.is_some() {
+                        f.purposes = checked.purposes;
+                    }
+                    if patch.scope.is_some() {
+                        if checked.scope.is_empty() {
+                            v.add("case.framework.scope", "names at least one department");
+                        }
+                        f.scope = checked.scope;
+                    }
+                    if patch.effective_date.is_some() {
+                        f.effective_date = checked.effective_date;
+                    }
+                    if patch.evaluation_interval_months.is_some() {
+                        f.evaluation_interval_months = checked.evaluation_interval_months;
+                    }
+                }
+                _ => v.add(
+                    "update_mask",
+                    format!("a {} case has no framework details", case.kind),
+                ),
+            }
+        }
+        if let Some(patch) = self.risk_analysis {
+            match &mut case.details {
+                Details::RiskAnalysis(r) => {
+                    if let Some(o) = patch.organisation.and_then(|o| {
+                        v.take(text::body(
+                            "case.risk_analysis.organisation",
+                            &o,
+                            MAX_NAME_CHARS,
+                        ))
+                    }) {
+                        r.organisation = o;
+                    }
+                    if let Some(t) = patch.high_risk_threshold.and_then(|t| v.take(threshold(t))) {
+                        r.high_risk_threshold = t;
+                    }
+                }
+                _ => v.add(
+                    "update_mask",
+                    format!("a {} case has no risk_analysis details", case.kind),
                 ),
             }
         }
@@ -321,6 +467,17 @@ fn labels(field: &str, labels: Vec<String>) -> Result<Vec<String>, FieldViolatio
         }
     }
     Ok(out)
+}
+
+/// A high-risk threshold: 0 (the default) or a score from 1 to 25.
+fn threshold(value: i32) -> Result<u32, FieldViolation> {
+    match u32::try_from(value) {
+        Ok(t) if t <= 25 => Ok(t),
+        _ => Err(FieldViolation::new(
+            "case.risk_analysis.high_risk_threshold",
+            format!("{value} is not a score from 1 to 25 (0: the default)"),
+        )),
+    }
 }
 
 fn reference_text(value: &str) -> Result<String, FieldViolation> {

@@ -4,11 +4,17 @@
 //! computed here as a pure function from a command to the case after it and the events that
 //! record it (`command.rs`); the store writes both in one transaction. `model.rs` says what a
 //! case is, `draft.rs` checks what clients send, `audit.rs` chains the events by hash.
+//! The coordination kinds keep their own details and records in `cycle.rs` (assessment cycles),
+//! `framework.rs` and `risk.rs`; `effects.rs` makes the cases a transition's effects create.
 
 pub mod audit;
 pub mod command;
+pub mod cycle;
 pub mod draft;
+pub mod effects;
+pub mod framework;
 pub mod model;
+pub mod risk;
 
 pub use command::{Change, Command, Context, EventDraft, EventType, execute};
 pub use draft::{CaseDraft, CasePatch};

@@ -10,6 +10,10 @@ use crate::domain::filter::{Field, FieldType, Value};
 use crate::domain::listing::{ListSpec, Listed, SortKey};
 use crate::domain::time::Timestamp;
 
+use super::cycle::Cycle;
+use super::framework::Framework;
+use super::risk::RiskAnalysis;
+
 /// The id in `cases/{id}`: 12 lower-case hexadecimal characters chosen by the server.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -98,6 +102,9 @@ pub struct Case {
 pub enum Details {
     WorkItem,
     Recommendation(Recommendation),
+    Framework(Framework),
+    AssessmentCycle(Cycle),
+    RiskAnalysis(RiskAnalysis),
 }
 
 /// A recommendation (aanbeveling) and the response to it.

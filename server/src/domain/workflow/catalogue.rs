@@ -19,6 +19,18 @@ pub const DEFAULT_FILES: &[(&str, &str)] = &[
         "recommendation.toml",
         include_str!("../../../workflows/recommendation.toml"),
     ),
+    (
+        "framework.toml",
+        include_str!("../../../workflows/framework.toml"),
+    ),
+    (
+        "assessment_cycle.toml",
+        include_str!("../../../workflows/assessment_cycle.toml"),
+    ),
+    (
+        "risk_analysis.toml",
+        include_str!("../../../workflows/risk_analysis.toml"),
+    ),
 ];
 
 /// Parses the embedded default definitions. They are checked by a unit test, so an error here

@@ -211,11 +211,22 @@ fn transitions(src: &Source, raw: &[RawTransition], states: &[State]) -> Loaded<
         let mut guards: Vec<String> = Vec::with_capacity(transition.guards.len());
         for guard in &transition.guards {
             let rule_id = guard.get_ref();
-            if rules::find(rule_id).is_none() {
-                return Err(src.error(
-                    guard.span(),
-                    format!("guard `{rule_id}` of transition `{id}` is not a known rule id"),
-                ));
+            match rules::find(rule_id) {
+                None => {
+                    return Err(src.error(
+                        guard.span(),
+                        format!("guard `{rule_id}` of transition `{id}` is not a known rule id"),
+                    ));
+                }
+                Some(rule) if !rule.is_guard() => {
+                    return Err(src.error(
+                        guard.span(),
+                        format!(
+                            "rule `{rule_id}` of transition `{id}` is checked where requests are decided and cannot be a guard"
+                        ),
+                    ));
+                }
+                Some(_) => {}
             }
             if guards.contains(rule_id) {
                 return Err(src.error(

@@ -18,7 +18,13 @@ fn every_embedded_default_definition_is_valid() {
     let workflows = Workflows::with_defaults().unwrap();
     assert_eq!(
         workflows.kinds().collect::<Vec<_>>(),
-        ["recommendation", "work_item"]
+        [
+            "assessment_cycle",
+            "framework",
+            "recommendation",
+            "risk_analysis",
+            "work_item"
+        ]
     );
     assert_eq!(workflows.latest("work_item").map(|d| d.version()), Some(1));
     assert_eq!(
@@ -26,7 +32,7 @@ fn every_embedded_default_definition_is_valid() {
         Some("recommendation.toml")
     );
     assert!(workflows.get("recommendation", 2).is_none());
-    assert!(workflows.latest("framework").is_none());
+    assert!(workflows.latest("incident").is_none());
 }
 
 #[test]

@@ -20,6 +20,7 @@ fn facts() -> impl Strategy<Value = Facts> {
             assignee,
             open_children,
             response_recorded,
+            ..Facts::default()
         })
 }
 

@@ -277,7 +277,7 @@ fn every_failed_guard_is_reported_not_just_the_first() {
     );
     assert_eq!(
         failed[1].detail,
-        "rule decree.purpose_stated cannot be evaluated for this kind yet"
+        "no purpose (unity, quality, efficiency) is named"
     );
 }
 

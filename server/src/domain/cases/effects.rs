@@ -1,0 +1,180 @@
+//! The effects of transitions: the new cases a transition asks for. The store creates them in
+//! the same transaction as the transition, through the same write path as any new case, so they
+//! carry their own `case.created` events and either all exist or none does.
+
+use crate::domain::limits::MAX_NAME_CHARS;
+use crate::domain::names::DepartmentCode;
+use crate::domain::workflow::EffectKind;
+
+use super::draft::NewCase;
+use super::model::{Case, Details};
+
+/// Label of the follow-up items of an assessment cycle's agreements.
+pub const FOLLOW_UP_LABEL: &str = "follow-up";
+/// Label of the work items that ask a department to observe a framework.
+pub const OBSERVANCE_LABEL: &str = "observance";
+
+/// The work items `effect` creates for `case` (just moved by its transition): one per agreement
+/// of a closed cycle's dialogue, one per department in a framework's scope. Each is a
+/// sub-item of `case`, in the department it concerns.
+pub fn new_cases(effect: EffectKind, case: &Case) -> Vec<NewCase> {
+    match (effect, &case.details) {
+        (EffectKind::CreateFollowUpItems, Details::AssessmentCycle(cycle)) => {
+            let Some(dialogue) = &cycle.dialogue else {
+                return Vec::new();
+            };
+            dialogue
+                .agreements
+                .iter()
+                .map(|agreement| {
+                    work_item(
+                        case,
+                        title(agreement),
+                        format!(
+                            "{agreement}\n\nAfspraak uit het jaarlijks gesprek van {} ({}, {}).",
+                            dialogue.date,
+                            case.title,
+                            case.name()
+                        ),
+                        case.department.as_deref(),
+                        FOLLOW_UP_LABEL,
+                    )
+                })
+                .collect()
+        }
+        (EffectKind::CreateObservanceItems, Details::Framework(framework)) => framework
+            .scope
+            .iter()
+            .map(|department| {
+                work_item(
+                    case,
+                    title(&format!("Kader naleven en vertalen: {}", case.title)),
+                    format!(
+                        "Het kader {} ({}) is van kracht. Leg vast hoe {department} het naleeft en \
+                         naar de eigen organisatie vertaalt (FrameworkService.RecordObservance).",
+                        case.title,
+                        case.name()
+                    ),
+                    Some(department),
+                    OBSERVANCE_LABEL,
+                )
+            })
+            .collect(),
+        // A definition may attach an effect to a kind it does not apply to; it creates nothing.
+        _ => Vec::new(),
+    }
+}
+
+fn work_item(
+    parent: &Case,
+    title: String,
+    description: String,
+    department: Option<&str>,
+    label: &str,
+) -> NewCase {
+    NewCase {
+        kind: "work_item".to_owned(),
+        title,
+        description,
+        department: department.and_then(|d| DepartmentCode::parse("department", d).ok()),
+        working_group: None,
+        assignee: String::new(),
+        labels: vec![label.to_owned()],
+        due_time: None,
+        parent: Some(parent.id.clone()),
+        details: Details::WorkItem,
+    }
+}
+
+/// The first line of `text`, cut to fit a title.
+fn title(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    if line.chars().count() <= MAX_NAME_CHARS {
+        line.to_owned()
+    } else {
+        let mut cut: String = line.chars().take(MAX_NAME_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cases::cycle::{Cycle, Dialogue};
+    use crate::domain::cases::framework::Framework;
+    use crate::domain::cases::model::CaseId;
+
+    fn case(details: Details) -> Case {
+        Case {
+            id: CaseId::parse("id", "c1").unwrap(),
+            kind: "x".into(),
+            workflow_version: 1,
+            state: "closed".into(),
+            title: "Toetsing 2026 JenV".into(),
+            description: String::new(),
+            department: Some("JenV".into()),
+            working_group: None,
+            assignee: String::new(),
+            labels: Vec::new(),
+            due_time: None,
+            parent: None,
+            overdue: false,
+            revision: 1,
+            create_time: 0,
+            update_time: 0,
+            state_enter_time: 0,
+            paused_micros: 0,
+            details,
+        }
+    }
+
+    #[test]
+    fn one_follow_up_per_agreement_in_the_cycle_department() {
+        let long = "x".repeat(500);
+        let cycle = Cycle {
+            dialogue: Some(Dialogue {
+                date: "2026-10-01".into(),
+                agreements: vec!["Vertrouwenspersonen bekendmaken".into(), long],
+                ..Dialogue::default()
+            }),
+            ..Cycle::default()
+        };
+        let items = new_cases(
+            EffectKind::CreateFollowUpItems,
+            &case(Details::AssessmentCycle(cycle)),
+        );
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].title, "Vertrouwenspersonen bekendmaken");
+        assert_eq!(items[1].title.chars().count(), MAX_NAME_CHARS);
+        assert!(
+            items
+                .iter()
+                .all(|i| i.parent.as_ref().map(CaseId::as_str) == Some("c1"))
+        );
+        assert!(
+            items
+                .iter()
+                .all(|i| i.department.as_ref().map(DepartmentCode::as_str) == Some("JenV"))
+        );
+    }
+
+    #[test]
+    fn one_observance_item_per_department_in_scope() {
+        let framework = Framework {
+            scope: vec!["AZ".into(), "BZK".into(), "JenV".into()],
+            ..Framework::default()
+        };
+        let items = new_cases(
+            EffectKind::CreateObservanceItems,
+            &case(Details::Framework(framework)),
+        );
+        let departments: Vec<&str> = items
+            .iter()
+            .filter_map(|i| i.department.as_ref().map(DepartmentCode::as_str))
+            .collect();
+        assert_eq!(departments, ["AZ", "BZK", "JenV"]);
+        assert!(items.iter().all(|i| i.labels == [OBSERVANCE_LABEL]));
+        assert!(new_cases(EffectKind::CreateObservanceItems, &case(Details::WorkItem)).is_empty());
+    }
+}
