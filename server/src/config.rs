@@ -142,6 +142,11 @@ pub struct Options {
     )]
     pub access_poll_interval: Option<u64>,
 
+    /// Load the demo scenario from the letter to parliament (working group, recommendations,
+    /// frameworks, risk analyses, assessment cycles) when the database holds no cases yet.
+    #[arg(long, env = "REGIE_DEMO", global = true)]
+    pub demo: bool,
+
     /// FOR BENCHMARKS ONLY: serve without authentication or authorization. Refused unless the
     /// server listens on a loopback address.
     #[arg(long, hide = true)]
@@ -163,6 +168,7 @@ struct FileConfig {
     scheduler_interval: Option<u64>,
     departments_file: Option<PathBuf>,
     access_poll_interval: Option<u64>,
+    demo: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -180,6 +186,7 @@ pub struct Settings {
     pub departments_file: Option<PathBuf>,
     pub access_poll_interval: Duration,
     pub access_control: bool,
+    pub demo: bool,
 }
 
 impl Settings {
@@ -241,6 +248,7 @@ impl Settings {
                     .max(10),
             ),
             access_control: !options.insecure_no_access_control,
+            demo: options.demo || file.demo.unwrap_or(false),
         })
     }
 

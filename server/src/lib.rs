@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod authz;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod health;
 pub mod logging;

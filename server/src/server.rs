@@ -155,6 +155,11 @@ pub async fn serve(
             .run(settings.access_poll_interval, streams.clone()),
     );
     let app = App::new(store.clone(), access.clone(), streams.clone()).await?;
+    if settings.demo {
+        crate::demo::load(&app)
+            .await
+            .context("loading the demo scenario")?;
+    }
     let scheduler = tokio::spawn(scheduler::run(app.clone(), settings.scheduler_interval));
 
     let reflection_v1 = reflection().build_v1()?;

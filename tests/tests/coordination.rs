@@ -20,6 +20,7 @@ backend_tests!(
     rollup_and_year_on_year_comparison_equal_an_independent_computation,
     a_risk_analysis_keeps_its_register_and_heat_map_and_guards_its_steps,
     criteria_sets_change_only_as_drafts,
+    the_demo_scenario_shows_every_kind_at_work_and_loads_once,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -1298,4 +1299,94 @@ async fn criteria_sets_change_only_as_drafts(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
+}
+
+async fn the_demo_scenario_shows_every_kind_at_work_and_loads_once(backend: Backend) {
+    let Some(mut server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let cases = every_case(&server).await;
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for case in &cases {
+        *kinds.entry(case.kind.as_str()).or_default() += 1;
+    }
+    assert_eq!(
+        kinds.keys().copied().collect::<Vec<_>>(),
+        [
+            "assessment_cycle",
+            "framework",
+            "recommendation",
+            "risk_analysis",
+            "work_item"
+        ]
+    );
+    assert_eq!(kinds["recommendation"], 4);
+    // This year's cycles: one per sector-Rijk department, in several states.
+    let this_year: Vec<&v1::Case> = cases
+        .iter()
+        .filter(|c| matches!(&c.details, Some(Details::AssessmentCycle(d)) if d.year == 2026))
+        .collect();
+    assert_eq!(this_year.len(), sector_rijk(&server).await.len());
+    let states: std::collections::BTreeSet<&str> =
+        this_year.iter().map(|c| c.state.as_str()).collect();
+    assert!(states.len() >= 4, "{states:?}");
+    let rollup = server
+        .assessment()
+        .await
+        .get_rollup(v1::GetRollupRequest {
+            year: 2026,
+            criteria_set: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rollup.rows.len(), this_year.len());
+    assert!(rollup.criteria.len() == 15 && rollup.rows.iter().any(|r| r.rated == 15));
+    // The framework in consultation, with consultations recorded and some still missing.
+    let kader = cases
+        .iter()
+        .find(|c| c.kind == "framework" && c.state == "in_consultation")
+        .unwrap();
+    let consultations = server
+        .frameworks()
+        .await
+        .list_consultations(v1::ListConsultationsRequest {
+            framework: kader.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!consultations.consultations.is_empty() && !consultations.not_consulted.is_empty());
+    // Last year's closed cycles left their agreements as follow-up items.
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.labels.contains(&"follow-up".to_owned()))
+    );
+    let report = server
+        .audit()
+        .await
+        .verify_audit_chain(v1::VerifyAuditChainRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.valid && report.events_checked > 100, "{report:?}");
+
+    // A second start with --demo leaves the database as it is.
+    server.restart_with(vec!["--demo".to_owned()]).await;
+    assert_eq!(every_case(&server).await.len(), cases.len());
+}
+
+async fn every_case(server: &TestServer) -> Vec<v1::Case> {
+    server
+        .cases()
+        .await
+        .list_cases(v1::ListCasesRequest {
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cases
 }
