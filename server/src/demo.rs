@@ -160,9 +160,7 @@ impl Demo {
             .execute(self.app.workflows.snapshot(), command)
             .await
             .with_context(|| format!("demo: {}", id.name()))?;
-        if let Some(last) = executed.events.last() {
-            self.app.published(last.sequence);
-        }
+        self.app.published(executed.last_sequence);
         Ok(executed.case)
     }
 

@@ -249,6 +249,23 @@ async fn opening_a_years_cycles_creates_one_per_sector_rijk_department_and_nothi
         .cases;
     assert_eq!(all_cycles.len(), expected.len(), "no 2027 cycle was opened");
 
+    // Nor can a cycle move to another department: its department and year are its key.
+    let mut moved = first.opened[0].clone();
+    moved.department = "departments/Defensie".into();
+    let status = server
+        .cases()
+        .await
+        .update_case(v1::UpdateCaseRequest {
+            case: Some(moved),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["department".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+
     // A cycle cannot be made with CreateCase, so the rule has one door.
     let status = server
         .cases()

@@ -80,9 +80,7 @@ impl CaseApi {
             }
             other => other?,
         };
-        if let Some(last) = executed.events.last() {
-            self.app.published(last.sequence);
-        }
+        self.app.published(executed.last_sequence);
         Ok(executed)
     }
 }

@@ -146,8 +146,9 @@ pub struct Executed {
     pub case: Case,
     pub events: Vec<StoredEvent>,
     pub replayed: bool,
-    /// The cases the transition's effects created in the same transaction (not on a replay).
-    pub created: Vec<Case>,
+    /// The last event sequence the command appended, counting the events of the cases its
+    /// transition's effects created (0 when it appended none).
+    pub last_sequence: i64,
 }
 
 /// Which events a watcher wants.

@@ -204,7 +204,8 @@ macro_rules! shared_case_store {
                         let rows = qb.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_error)?;
                         rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?
                     };
-                    Ok::<_, Error>(Executed { case, events, replayed: true, created: Vec::new() })
+                    let last_sequence = sequences.last().copied().unwrap_or_default();
+                    Ok::<_, Error>(Executed { case, events, replayed: true, last_sequence })
                 }
                 .await;
                 Some(match stored {
@@ -318,7 +319,7 @@ macro_rules! shared_case_store {
                     Err(e) => return Step::Refused(e),
                 };
                 if change.events.is_empty() {
-                    return Step::Done(Box::new(Executed { case: change.case, events: Vec::new(), replayed: false, created: Vec::new() }));
+                    return Step::Done(Box::new(Executed { case: change.case, events: Vec::new(), replayed: false, last_sequence: 0 }));
                 }
                 // The cases the transition's effects ask for, decided before anything is staged
                 // so that a refusal leaves the batch untouched.
@@ -333,11 +334,10 @@ macro_rules! shared_case_store {
                     }
                 }
                 let (case, events) = stage(batch, workflows, command, change, labels_before, last_hash, now);
-                let created_cases = created
-                    .into_iter()
-                    .map(|follow_up| stage(batch, workflows, command, follow_up, None, String::new(), now).0)
-                    .collect();
-                let executed = Executed { case, events, replayed: false, created: created_cases };
+                for follow_up in created {
+                    stage(batch, workflows, command, follow_up, None, String::new(), now);
+                }
+                let executed = Executed { case, events, replayed: false, last_sequence: batch.sequence };
                 if !command.request_id.is_empty() {
                     batch.answered.insert(
                         command.request_id.clone(),

@@ -281,6 +281,13 @@ impl CasePatch {
         {
             case.description = d;
         }
+        if case.kind == "assessment_cycle" && (self.department.is_some() || self.parent.is_some()) {
+            // A cycle's department and year are its key (`cycle.one_per_department_and_year`).
+            v.add(
+                "update_mask",
+                "an assessment cycle's department and parent are fixed when it is opened",
+            );
+        }
         if let Some(d) = self.department.and_then(|d| {
             v.take(optional(&d, |s| {
                 DepartmentCode::from_name("case.department", s)
