@@ -27,6 +27,7 @@ use crate::domain::error::Error;
 use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::listing::ListQuery;
 use crate::domain::{Result, mask};
+use crate::store::SetChange;
 
 const SERVICE: &str = "/regie.v1.AssessmentService/";
 
@@ -50,6 +51,13 @@ impl AssessmentApi {
     async fn set(&self, field: &str, name: &str) -> Result<CriteriaSet> {
         let id = CriteriaSetId::from_name(field, name).map_err(name_error)?;
         self.app.store.get_criteria_set(&id).await
+    }
+
+    /// Applies `change` to the named set inside the store's transaction.
+    async fn change_set(&self, name: &str, change: SetChange) -> Result<v1::CriteriaSet> {
+        let id = CriteriaSetId::from_name("name", name).map_err(name_error)?;
+        let set = self.app.store.update_criteria_set(&id, change).await?;
+        Ok(convert::criteria_set(set))
     }
 
     /// The cycle named, read and checked for `read`, with its details.
@@ -229,18 +237,10 @@ impl AssessmentService for AssessmentApi {
         request: Request<v1::PublishCriteriaSetRequest>,
     ) -> Result<Response<v1::CriteriaSet>, Status> {
         let r = request.into_inner();
+        let etag = r.etag;
         reply(
-            async {
-                let id = CriteriaSetId::from_name("name", &r.name).map_err(name_error)?;
-                let etag = r.etag;
-                let set = self
-                    .app
-                    .store
-                    .update_criteria_set(&id, Box::new(move |set| set.publish(&etag, now())))
-                    .await?;
-                Ok(convert::criteria_set(set))
-            }
-            .await,
+            self.change_set(&r.name, Box::new(move |set| set.publish(&etag, now())))
+                .await,
         )
     }
 
@@ -249,18 +249,10 @@ impl AssessmentService for AssessmentApi {
         request: Request<v1::RetireCriteriaSetRequest>,
     ) -> Result<Response<v1::CriteriaSet>, Status> {
         let r = request.into_inner();
+        let etag = r.etag;
         reply(
-            async {
-                let id = CriteriaSetId::from_name("name", &r.name).map_err(name_error)?;
-                let etag = r.etag;
-                let set = self
-                    .app
-                    .store
-                    .update_criteria_set(&id, Box::new(move |set| set.retire(&etag, now())))
-                    .await?;
-                Ok(convert::criteria_set(set))
-            }
-            .await,
+            self.change_set(&r.name, Box::new(move |set| set.retire(&etag, now())))
+                .await,
         )
     }
 
@@ -379,22 +371,19 @@ impl AssessmentService for AssessmentApi {
                     Action::Fixed("rate"),
                     None,
                 );
-                let command = Command::Record {
-                    etag: r.etag,
-                    record: Record::Rating(rating),
-                };
-                let executed = self
+                let case = self
                     .cases
-                    .execute(
+                    .record(
                         &caller,
-                        id,
-                        command,
-                        r.request_id,
                         "RateCriterion",
-                        Some(authorize),
+                        id,
+                        r.etag,
+                        r.request_id,
+                        Record::Rating(rating),
+                        authorize,
                     )
                     .await?;
-                match &executed.case.details {
+                match &case.details {
                     Details::AssessmentCycle(c) => c
                         .rating(criterion.trim())
                         .map(convert::criterion_rating)
@@ -456,22 +445,19 @@ impl AssessmentService for AssessmentApi {
                     Action::Fixed("update"),
                     None,
                 );
-                let command = Command::Record {
-                    etag: r.etag,
-                    record: Record::Dialogue(dialogue),
-                };
-                let executed = self
+                let case = self
                     .cases
-                    .execute(
+                    .record(
                         &caller,
-                        id,
-                        command,
-                        r.request_id,
                         "RecordDialogue",
-                        Some(authorize),
+                        id,
+                        r.etag,
+                        r.request_id,
+                        Record::Dialogue(dialogue),
+                        authorize,
                     )
                     .await?;
-                Ok(convert::case(executed.case))
+                Ok(convert::case(case))
             }
             .await,
         )

@@ -18,6 +18,7 @@ use crate::api::access::caller;
 use crate::app::App;
 use crate::authz::{Caller, Need};
 use crate::domain::cases::Details;
+use crate::domain::cases::command::Record;
 use crate::domain::cases::draft::{
     FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
 };
@@ -82,6 +83,28 @@ impl CaseApi {
         };
         self.app.published(executed.last_sequence);
         Ok(executed)
+    }
+}
+
+impl CaseApi {
+    /// Records a rating, dialogue, consultation, observance or risk in a case through the write
+    /// path, with `authorize` checked inside the write against the case it finds.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn record(
+        &self,
+        caller: &Caller,
+        rpc: &'static str,
+        id: CaseId,
+        etag: String,
+        request_id: String,
+        record: Record,
+        authorize: Authorize,
+    ) -> Result<Case> {
+        let command = Command::Record { etag, record };
+        let executed = self
+            .execute(caller, id, command, request_id, rpc, Some(authorize))
+            .await?;
+        Ok(executed.case)
     }
 }
 

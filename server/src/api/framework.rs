@@ -16,7 +16,7 @@ use crate::authz::Caller;
 use crate::domain::Result;
 use crate::domain::cases::command::Record;
 use crate::domain::cases::framework::{ConsultationDraft, Framework, ObservanceDraft};
-use crate::domain::cases::{Case, Command, Details};
+use crate::domain::cases::{Case, Details};
 use crate::domain::error::{Error, reason};
 use crate::store::Authorize;
 
@@ -108,22 +108,19 @@ impl FrameworkService for FrameworkApi {
                     Action::Fixed("update"),
                     None,
                 );
-                let command = Command::Record {
-                    etag: r.etag,
-                    record: Record::Consultation(consultation),
-                };
-                let executed = self
+                let case = self
                     .cases
-                    .execute(
+                    .record(
                         &caller,
-                        id,
-                        command,
-                        r.request_id,
                         "RecordConsultation",
-                        Some(authorize),
+                        id,
+                        r.etag,
+                        r.request_id,
+                        Record::Consultation(consultation),
+                        authorize,
                     )
                     .await?;
-                details(&executed.case)?
+                details(&case)?
                     .consultations
                     .last()
                     .map(convert::consultation)
@@ -178,22 +175,19 @@ impl FrameworkService for FrameworkApi {
                 }
                 .validate()?;
                 let authorize = self.observe_check(&caller, observance.department.clone());
-                let command = Command::Record {
-                    etag: r.etag,
-                    record: Record::Observance(observance),
-                };
-                let executed = self
+                let case = self
                     .cases
-                    .execute(
+                    .record(
                         &caller,
-                        id,
-                        command,
-                        r.request_id,
                         "RecordObservance",
-                        Some(authorize),
+                        id,
+                        r.etag,
+                        r.request_id,
+                        Record::Observance(observance),
+                        authorize,
                     )
                     .await?;
-                details(&executed.case)?
+                details(&case)?
                     .observances
                     .last()
                     .map(convert::observance)

@@ -14,7 +14,7 @@ use crate::api::access::caller;
 use crate::app::App;
 use crate::domain::cases::command::Record;
 use crate::domain::cases::risk::{RiskAnalysis, RiskFields};
-use crate::domain::cases::{Case, CaseId, Command, Details};
+use crate::domain::cases::{Case, CaseId, Details};
 use crate::domain::error::{Error, reason};
 use crate::domain::{Result, mask};
 
@@ -75,12 +75,9 @@ impl RiskApi {
         let authorize = self
             .cases
             .authorize(caller, method(rpc), Action::Fixed("update"), None);
-        let command = Command::Record { etag, record };
-        let executed = self
-            .cases
-            .execute(caller, id, command, request_id, rpc, Some(authorize))
-            .await?;
-        Ok(executed.case)
+        self.cases
+            .record(caller, rpc, id, etag, request_id, record, authorize)
+            .await
     }
 }
 

@@ -142,6 +142,33 @@ pub struct Change {
     pub effects: Vec<EffectKind>,
 }
 
+impl Change {
+    /// Nothing changed: no event, no new revision.
+    fn none(case: Case) -> Self {
+        Self {
+            case,
+            events: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    /// `before` became `after`, recorded as one event of `event_type` with both snapshots.
+    fn snapshot(event_type: EventType, before: Case, after: Case) -> Self {
+        let event = EventDraft {
+            event_type,
+            before: Some(before),
+            after: Some(after.clone()),
+            transition: String::new(),
+            comment: String::new(),
+        };
+        Self {
+            case: after,
+            events: vec![event],
+            effects: Vec::new(),
+        }
+    }
+}
+
 pub fn execute(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Result<Change> {
     match (current, command) {
         (None, Command::Create { id, case }) => create(id, case, ctx),
@@ -234,27 +261,11 @@ fn update(before: Case, etag: &str, patch: CasePatch, ctx: &Context<'_>) -> Resu
     let mut after = before.clone();
     patch.apply(&mut after)?;
     if after == before {
-        // Nothing changed: no event, no new revision.
-        return Ok(Change {
-            case: before,
-            events: Vec::new(),
-            effects: Vec::new(),
-        });
+        return Ok(Change::none(before));
     }
     after.revision += 1;
     after.update_time = ctx.now;
-    let event = EventDraft {
-        event_type: EventType::Updated,
-        before: Some(before),
-        after: Some(after.clone()),
-        transition: String::new(),
-        comment: String::new(),
-    };
-    Ok(Change {
-        case: after,
-        events: vec![event],
-        effects: Vec::new(),
-    })
+    Ok(Change::snapshot(EventType::Updated, before, after))
 }
 
 /// Whether deciding `command` on `case` needs the case's sub-items (a guard of the transition
@@ -459,25 +470,10 @@ fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Res
         }
     }
     if after.details == before.details {
-        // Nothing changed (an update to the values it had): no event, no new revision.
-        return Ok(Change {
-            case: before,
-            events: Vec::new(),
-            effects: Vec::new(),
-        });
+        // An update to the values it had: nothing to record.
+        return Ok(Change::none(before));
     }
-    let event = EventDraft {
-        event_type,
-        before: Some(before),
-        after: Some(after.clone()),
-        transition: String::new(),
-        comment: String::new(),
-    };
-    Ok(Change {
-        case: after,
-        events: vec![event],
-        effects: Vec::new(),
-    })
+    Ok(Change::snapshot(event_type, before, after))
 }
 
 /// Whether `case` is past its due time (time in clock-pausing states not counted) or past its
@@ -505,18 +501,7 @@ fn mark_overdue(before: Case, ctx: &Context<'_>) -> Result<Change> {
     }
     let mut after = next(&before, ctx);
     after.overdue = true;
-    let event = EventDraft {
-        event_type: EventType::Overdue,
-        before: Some(before),
-        after: Some(after.clone()),
-        transition: String::new(),
-        comment: String::new(),
-    };
-    Ok(Change {
-        case: after,
-        events: vec![event],
-        effects: Vec::new(),
-    })
+    Ok(Change::snapshot(EventType::Overdue, before, after))
 }
 
 /// A refused transition as the API reports it: FAILED_PRECONDITION with one violation per failed
