@@ -10,8 +10,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use regie_proto::v1::{
-    access_service_client::AccessServiceClient, audit_service_client::AuditServiceClient,
-    case_service_client::CaseServiceClient, directory_service_client::DirectoryServiceClient,
+    access_service_client::AccessServiceClient, assessment_service_client::AssessmentServiceClient,
+    audit_service_client::AuditServiceClient, case_service_client::CaseServiceClient,
+    directory_service_client::DirectoryServiceClient,
+    framework_service_client::FrameworkServiceClient, risk_service_client::RiskServiceClient,
     workflow_service_client::WorkflowServiceClient,
 };
 use std::error::Error as _;
@@ -145,6 +147,18 @@ impl Connection {
 
     pub fn access(&self) -> AccessServiceClient<Authorized> {
         AccessServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn assessments(&self) -> AssessmentServiceClient<Authorized> {
+        AssessmentServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn frameworks(&self) -> FrameworkServiceClient<Authorized> {
+        FrameworkServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn risks(&self) -> RiskServiceClient<Authorized> {
+        RiskServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
     /// The health service is open, but gets the token too: one rule for every client.

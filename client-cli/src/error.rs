@@ -43,6 +43,10 @@ pub enum CliError {
     /// A problem with what the user gave that clap could not see: an unknown `--profile`, no
     /// token for `login`, a token that cannot be sent. Exit 2, like clap's own usage errors.
     Usage(String),
+    /// A file the user gave (a CSV import, a criteria file) does not pass the checks made before
+    /// any change: one line per problem, e.g. `line 7: title: is required`, printed as they are.
+    /// Exit 3, as for INVALID_ARGUMENT.
+    InvalidInput(Vec<String>),
     /// Anything else, such as failing to write the output or the profiles file.
     Other(anyhow::Error),
 }
@@ -65,6 +69,7 @@ impl CliError {
             CliError::Connect { .. } => exit::UNAVAILABLE,
             CliError::Rpc(status) | CliError::RulesFailed(status) => exit_code_for(status.code()),
             CliError::Usage(_) => exit::USAGE,
+            CliError::InvalidInput(_) => exit::INVALID_ARGUMENT,
             CliError::Other(_) => exit::FAILURE,
         }
     }
@@ -88,6 +93,7 @@ impl CliError {
                 lines
             }
             CliError::Usage(message) => vec![format!("error: {message}")],
+            CliError::InvalidInput(lines) => lines.clone(),
             CliError::Other(error) => vec![format!("error: {error:#}")],
         }
     }
@@ -236,6 +242,9 @@ mod tests {
         assert_eq!(refused.exit_code(), 8);
         assert_eq!(CliError::Other(anyhow::anyhow!("disk full")).exit_code(), 1);
         assert_eq!(CliError::Usage("no token".into()).exit_code(), 2);
+        let invalid = CliError::InvalidInput(vec!["line 2: title: is required".into()]);
+        assert_eq!(invalid.exit_code(), 3);
+        assert_eq!(invalid.lines(), vec!["line 2: title: is required"]);
     }
 
     #[test]

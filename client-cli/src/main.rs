@@ -6,11 +6,14 @@
 mod cli;
 mod commands;
 mod connection;
+mod criteria_file;
 mod error;
 mod filter;
+mod import;
 mod names;
 mod output;
 mod profiles;
+mod report;
 mod settings;
 mod values;
 

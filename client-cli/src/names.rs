@@ -1,7 +1,8 @@
 //! Resource names as the user types them: `JenV` or `departments/JenV`, `ipim` or
 //! `workingGroups/ipim`, `abc123` or `cases/abc123`, `work_item` or `workflows/work_item`,
-//! `anna` or `principals/anna`, `t1` or `tokens/t1`, members written as `CODE[:ROLE]` or
-//! `NAME[:ROLE]`, and the domains and roles of access control.
+//! `anna` or `principals/anna`, `t1` or `tokens/t1`, `basis` or `criteriaSets/basis`, risks as
+//! `cases/ID/risks/N`, members written as `CODE[:ROLE]` or `NAME[:ROLE]`, and the domains and
+//! roles of access control.
 //!
 //! The functions here are clap value parsers: they turn an argument into the full resource name
 //! the API expects, or explain what was expected. The server still validates the identifier
@@ -16,6 +17,10 @@ pub const WORKING_GROUPS: &str = "workingGroups";
 
 /// The collection of cases: `cases/{id}`.
 pub const CASES: &str = "cases";
+/// The collection of criteria sets (toetsingskaders): `criteriaSets/{id}`.
+pub const CRITERIA_SETS: &str = "criteriaSets";
+/// The risks of a risk analysis: `cases/{id}/risks/{n}`.
+pub const RISKS: &str = "risks";
 /// The collection of workflows: `workflows/{kind}`, `workflows/{kind}/versions/{n}`.
 pub const WORKFLOWS: &str = "workflows";
 /// The addressee of a recommendation that is not a department.
@@ -46,6 +51,28 @@ pub fn group_id(arg: &str) -> Result<String, String> {
 /// `abc123` or `cases/abc123` → `cases/abc123`.
 pub fn case_name(arg: &str) -> Result<String, String> {
     resource_name(CASES, "case id", "ID", arg)
+}
+
+/// `basis` or `criteriaSets/basis` → `criteriaSets/basis`.
+pub fn criteria_set_name(arg: &str) -> Result<String, String> {
+    resource_name(CRITERIA_SETS, "criteria set id", "ID", arg)
+}
+
+/// `cases/abc/risks/3` or `abc/risks/3` → `cases/abc/risks/3`.
+pub fn risk_name(arg: &str) -> Result<String, String> {
+    let arg = arg.trim();
+    let expected =
+        || format!("expected a risk name `{CASES}/ID/{RISKS}/N` (or `ID/{RISKS}/N`), not `{arg}`");
+    let rest = arg
+        .strip_prefix(CASES)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(arg);
+    match rest.split('/').collect::<Vec<_>>().as_slice() {
+        [case, RISKS, n] if !case.is_empty() && !n.is_empty() => {
+            Ok(format!("{CASES}/{case}/{RISKS}/{n}"))
+        }
+        _ => Err(expected()),
+    }
 }
 
 /// `anna` or `principals/anna` → `principals/anna`.
@@ -326,6 +353,36 @@ mod tests {
         assert!(case_name("cases/").is_err());
         assert!(case_name("departments/BZK").is_err());
         assert!(case_name("cases/a/b").is_err());
+    }
+
+    #[test]
+    fn criteria_set_and_risk_arguments_become_resource_names() {
+        assert_eq!(
+            criteria_set_name("basis").as_deref(),
+            Ok("criteriaSets/basis")
+        );
+        assert_eq!(
+            criteria_set_name(" criteriaSets/basis ").as_deref(),
+            Ok("criteriaSets/basis")
+        );
+        assert!(criteria_set_name("cases/basis").is_err());
+        assert!(criteria_set_name("criteriaSets/").is_err());
+        assert_eq!(
+            risk_name("cases/abc/risks/3").as_deref(),
+            Ok("cases/abc/risks/3")
+        );
+        assert_eq!(risk_name("abc/risks/3").as_deref(), Ok("cases/abc/risks/3"));
+        for bad in [
+            "",
+            "abc",
+            "cases/abc",
+            "cases/abc/risks/",
+            "cases//risks/1",
+            "x/y/1",
+            "cases/a/risks/1/2",
+        ] {
+            assert!(risk_name(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

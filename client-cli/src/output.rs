@@ -9,6 +9,7 @@ use std::io::{ErrorKind, Write as _};
 use std::sync::OnceLock;
 
 use anyhow::{Context as _, anyhow};
+use clap::ValueEnum;
 use comfy_table::{ContentArrangement, Table, presets};
 use prost_reflect::{DescriptorPool, DynamicMessage, SerializeOptions};
 use prost_types::Timestamp;
@@ -141,6 +142,46 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
+/// An API enum value (`raw`, as prost stores it) spelled as the flag that sets it is spelled
+/// (`partially-met`, `conflict-of-interest`): `C` is the flag's value enum and `P` the API
+/// enum. The unspecified value is `-`; a value this client does not know, `unknown (N)`.
+pub fn enum_name<C, P>(raw: i32) -> String
+where
+    C: ValueEnum + Copy,
+    P: TryFrom<i32> + PartialEq + From<C>,
+{
+    match P::try_from(raw) {
+        Ok(value) => C::value_variants()
+            .iter()
+            .find(|flag| P::from(**flag) == value)
+            .and_then(ValueEnum::to_possible_value)
+            .map_or_else(|| "-".to_owned(), |v| v.get_name().to_owned()),
+        Err(_) => format!("unknown ({raw})"),
+    }
+}
+
+/// Names joined by `, `, each shortened to its id (`departments/JenV` → `JenV`), or `none`.
+pub fn id_list(collection: &str, names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    names
+        .iter()
+        .map(|name| crate::names::short_id(collection, name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes `text` to `path`, or to stdout when there is no path; a file gets a note on stderr.
+pub fn emit_to(path: Option<&std::path::Path>, text: &str) -> Result<(), CliError> {
+    let Some(path) = path else {
+        return emit(text);
+    };
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    note(&format!("wrote {}", path.display()));
+    Ok(())
+}
+
 /// `text`, or `-` when it is empty, so that table cells are never blank.
 pub fn or_dash(text: &str) -> String {
     if text.is_empty() {
@@ -224,6 +265,26 @@ mod tests {
         assert_eq!(truncate("one more char", 10), "one more …");
         assert_eq!(truncate("één\ntwee", 20), "één twee");
         assert_eq!(truncate("ééééé", 3).chars().count(), 3);
+    }
+
+    #[test]
+    fn enums_are_spelled_as_their_flags() {
+        use crate::cli::{RatingValue, Status};
+        use regie_proto::v1::{Rating, RiskStatus};
+        let rating = |r: Rating| enum_name::<RatingValue, Rating>(r.into());
+        assert_eq!(rating(Rating::PartiallyMet), "partially-met");
+        assert_eq!(rating(Rating::NotApplicable), "not-applicable");
+        assert_eq!(rating(Rating::Unspecified), "-");
+        assert_eq!(enum_name::<RatingValue, Rating>(42), "unknown (42)");
+        let status = enum_name::<Status, RiskStatus>(RiskStatus::RiskClosed.into());
+        assert_eq!(status, "closed");
+    }
+
+    #[test]
+    fn id_lists() {
+        let names = vec!["departments/JenV".to_owned(), "departments/BZK".to_owned()];
+        assert_eq!(id_list("departments", &names), "JenV, BZK");
+        assert_eq!(id_list("departments", &[]), "none");
     }
 
     #[test]

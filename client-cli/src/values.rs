@@ -1,5 +1,6 @@
 //! Argument values that are not resource names: RFC 3339 times, given as timestamps for the API
-//! or as normalised text for a filter, times that may be given as `""` to clear a field, and
+//! or as normalised text for a filter, times that may be given as `""` to clear a field,
+//! calendar dates (`2026-03-01`), pieces of evidence (`TITLE|URL|OWNER|VALID_UNTIL`), and
 //! lengths of time such as `90d` (a token's lifetime).
 //!
 //! Like the functions in `names`, these are clap value parsers, so a bad time is a usage error
@@ -8,7 +9,8 @@
 use std::time::Duration;
 
 use prost_types::Timestamp;
-use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
+use regie_proto::v1::Evidence;
+use time::{Date, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339};
 
 /// What the time parsers accept, for their error messages.
 const EXPECTED: &str = "an RFC 3339 time such as 2026-03-01T17:00:00Z or 2026-03-01T17:00:00+01:00";
@@ -25,6 +27,81 @@ pub fn timestamp(arg: &str) -> Result<Timestamp, String> {
         seconds: t.unix_timestamp(),
         // Always below 10^9, so it fits.
         nanos: i32::try_from(t.nanosecond()).unwrap_or_default(),
+    })
+}
+
+/// A calendar date, `YYYY-MM-DD`, in the years the server accepts (1900 to 2200).
+pub fn parse_date(arg: &str) -> Result<Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let text = arg.trim();
+    match Date::parse(text, &format) {
+        Ok(date) if (1900..=2200).contains(&date.year()) => Ok(date),
+        Ok(_) => Err(format!("`{arg}`: the year must be between 1900 and 2200")),
+        Err(_) => Err(format!(
+            "`{arg}` is not a date of the form YYYY-MM-DD (e.g. 2026-03-01)"
+        )),
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`, as the API spells it.
+pub fn date(arg: &str) -> Result<String, String> {
+    parse_date(arg).map(|date| date.to_string())
+}
+
+/// A calendar date, or `""` for none (to clear a field).
+pub fn date_or_empty(arg: &str) -> Result<String, String> {
+    if arg.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        date(arg)
+    }
+}
+
+/// The last second of a day in UTC: `2026-03-01` → 2026-03-01T23:59:59Z.
+pub fn end_of_day_utc(date: Date) -> Timestamp {
+    let end = date.with_time(Time::MAX).assume_utc();
+    Timestamp {
+        seconds: end.unix_timestamp(),
+        nanos: 0,
+    }
+}
+
+/// What [`evidence`] accepts, for its error messages.
+const EXPECTED_EVIDENCE: &str = "TITLE|URL|OWNER|VALID_UNTIL (only TITLE is required, e.g. \
+                                 \"Gedragscode 2025|https://intranet.example/gedragscode|P&O|2026-12-31\")";
+
+/// A piece of evidence: `TITLE|URL|OWNER|VALID_UNTIL`, the parts after the title optional
+/// (`TITLE`, `TITLE|URL`, `TITLE||OWNER`, …). The URL must be http(s), VALID_UNTIL a date.
+pub fn evidence(arg: &str) -> Result<Evidence, String> {
+    let parts: Vec<&str> = arg.split('|').map(str::trim).collect();
+    if parts.len() > 4 {
+        return Err(format!(
+            "`{arg}` has more than four parts; expected {EXPECTED_EVIDENCE}"
+        ));
+    }
+    let part = |i: usize| parts.get(i).copied().unwrap_or_default().to_owned();
+    let title = part(0);
+    if title.is_empty() {
+        return Err(format!(
+            "`{arg}` has no title; expected {EXPECTED_EVIDENCE}"
+        ));
+    }
+    let url = part(1);
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !url.is_empty() && !web {
+        return Err(format!("`{url}` in `{arg}` is not an http(s) address"));
+    }
+    let valid_until = part(3);
+    let valid_until = if valid_until.is_empty() {
+        valid_until
+    } else {
+        date(&valid_until).map_err(|e| format!("VALID_UNTIL of `{arg}`: {e}"))?
+    };
+    Ok(Evidence {
+        title,
+        url,
+        owner: part(2),
+        valid_until,
     })
 }
 
@@ -102,6 +179,47 @@ mod tests {
             "a date alone is not a time"
         );
         assert!(timestamp("tomorrow").is_err());
+    }
+
+    #[test]
+    fn dates_and_the_end_of_a_day() {
+        assert_eq!(date(" 2026-03-01 ").as_deref(), Ok("2026-03-01"));
+        assert_eq!(date_or_empty("").as_deref(), Ok(""));
+        for bad in [
+            "2026-3-1",
+            "2026-02-30",
+            "01-03-2026",
+            "1899-12-31",
+            "tomorrow",
+            "",
+        ] {
+            assert!(date(bad).is_err(), "{bad:?} accepted");
+        }
+        let end = end_of_day_utc(parse_date("2026-03-01").expect("valid"));
+        assert_eq!(end.seconds, 1_772_409_599, "2026-03-01T23:59:59Z");
+        assert_eq!(end.nanos, 0);
+    }
+
+    #[test]
+    fn evidence_has_a_title_and_optional_parts() {
+        let full = evidence("Gedragscode|https://x.example/gc| P&O |2026-12-31").expect("valid");
+        assert_eq!(
+            (full.title.as_str(), full.url.as_str(), full.owner.as_str()),
+            ("Gedragscode", "https://x.example/gc", "P&O")
+        );
+        assert_eq!(full.valid_until, "2026-12-31");
+        let title_only = evidence("Jaarverslag").expect("valid");
+        assert_eq!(title_only.url, "");
+        assert_eq!(evidence("Notitie||BZK").expect("valid").owner, "BZK");
+        for bad in [
+            "",
+            "|https://x.example",
+            "a|ftp://x",
+            "a|||2026-13-01",
+            "a|b|c|d|e",
+        ] {
+            assert!(evidence(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

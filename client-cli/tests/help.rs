@@ -24,3 +24,46 @@ fn a_usage_error_exits_2() {
         .expect("run regie");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn help_lists_the_coordination_commands() {
+    let output = Command::new(env!("CARGO_BIN_EXE_regie"))
+        .arg("--help")
+        .output()
+        .expect("run regie");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in [
+        "criteria-sets",
+        "cycles",
+        "frameworks",
+        "risks",
+        "report",
+        "import",
+    ] {
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            "--help lacks {command}:\n{help}"
+        );
+    }
+    // Each subcommand's own help works without a server (exit 0, on stdout).
+    for path in [
+        &["criteria-sets", "create"][..],
+        &["cycles", "rate"],
+        &["frameworks", "consult"],
+        &["risks", "heatmap"],
+        &["report", "rollup"],
+        &["import", "work-items"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_regie"))
+            .args(path)
+            .arg("--help")
+            .output()
+            .expect("run regie");
+        assert!(output.status.success(), "{path:?} --help failed");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage: regie"),
+            "{path:?}"
+        );
+    }
+}

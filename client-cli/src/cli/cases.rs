@@ -2,7 +2,7 @@
 
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use prost_types::Timestamp;
-use regie_proto::v1::RecommendationTheme;
+use regie_proto::v1::{FrameworkPurpose, RecommendationTheme};
 
 use super::{ListArgs, PageArgs};
 use crate::names;
@@ -36,7 +36,8 @@ pub enum CaseCommand {
     Watch(CaseWatch),
 }
 
-/// The case kinds whose details the API knows.
+/// The case kinds that `cases create` can create. (Assessment cycles are opened with
+/// `regie cycles open`; the server refuses to create them as plain cases.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CaseKind {
     /// A working-group item (werkgroep-item, actiepunt).
@@ -45,6 +46,12 @@ pub enum CaseKind {
     /// A recommendation (aanbeveling), e.g. of the Court of Audit.
     #[value(name = "recommendation")]
     Recommendation,
+    /// A framework (kader) under the coordination decree, art. 2.
+    #[value(name = "framework")]
+    Framework,
+    /// An integrity risk analysis of a department or an implementing organisation.
+    #[value(name = "risk_analysis")]
+    RiskAnalysis,
 }
 
 impl CaseKind {
@@ -53,6 +60,29 @@ impl CaseKind {
         match self {
             CaseKind::WorkItem => "work_item",
             CaseKind::Recommendation => "recommendation",
+            CaseKind::Framework => "framework",
+            CaseKind::RiskAnalysis => "risk_analysis",
+        }
+    }
+}
+
+/// What a framework promotes (coordination decree, art. 2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Purpose {
+    /// eenheid: the unity of the operations.
+    Unity,
+    /// kwaliteit: their quality.
+    Quality,
+    /// doelmatigheid: their efficiency.
+    Efficiency,
+}
+
+impl From<Purpose> for FrameworkPurpose {
+    fn from(purpose: Purpose) -> Self {
+        match purpose {
+            Purpose::Unity => FrameworkPurpose::Unity,
+            Purpose::Quality => FrameworkPurpose::Quality,
+            Purpose::Efficiency => FrameworkPurpose::Efficiency,
         }
     }
 }
@@ -109,18 +139,41 @@ pub struct CaseCreate {
     pub request_id: String,
     #[command(flatten)]
     pub recommendation: RecommendationArgs,
+    #[command(flatten)]
+    pub framework: FrameworkArgs,
+    #[command(flatten)]
+    pub risk_analysis: RiskAnalysisArgs,
 }
 
 impl CaseCreate {
-    /// Recommendation details only go with `--kind recommendation`.
+    /// The details of a kind only go with that `--kind`.
     pub fn check(&self) -> Result<(), String> {
-        let given = self.recommendation.flags_given();
-        if self.kind != CaseKind::Recommendation && !given.is_empty() {
-            return Err(format!(
-                "recommendation details ({}) only go with --kind recommendation, not --kind {}",
-                given.join(", "),
-                self.kind.as_str()
-            ));
+        let details = [
+            (
+                CaseKind::Recommendation,
+                "recommendation details",
+                self.recommendation.flags_given(),
+            ),
+            (
+                CaseKind::Framework,
+                "framework details",
+                self.framework.flags_given(),
+            ),
+            (
+                CaseKind::RiskAnalysis,
+                "risk analysis details",
+                self.risk_analysis.flags_given(),
+            ),
+        ];
+        for (kind, what, given) in details {
+            if self.kind != kind && !given.is_empty() {
+                return Err(format!(
+                    "{what} ({}) only go with --kind {}, not --kind {}",
+                    given.join(", "),
+                    kind.as_str(),
+                    self.kind.as_str()
+                ));
+            }
         }
         Ok(())
     }
@@ -163,6 +216,111 @@ impl RecommendationArgs {
     }
 }
 
+/// The details of a framework, for `cases create --kind framework` and `cases update`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Framework details (framework cases only)")]
+pub struct FrameworkArgs {
+    /// What the framework promotes. Repeatable; at least one is needed before adoption. On
+    /// update, replaces the purposes.
+    #[arg(long = "purpose", value_enum, value_name = "PURPOSE")]
+    pub purposes: Vec<Purpose>,
+    /// A department concerned: a code or `departments/CODE`. Repeatable; none on create: every
+    /// active department in the sector Rijk. On update, replaces the scope.
+    #[arg(long = "scope", value_name = "CODE", value_parser = names::department_name)]
+    pub scope: Vec<String>,
+    /// When the framework takes effect, YYYY-MM-DD ("" for none).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = values::date_or_empty)]
+    pub effective_date: Option<String>,
+    /// Months between evaluations (0: none).
+    #[arg(
+        long,
+        value_name = "MONTHS",
+        value_parser = clap::value_parser!(i32).range(0..=1200)
+    )]
+    pub evaluation_interval_months: Option<i32>,
+}
+
+impl FrameworkArgs {
+    /// The flags that were given, with the fields of `FrameworkDetails` they set.
+    fn given(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            ("--purpose", "purposes", !self.purposes.is_empty()),
+            ("--scope", "scope", !self.scope.is_empty()),
+            (
+                "--effective-date",
+                "effective_date",
+                self.effective_date.is_some(),
+            ),
+            (
+                "--evaluation-interval-months",
+                "evaluation_interval_months",
+                self.evaluation_interval_months.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(flag, field, given)| given.then_some((flag, field)))
+        .collect()
+    }
+
+    /// The flags that were given, as the user wrote them.
+    pub fn flags_given(&self) -> Vec<&'static str> {
+        self.given().into_iter().map(|(flag, _)| flag).collect()
+    }
+
+    /// The fields of `FrameworkDetails` that the given flags set, for an update mask.
+    pub fn fields_given(&self) -> Vec<&'static str> {
+        self.given().into_iter().map(|(_, field)| field).collect()
+    }
+}
+
+/// The details of a risk analysis, for `cases create --kind risk_analysis` and `cases update`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Risk analysis details (risk analyses only)")]
+pub struct RiskAnalysisArgs {
+    /// The implementing organisation analysed, e.g. "Dienst Toeslagen" (none: the department
+    /// itself).
+    #[arg(long, value_name = "NAME")]
+    pub organisation: Option<String>,
+    /// A risk whose score (likelihood x impact) is at or above this is high (default 15).
+    #[arg(
+        long,
+        value_name = "1-25",
+        value_parser = clap::value_parser!(i32).range(1..=25)
+    )]
+    pub high_risk_threshold: Option<i32>,
+}
+
+impl RiskAnalysisArgs {
+    /// The flags that were given, with the fields of `RiskAnalysisDetails` they set.
+    fn given(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            (
+                "--organisation",
+                "organisation",
+                self.organisation.is_some(),
+            ),
+            (
+                "--high-risk-threshold",
+                "high_risk_threshold",
+                self.high_risk_threshold.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(flag, field, given)| given.then_some((flag, field)))
+        .collect()
+    }
+
+    /// The flags that were given, as the user wrote them.
+    pub fn flags_given(&self) -> Vec<&'static str> {
+        self.given().into_iter().map(|(flag, _)| flag).collect()
+    }
+
+    /// The fields of `RiskAnalysisDetails` that the given flags set, for an update mask.
+    pub fn fields_given(&self) -> Vec<&'static str> {
+        self.given().into_iter().map(|(_, field)| field).collect()
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CaseGet {
     /// A case id or resource name (`cases/ID`).
@@ -185,7 +343,8 @@ pub struct CaseGet {
 pub struct CaseList {
     #[command(flatten)]
     pub list: ListArgs,
-    /// Only cases of this kind (`work_item`, `recommendation`).
+    /// Only cases of this kind (`work_item`, `recommendation`, `framework`, `assessment_cycle`,
+    /// `risk_analysis`).
     #[arg(long, help_heading = "Filters (ANDed with --filter)")]
     pub kind: Option<String>,
     /// Only cases in this state.
@@ -221,7 +380,8 @@ pub struct CaseList {
         .multiple(true)
         .args([
             "title", "description", "department", "working_group", "assignee", "labels",
-            "clear_labels", "due", "parent", "response",
+            "clear_labels", "due", "parent", "response", "purposes", "scope", "effective_date",
+            "evaluation_interval_months", "organisation", "high_risk_threshold",
         ])
 ))]
 pub struct CaseUpdate {
@@ -264,6 +424,37 @@ pub struct CaseUpdate {
     /// Idempotency key: a retry with the same key applies nothing again.
     #[arg(long, default_value = "")]
     pub request_id: String,
+    #[command(flatten)]
+    pub framework: FrameworkArgs,
+    #[command(flatten)]
+    pub risk_analysis: RiskAnalysisArgs,
+}
+
+impl CaseUpdate {
+    /// A case has the details of one kind: an update changes those of one kind only.
+    pub fn check(&self) -> Result<(), String> {
+        let response = if self.response.is_some() {
+            vec!["--response"]
+        } else {
+            Vec::new()
+        };
+        let given: Vec<String> = [
+            ("recommendation", response),
+            ("framework", self.framework.flags_given()),
+            ("risk analysis", self.risk_analysis.flags_given()),
+        ]
+        .into_iter()
+        .filter(|(_, flags)| !flags.is_empty())
+        .map(|(kind, flags)| format!("{} ({kind})", flags.join(", ")))
+        .collect();
+        if given.len() > 1 {
+            return Err(format!(
+                "a case has the details of one kind only; {} cannot be changed together",
+                given.join(" and ")
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Args)]

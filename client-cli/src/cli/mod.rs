@@ -9,17 +9,25 @@
 //! (see `settings`).
 
 mod access;
+mod assessment;
 mod audit;
 mod cases;
 mod directory;
+mod frameworks;
+mod import;
+mod risks;
 mod workflows;
 
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum, error::ErrorKind};
 
 pub use self::access::*;
+pub use self::assessment::*;
 pub use self::audit::*;
 pub use self::cases::*;
 pub use self::directory::*;
+pub use self::frameworks::*;
+pub use self::import::*;
+pub use self::risks::*;
 pub use self::workflows::*;
 use crate::connection::normalise_server;
 
@@ -30,7 +38,7 @@ Exit codes:
   1  other error (INTERNAL, UNKNOWN, ...), `health` reports anything but SERVING,
      or `audit verify` finds a broken hash chain
   2  usage error (bad flags or arguments, an unknown --profile, no token for `login`)
-  3  INVALID_ARGUMENT or OUT_OF_RANGE
+  3  INVALID_ARGUMENT or OUT_OF_RANGE, or a file given (`import`, --criteria-file) is invalid
   4  NOT_FOUND
   5  ALREADY_EXISTS or ABORTED (conflict: re-read and retry)
   6  FAILED_PRECONDITION
@@ -38,7 +46,7 @@ Exit codes:
   8  UNAVAILABLE or DEADLINE_EXCEEDED, or the server cannot be reached";
 
 /// Command-line client for the Regie server: departments, working groups, cases and their
-/// workflows, the audit log, and access control.
+/// workflows, assessments, frameworks, risk analyses, the audit log, and access control.
 ///
 /// Every call carries an API token. `regie login` stores one (with the server address) in a
 /// profile; --token or REGIE_TOKEN beats the profile.
@@ -102,6 +110,9 @@ pub enum OutputFormat {
     Json,
 }
 
+// Made once per run, so the size of the largest variant (`cases create` with the details of
+// every kind) costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Checks an API token with the server (WhoAmI), then saves it and the server address in the
@@ -126,6 +137,24 @@ pub enum Command {
     /// Cases (work items, recommendations): create, change, move through their workflow, watch.
     #[command(subcommand)]
     Cases(CaseCommand),
+    /// Criteria sets (toetsingskaders) that departments are assessed against.
+    #[command(subcommand)]
+    CriteriaSets(CriteriaSetCommand),
+    /// Yearly assessment cycles: open them, rate criteria, record the dialogue, compare years.
+    #[command(subcommand)]
+    Cycles(CycleCommand),
+    /// Frameworks (kaders): consultations before adoption, observances once in force.
+    #[command(subcommand)]
+    Frameworks(FrameworkCommand),
+    /// The risks of an integrity risk analysis, and its heat map.
+    #[command(subcommand)]
+    Risks(RiskCommand),
+    /// Reports over the assessment cycles of a year.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Creates cases in bulk from a file, checking every row first.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// The workflows of the case kinds, and the rules their guards name.
     #[command(subcommand)]
     Workflows(WorkflowCommand),
@@ -154,6 +183,7 @@ impl Cli {
     pub fn checked(self) -> Result<Self, clap::Error> {
         let (path, outcome) = match &self.command {
             Command::Cases(CaseCommand::Create(create)) => (["cases", "create"], create.check()),
+            Command::Cases(CaseCommand::Update(update)) => (["cases", "update"], update.check()),
             Command::Workflows(WorkflowCommand::Show(workflow)) => {
                 (["workflows", "show"], workflow.name().map(drop))
             }
@@ -219,6 +249,42 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every subcommand says what it does and every flag and argument what it is for.
+    #[test]
+    fn every_command_and_flag_has_help() {
+        fn walk(
+            command: &clap::Command,
+            path: &str,
+            seen: &mut Vec<String>,
+            missing: &mut Vec<String>,
+        ) {
+            for sub in command.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("`{path}` has no about"));
+                }
+                for arg in sub.get_arguments() {
+                    let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                    if !builtin && !arg.is_global_set() && arg.get_help().is_none() {
+                        missing.push(format!("`{path}` argument `{}` has no help", arg.get_id()));
+                    }
+                    seen.push(format!("{path} {}", arg.get_id()));
+                }
+                walk(sub, &path, seen, missing);
+            }
+        }
+        let (mut seen, mut missing) = (Vec::new(), Vec::new());
+        walk(&Cli::command(), "regie", &mut seen, &mut missing);
+        assert!(missing.is_empty(), "{missing:#?}");
+        for arg in [
+            "regie cycles rate evidence",
+            "regie cases create purposes",
+            "regie import work-items file",
+        ] {
+            assert!(seen.iter().any(|s| s == arg), "{arg} not checked");
+        }
     }
 
     #[test]

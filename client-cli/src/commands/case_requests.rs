@@ -3,12 +3,15 @@
 
 use prost_types::FieldMask;
 use regie_proto::v1::{
-    Case, CreateCaseRequest, RecommendationDetails, RecommendationTheme, SourceReport,
-    UpdateCaseRequest, WorkItemDetails, case::Details,
+    Case, CreateCaseRequest, FrameworkDetails, FrameworkPurpose, RecommendationDetails,
+    RecommendationTheme, RiskAnalysisDetails, SourceReport, UpdateCaseRequest, WorkItemDetails,
+    case::Details,
 };
 
 use super::set_masked;
-use crate::cli::{CaseCreate, CaseKind, CaseList, CaseUpdate, RecommendationArgs};
+use crate::cli::{
+    CaseCreate, CaseKind, CaseList, CaseUpdate, FrameworkArgs, RecommendationArgs, RiskAnalysisArgs,
+};
 use crate::filter::Filter;
 
 /// The filter to send: `--filter` ANDed with the convenience flags.
@@ -27,6 +30,8 @@ pub fn create_request(args: CaseCreate) -> CreateCaseRequest {
     let details = match args.kind {
         CaseKind::WorkItem => Details::WorkItem(WorkItemDetails {}),
         CaseKind::Recommendation => Details::Recommendation(recommendation(args.recommendation)),
+        CaseKind::Framework => Details::Framework(framework(args.framework)),
+        CaseKind::RiskAnalysis => Details::RiskAnalysis(risk_analysis(args.risk_analysis)),
     };
     CreateCaseRequest {
         case: Some(Case {
@@ -63,8 +68,82 @@ fn recommendation(args: RecommendationArgs) -> RecommendationDetails {
     }
 }
 
+/// The framework details given (on create, unset fields are the server's defaults).
+fn framework(args: FrameworkArgs) -> FrameworkDetails {
+    FrameworkDetails {
+        purposes: args
+            .purposes
+            .into_iter()
+            .map(|p| FrameworkPurpose::from(p).into())
+            .collect(),
+        scope: args.scope,
+        effective_date: args.effective_date.unwrap_or_default(),
+        evaluation_interval_months: args.evaluation_interval_months.unwrap_or_default(),
+        ..FrameworkDetails::default()
+    }
+}
+
+/// The risk analysis details given (0 for the threshold: the server's default).
+fn risk_analysis(args: RiskAnalysisArgs) -> RiskAnalysisDetails {
+    RiskAnalysisDetails {
+        organisation: args.organisation.unwrap_or_default(),
+        high_risk_threshold: args.high_risk_threshold.unwrap_or_default(),
+        ..RiskAnalysisDetails::default()
+    }
+}
+
+/// The details an update sends, and their mask paths: those of one kind (`Cli::checked` has
+/// refused flags of two), each path naming one field given on the command line.
+fn update_details(args: &CaseUpdate) -> (Option<Details>, Vec<String>) {
+    if let Some(response) = &args.response {
+        let details = Details::Recommendation(RecommendationDetails {
+            response: response.clone(),
+            ..RecommendationDetails::default()
+        });
+        return (Some(details), vec!["recommendation.response".to_owned()]);
+    }
+    let masked = |prefix: &str, fields: Vec<&str>| -> Vec<String> {
+        fields
+            .iter()
+            .map(|field| format!("{prefix}.{field}"))
+            .collect()
+    };
+    let framework_fields = args.framework.fields_given();
+    if !framework_fields.is_empty() {
+        let details = FrameworkDetails {
+            purposes: args
+                .framework
+                .purposes
+                .iter()
+                .map(|p| FrameworkPurpose::from(*p).into())
+                .collect(),
+            scope: args.framework.scope.clone(),
+            effective_date: args.framework.effective_date.clone().unwrap_or_default(),
+            evaluation_interval_months: args
+                .framework
+                .evaluation_interval_months
+                .unwrap_or_default(),
+            ..FrameworkDetails::default()
+        };
+        let paths = masked("framework", framework_fields);
+        return (Some(Details::Framework(details)), paths);
+    }
+    let risk_fields = args.risk_analysis.fields_given();
+    if !risk_fields.is_empty() {
+        let details = RiskAnalysisDetails {
+            organisation: args.risk_analysis.organisation.clone().unwrap_or_default(),
+            high_risk_threshold: args.risk_analysis.high_risk_threshold.unwrap_or_default(),
+            ..RiskAnalysisDetails::default()
+        };
+        let paths = masked("risk_analysis", risk_fields);
+        return (Some(Details::RiskAnalysis(details)), paths);
+    }
+    (None, Vec::new())
+}
+
 /// The case to send and the mask naming exactly the fields given on the command line.
 pub fn update_request(args: CaseUpdate) -> UpdateCaseRequest {
+    let (details, detail_paths) = update_details(&args);
     let mut paths = Vec::new();
     let mut case = Case {
         name: args.case,
@@ -97,18 +176,8 @@ pub fn update_request(args: CaseUpdate) -> UpdateCaseRequest {
     let due = args.due.map(|due| due.0);
     set_masked(&mut paths, "due_time", due, &mut case.due_time);
     set_masked(&mut paths, "parent", args.parent, &mut case.parent);
-    let details = args.response.map(|response| {
-        Some(Details::Recommendation(RecommendationDetails {
-            response,
-            ..RecommendationDetails::default()
-        }))
-    });
-    set_masked(
-        &mut paths,
-        "recommendation.response",
-        details,
-        &mut case.details,
-    );
+    case.details = details;
+    paths.extend(detail_paths);
     UpdateCaseRequest {
         case: Some(case),
         update_mask: Some(FieldMask { paths }),
@@ -286,6 +355,177 @@ mod tests {
         .expect_err("recommendation flags on a work item");
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--theme, --response"), "{err}");
+    }
+
+    #[test]
+    fn frameworks_and_risk_analyses_carry_their_details() {
+        let CaseCommand::Create(create) = parse(&[
+            "create",
+            "--kind",
+            "framework",
+            "--title",
+            "Kader integriteitsonderzoeken",
+            "--purpose",
+            "unity",
+            "--purpose",
+            "quality",
+            "--scope",
+            "JenV",
+            "--scope",
+            "departments/BZK",
+            "--effective-date",
+            "2026-07-01",
+            "--evaluation-interval-months",
+            "24",
+        ]) else {
+            panic!("parsed as the wrong command");
+        };
+        let case = create_request(create).case.expect("case set");
+        assert_eq!(case.kind, "framework");
+        let Some(Details::Framework(details)) = case.details else {
+            panic!("framework details expected");
+        };
+        assert_eq!(
+            details.purposes,
+            vec![
+                i32::from(FrameworkPurpose::Unity),
+                i32::from(FrameworkPurpose::Quality)
+            ]
+        );
+        assert_eq!(details.scope, vec!["departments/JenV", "departments/BZK"]);
+        assert_eq!(details.effective_date, "2026-07-01");
+        assert_eq!(details.evaluation_interval_months, 24);
+
+        let CaseCommand::Create(create) = parse(&[
+            "create",
+            "--kind",
+            "risk_analysis",
+            "--title",
+            "Risicoanalyse Toeslagen",
+            "--department",
+            "Fin",
+            "--organisation",
+            "Dienst Toeslagen",
+            "--high-risk-threshold",
+            "12",
+        ]) else {
+            panic!("parsed as the wrong command");
+        };
+        let case = create_request(create).case.expect("case set");
+        let Some(Details::RiskAnalysis(details)) = case.details else {
+            panic!("risk analysis details expected");
+        };
+        assert_eq!(details.organisation, "Dienst Toeslagen");
+        assert_eq!(details.high_risk_threshold, 12);
+    }
+
+    #[test]
+    fn details_of_another_kind_are_a_usage_error() {
+        let err = |args: &[&str]| {
+            Cli::try_parse_from(["regie", "cases"].iter().chain(args))
+                .and_then(Cli::checked)
+                .expect_err("usage error")
+        };
+        let wrong = err(&[
+            "create",
+            "--kind",
+            "work_item",
+            "--title",
+            "T",
+            "--purpose",
+            "unity",
+        ]);
+        assert_eq!(wrong.exit_code(), 2);
+        assert!(
+            wrong.to_string().contains(
+                "framework details (--purpose) only go with --kind framework, not --kind work_item"
+            ),
+            "{wrong}"
+        );
+        let wrong = err(&[
+            "create",
+            "--kind",
+            "framework",
+            "--title",
+            "T",
+            "--high-risk-threshold",
+            "10",
+        ]);
+        assert!(
+            wrong.to_string().contains("--kind risk_analysis"),
+            "{wrong}"
+        );
+        let both = err(&["update", "abc", "--scope", "JenV", "--organisation", "X"]);
+        assert_eq!(both.exit_code(), 2);
+        assert!(both.to_string().contains("one kind only"), "{both}");
+        assert_eq!(
+            err(&["create", "--kind", "assessment_cycle", "--title", "T"]).exit_code(),
+            2,
+            "cycles are opened, not created"
+        );
+        assert_eq!(
+            err(&[
+                "create",
+                "--kind",
+                "risk_analysis",
+                "--title",
+                "T",
+                "--high-risk-threshold",
+                "26"
+            ])
+            .exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn detail_updates_mask_single_fields() {
+        let request = update(&[
+            "update",
+            "abc",
+            "--purpose",
+            "efficiency",
+            "--effective-date",
+            "",
+            "--evaluation-interval-months",
+            "12",
+        ]);
+        let mask = request.update_mask.expect("mask set");
+        assert_eq!(
+            mask.paths,
+            vec![
+                "framework.purposes",
+                "framework.effective_date",
+                "framework.evaluation_interval_months"
+            ]
+        );
+        let Some(Details::Framework(details)) = request.case.expect("case set").details else {
+            panic!("framework details expected");
+        };
+        assert_eq!(
+            details.purposes,
+            vec![i32::from(FrameworkPurpose::Efficiency)]
+        );
+        assert_eq!(details.effective_date, "");
+
+        let request = update(&[
+            "update",
+            "abc",
+            "--title",
+            "T",
+            "--high-risk-threshold",
+            "9",
+        ]);
+        let mask = request.update_mask.expect("mask set");
+        assert_eq!(
+            mask.paths,
+            vec!["title", "risk_analysis.high_risk_threshold"]
+        );
+        let request = update(&["update", "abc", "--scope", "JenV"]);
+        assert_eq!(
+            request.update_mask.expect("mask set").paths,
+            vec!["framework.scope"]
+        );
     }
 
     #[test]

@@ -2,16 +2,16 @@
 //! `case_requests`; transitions are in `transitions`, history and watching in `events`.
 
 use regie_proto::v1::{
-    AddCommentRequest, Case, GetCaseRequest, ListCasesRequest, ListCasesResponse,
+    AddCommentRequest, Case, FrameworkPurpose, GetCaseRequest, ListCasesRequest, ListCasesResponse,
     RecommendationTheme, case::Details,
 };
 
 use super::case_requests::{create_request, list_filter, update_request};
 use super::{Context, events, hint_next_page, pages, transitions};
-use crate::cli::{CaseCommand, CaseList, OutputFormat};
+use crate::cli::{CaseCommand, CaseList, OutputFormat, Purpose};
 use crate::error::CliError;
-use crate::names::{CASES, DEPARTMENTS, WORKING_GROUPS, short_id};
-use crate::output::{self, emit, emit_json, or_dash, yes_no};
+use crate::names::{CASES, CRITERIA_SETS, DEPARTMENTS, WORKING_GROUPS, short_id};
+use crate::output::{self, emit, emit_json, enum_name, id_list, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -137,17 +137,74 @@ pub fn show(ctx: &Context, c: &Case) -> Result<(), CliError> {
             output::timestamp(c.state_enter_time.as_ref()),
         ),
     ];
-    if let Some(Details::Recommendation(r)) = &c.details {
-        let report = r.source_report.clone().unwrap_or_default();
-        rows.extend([
-            ("REPORT TITLE", or_dash(&report.title)),
-            ("REPORT REFERENCE", or_dash(&report.reference)),
-            ("ADDRESSEE", or_dash(short_id(DEPARTMENTS, &r.addressee))),
-            ("THEME", theme_name(r.theme)),
-            ("RESPONSE", or_dash(&r.response)),
-        ]);
-    }
+    rows.extend(detail_rows(c));
     emit(&output::key_value_table(rows).to_string())
+}
+
+/// The rows that show the details of the case's kind.
+fn detail_rows(c: &Case) -> Vec<(&'static str, String)> {
+    match &c.details {
+        Some(Details::Recommendation(r)) => {
+            let report = r.source_report.clone().unwrap_or_default();
+            vec![
+                ("REPORT TITLE", or_dash(&report.title)),
+                ("REPORT REFERENCE", or_dash(&report.reference)),
+                ("ADDRESSEE", or_dash(short_id(DEPARTMENTS, &r.addressee))),
+                ("THEME", theme_name(r.theme)),
+                ("RESPONSE", or_dash(&r.response)),
+            ]
+        }
+        Some(Details::Framework(f)) => {
+            let purposes: Vec<String> = f
+                .purposes
+                .iter()
+                .map(|p| enum_name::<Purpose, FrameworkPurpose>(*p))
+                .collect();
+            let interval = match f.evaluation_interval_months {
+                0 => "-".to_owned(),
+                months => format!("{months} months"),
+            };
+            vec![
+                ("PURPOSES", or_dash(&purposes.join(", "))),
+                ("SCOPE", id_list(DEPARTMENTS, &f.scope)),
+                ("EFFECTIVE DATE", or_dash(&f.effective_date)),
+                ("EVALUATION EVERY", interval),
+                ("NOT CONSULTED", id_list(DEPARTMENTS, &f.not_consulted)),
+                ("NOT OBSERVED", id_list(DEPARTMENTS, &f.not_observed)),
+            ]
+        }
+        Some(Details::AssessmentCycle(a)) => {
+            let mut rows = vec![
+                ("YEAR", a.year.to_string()),
+                (
+                    "CRITERIA SET",
+                    or_dash(short_id(CRITERIA_SETS, &a.criteria_set)),
+                ),
+                (
+                    "RATED",
+                    format!("{} of {}", a.criteria_rated, a.criteria_total),
+                ),
+                ("REVIEWER", or_dash(&a.reviewer)),
+            ];
+            match &a.dialogue {
+                None => rows.push(("DIALOGUE", "-".to_owned())),
+                Some(d) => rows.extend([
+                    ("DIALOGUE DATE", or_dash(&d.date)),
+                    ("PARTICIPANTS", or_dash(&d.participants.join(", "))),
+                    ("SUMMARY", or_dash(&d.summary)),
+                    ("AGREEMENTS", or_dash(&d.agreements.join("\n"))),
+                    ("DIALOGUE RECORDED BY", or_dash(&d.recorded_by)),
+                ]),
+            }
+            rows
+        }
+        Some(Details::RiskAnalysis(r)) => vec![
+            ("ORGANISATION", or_dash(&r.organisation)),
+            ("HIGH-RISK THRESHOLD", r.high_risk_threshold.to_string()),
+            ("RISKS", r.risk_count.to_string()),
+        ],
+        Some(Details::WorkItem(_)) | None => Vec::new(),
+    }
 }
 
 /// A recommendation theme in lower case as the flags spell it, or `-` when unspecified.

@@ -6,12 +6,18 @@ mod access;
 mod audit;
 mod case_requests;
 mod cases;
+mod criteria_sets;
+mod cycles;
 mod departments;
 mod events;
+mod frameworks;
 mod groups;
 mod health;
+mod import;
 mod policies;
 mod principals;
+mod report;
+mod risks;
 mod roles;
 mod session;
 mod tokens;
@@ -66,6 +72,30 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Cases(command) => {
             cases::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::CriteriaSets(command) => {
+            criteria_sets::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Cycles(command) => {
+            cycles::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Frameworks(command) => {
+            frameworks::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Risks(command) => {
+            risks::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Report(command) => {
+            report::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Import(command) => {
+            import::run(&ctx, command).await?;
             Ok(exit::SUCCESS)
         }
         Command::Workflows(command) => {
