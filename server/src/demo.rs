@@ -463,7 +463,7 @@ impl Demo {
                 2,
             ),
         ];
-        for (department, organisation, person, steps) in pilots {
+        for (pilot, (department, organisation, person, steps)) in pilots.into_iter().enumerate() {
             let actor = format!("principals/{person}");
             let details = Details::RiskAnalysis(RiskAnalysis {
                 organisation: organisation.to_owned(),
@@ -476,6 +476,9 @@ impl Demo {
             new.labels = vec!["pilot".to_owned()];
             let case = self.create(&actor, new).await?;
             for (title, category, process, likelihood, impact) in risks {
+                // Each organisation scores the same risks somewhat differently.
+                let shift = i32::try_from(pilot).unwrap_or(0);
+                let likelihood = (likelihood + shift - 1).rem_euclid(5) + 1;
                 let mitigating = likelihood * impact >= 15;
                 let fields = RiskFields {
                     title: Some(title.to_owned()),
@@ -546,9 +549,10 @@ impl Demo {
             // How far each department has come this year.
             let progress = match department.as_str() {
                 "JenV" => 4,
-                "Fin" | "BZK" => 3,
+                "BZK" => 3,
                 "IenW" | "OCW" => 2,
-                "AZ" | "SZW" | "VWS" => 1,
+                // Fin has confirmed half of last year's ratings; the rest are still carried over.
+                "Fin" | "AZ" | "SZW" | "VWS" => 1,
                 _ => 0,
             };
             if progress == 0 {
@@ -656,12 +660,18 @@ impl Demo {
     }
 }
 
-/// A spread of ratings, mostly met, that differs per department, criterion and year.
+/// A spread of ratings — about half met, a quarter partially met, the rest not met or not
+/// applicable — that differs per department, criterion and year without a visible pattern.
 fn rating(d: usize, c: usize, year: i32) -> Rating {
-    match (d * 5 + c * 3 + year as usize) % 9 {
-        0..=3 => Rating::Met,
-        4 | 5 => Rating::PartiallyMet,
-        6 | 7 => Rating::NotMet,
+    // splitmix64 of the three, so neighbouring cells are unrelated.
+    let mut x = ((d as u64) << 40) ^ ((c as u64) << 20) ^ u64::from(year.unsigned_abs());
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    match (x ^ (x >> 31)) % 20 {
+        0..=9 => Rating::Met,
+        10..=14 => Rating::PartiallyMet,
+        15..=17 => Rating::NotMet,
         _ => Rating::NotApplicable,
     }
 }
