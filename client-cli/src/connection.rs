@@ -19,6 +19,8 @@ use regie_proto::v1::{
 use std::error::Error as _;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::{Interceptor, interceptor::InterceptedService};
+
+use crate::trace::TraceParent;
 use tonic::transport::{Channel, Endpoint};
 
 use tonic::{Code, Request, Response, Status, TimeoutExpired};
@@ -45,16 +47,17 @@ pub fn normalise_server(arg: &str) -> Result<String, String> {
     Ok(url)
 }
 
-/// Adds `authorization: Bearer <token>` to every call, when there is a token.
+/// Adds `authorization: Bearer <token>` to every call, when there is a token, and the run's
+/// `traceparent`, when it traces (see `trace.rs`).
 #[derive(Clone, Default)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
+pub struct Bearer(Option<MetadataValue<Ascii>>, Option<MetadataValue<Ascii>>);
 
 impl Bearer {
     /// The interceptor for `token`; an error when the token cannot be sent in a header (only
     /// visible ASCII can).
     pub fn new(token: Option<&str>) -> Result<Self, String> {
         let Some(token) = token else {
-            return Ok(Self(None));
+            return Ok(Self(None, None));
         };
         let mut value = MetadataValue::try_from(format!("Bearer {token}"))
             .ok()
@@ -64,7 +67,13 @@ impl Bearer {
             })?;
         // Keeps the secret out of debug output and lets HTTP/2 header compression skip it.
         value.set_sensitive(true);
-        Ok(Self(Some(value)))
+        Ok(Self(Some(value), None))
+    }
+
+    /// Also sends `traceparent` on every call.
+    pub fn with_trace(mut self, trace: Option<&TraceParent>) -> Self {
+        self.1 = trace.and_then(|t| MetadataValue::try_from(t.to_string()).ok());
+        self
     }
 }
 
@@ -82,6 +91,9 @@ impl Interceptor for Bearer {
             request
                 .metadata_mut()
                 .insert("authorization", value.clone());
+        }
+        if let Some(value) = &self.1 {
+            request.metadata_mut().insert("traceparent", value.clone());
         }
         Ok(request)
     }
@@ -107,8 +119,11 @@ impl Connection {
         server: &str,
         timeout: Duration,
         token: Option<&str>,
+        trace: Option<&TraceParent>,
     ) -> Result<Self, CliError> {
-        let bearer = Bearer::new(token).map_err(CliError::Usage)?;
+        let bearer = Bearer::new(token)
+            .map_err(CliError::Usage)?
+            .with_trace(trace);
         let unreachable = |detail: String| CliError::Connect {
             server: server.to_owned(),
             detail,
@@ -287,7 +302,7 @@ mod tests {
     #[tokio::test]
     async fn unreachable_server_is_a_connect_error() {
         // Port 1 on localhost is closed on any sane test machine.
-        let err = Connection::open("http://127.0.0.1:1", Duration::from_secs(5), None)
+        let err = Connection::open("http://127.0.0.1:1", Duration::from_secs(5), None, None)
             .await
             .expect_err("nothing listens on port 1");
         assert!(

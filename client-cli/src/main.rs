@@ -15,6 +15,7 @@ mod output;
 mod profiles;
 mod report;
 mod settings;
+mod trace;
 mod values;
 
 use std::process::ExitCode;

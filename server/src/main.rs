@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use regie_server::config::{AdminCommand, Cli, Command, Settings};
+use regie_server::telemetry::Telemetry;
+
+/// The longest the exporters may take to flush at shutdown.
+const TELEMETRY_FLUSH_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,10 +20,20 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = regie_server::logging::init(settings.log_format, &settings.log) {
+    let telemetry = match Telemetry::init() {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("regie-server: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) =
+        regie_server::logging::init(settings.log_format, &settings.log, telemetry.tracer())
+    {
         eprintln!("regie-server: {e:#}");
         return ExitCode::from(2);
     }
+    tracing::info!(exporting = telemetry.describe(), "telemetry over OTLP");
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => regie_server::server::run(settings).await,
         Command::Migrate => match regie_server::server::open_store(&settings).await {
@@ -35,6 +49,8 @@ async fn main() -> ExitCode {
             display_name,
         }) => regie_server::server::issue_token(&settings, &principal, display_name).await,
     };
+    // Whatever the collector's state, the process ends within this bound after the server.
+    telemetry.shutdown(TELEMETRY_FLUSH_BOUND).await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

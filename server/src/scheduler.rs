@@ -34,6 +34,12 @@ pub async fn run(app: Arc<App>, interval: Duration) {
                 tracing::warn!(error = %e, "the deadline check failed; it runs again at the next tick")
             }
         }
+        if crate::telemetry::instruments().is_some() {
+            match app.store.count_overdue().await {
+                Ok(count) => crate::telemetry::set_overdue(count),
+                Err(e) => tracing::warn!(error = %e, "counting overdue cases failed"),
+            }
+        }
         let cutoff = now() - REQUEST_ID_RETENTION.as_micros() as i64;
         if let Err(e) = app.store.purge_requests(cutoff).await {
             tracing::warn!(error = %e, "forgetting old request ids failed");
@@ -65,9 +71,7 @@ pub async fn mark_overdue(app: &App) -> Result<usize> {
         match app.store.execute(workflows.clone(), command).await {
             Ok(executed) => {
                 marked += 1;
-                if let Some(last) = executed.events.last() {
-                    app.published(last.sequence);
-                }
+                app.published(executed.last_sequence);
             }
             // Changed in the meantime (moved on, or marked by another replica).
             Err(Error::FailedPrecondition { .. }) => {}

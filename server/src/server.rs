@@ -38,6 +38,7 @@ use crate::config::Settings;
 use crate::domain::limits::MAX_MESSAGE_BYTES;
 use crate::health::HealthState;
 use crate::store::{self, Store};
+use crate::telemetry::layer::TelemetryLayer;
 use crate::{scheduler, seed};
 
 /// Every gRPC service name Regie serves, for health reporting.
@@ -155,6 +156,8 @@ pub async fn serve(
             .run(settings.access_poll_interval, streams.clone()),
     );
     let app = App::new(store.clone(), access.clone(), streams.clone()).await?;
+    let pools = store.clone();
+    crate::telemetry::observe_pools(move || pools.pools_in_use());
     if settings.demo {
         crate::demo::load(&app)
             .await
@@ -180,6 +183,7 @@ pub async fn serve(
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
+        .layer(TelemetryLayer)
         .layer(AuthLayer::new(access.clone()))
         .add_service(health.service())
         .add_service(reflection_v1)

@@ -31,6 +31,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
+pub mod otlp;
 pub mod raw;
 
 /// The database a test server runs on.
@@ -105,6 +106,8 @@ pub struct TestServer {
     child: Option<Child>,
     log: Arc<Mutex<Vec<String>>>,
     extra_args: Vec<String>,
+    /// Extra environment variables for the server process (telemetry settings).
+    env: Vec<(String, String)>,
     data_dir: tempfile::TempDir,
     postgres: Option<PgDatabase>,
 }
@@ -118,6 +121,16 @@ impl TestServer {
 
     /// As [`start`](Self::start), with extra command-line arguments for the server.
     pub async fn start_with(backend: Backend, args: &[&str]) -> Option<Self> {
+        Self::start_with_env(backend, args, &[]).await
+    }
+
+    /// As [`start_with`](Self::start_with), with environment variables for the server (on top
+    /// of an environment without any `OTEL_*` or `TRACEPARENT` of the test's own).
+    pub async fn start_with_env(
+        backend: Backend,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Option<Self> {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let (database_url, postgres) = match backend {
             Backend::Sqlite => (
@@ -137,6 +150,10 @@ impl TestServer {
             child: None,
             log: Arc::default(),
             extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             data_dir,
             postgres,
         };
@@ -177,6 +194,12 @@ impl TestServer {
             .arg("json")
             .args(&self.extra_args)
             .env_remove("REGIE_CONFIG")
+            .env_remove("TRACEPARENT");
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("OTEL_")) {
+            command.env_remove(name);
+        }
+        command
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -310,7 +333,20 @@ impl TestServer {
     /// Runs the real `regie` CLI with `token` in `REGIE_TOKEN`, or with none (then the CLI uses
     /// its profile file, which lives in this server's data directory).
     pub async fn cli_as(&self, token: Option<&str>, args: &[&str]) -> CliOutput {
+        self.cli_with_env(token, args, &[]).await
+    }
+
+    /// As [`cli_as`](Self::cli_as), with extra environment variables (and no `TRACEPARENT` of
+    /// the test's own).
+    pub async fn cli_with_env(
+        &self,
+        token: Option<&str>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> CliOutput {
         let mut command = Command::new(binary("regie", "REGIE_CLI_BIN"));
+        command.env_remove("TRACEPARENT");
+        command.envs(env.iter().copied());
         match token {
             Some(token) => command.env("REGIE_TOKEN", token),
             None => command.env_remove("REGIE_TOKEN"),

@@ -90,6 +90,12 @@ pub struct Cli {
     )]
     pub output: OutputFormat,
 
+    /// Send a W3C `traceparent` of this run's own with every call, so that the server's work for
+    /// it forms one trace, and print the trace id on stderr. With `TRACEPARENT` set in the
+    /// environment, calls join that trace instead (flag or not).
+    #[arg(long, global = true)]
+    pub trace: bool,
+
     /// Give up on each call after this many seconds.
     #[arg(
         long,

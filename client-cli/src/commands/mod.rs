@@ -32,6 +32,7 @@ use crate::connection::Connection;
 use crate::error::{CliError, exit};
 use crate::profiles::{self, Profiles};
 use crate::settings::{self, Settings};
+use crate::trace::TraceParent;
 
 /// What every command needs: the connection and the output format.
 #[derive(Debug)]
@@ -49,7 +50,17 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         _ => {}
     }
     let settings = settings_for(&cli)?;
-    let conn = Connection::open(&settings.server, timeout, settings.token.as_deref()).await?;
+    let trace = TraceParent::for_run(cli.trace, std::env::var("TRACEPARENT").ok().as_deref());
+    if let Some(trace) = &trace {
+        eprintln!("trace {}", trace.trace_id());
+    }
+    let conn = Connection::open(
+        &settings.server,
+        timeout,
+        settings.token.as_deref(),
+        trace.as_ref(),
+    )
+    .await?;
     let ctx = Context {
         conn,
         output: cli.output,

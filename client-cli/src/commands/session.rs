@@ -35,7 +35,7 @@ pub async fn login(cli: &Cli, timeout: Duration) -> Result<u8, CliError> {
         Some(token) => token,
         None => read_token(&server)?,
     };
-    let conn = Connection::open(&server, timeout, Some(&token)).await?;
+    let conn = Connection::open(&server, timeout, Some(&token), None).await?;
     let me = who_am_i(&conn).await?;
 
     profiles.log_in(name, &server, &token);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tower::{Layer, Service};
+use tracing::Instrument as _;
 
 use super::methods::{self, Rule, Scope};
 use super::{Access, Caller, Need};
@@ -79,8 +80,20 @@ where
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            match admit(&access, &path, authorization.as_deref()).await {
+            let span = crate::telemetry::span!(
+                target: "regie_server::authz",
+                "authenticate",
+                rpc.method = path.as_str(),
+                enduser.id = tracing::field::Empty,
+            );
+            let admitted = admit(&access, &path, authorization.as_deref())
+                .instrument(span.clone())
+                .await;
+            match admitted {
                 Ok(caller) => {
+                    // The principal, never the token, on the RPC's span and this one.
+                    span.record("enduser.id", caller.subject());
+                    tracing::Span::current().record("enduser.id", caller.subject());
                     request.extensions_mut().insert(caller);
                     inner.call(request).await
                 }

@@ -25,6 +25,7 @@ use anyhow::Context as _;
 use casbin::{CachedApi, CoreApi, DefaultModel, MgmtApi};
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::domain::access::{
     NewPrincipal, PolicyLine, Principal, PrincipalId, PrincipalKind, RIJK, RoleBinding, Secret,
@@ -34,6 +35,7 @@ use crate::domain::error::reason;
 use crate::domain::time::Timestamp;
 use crate::domain::{Error, Result};
 use crate::store::{Rule, Store};
+use crate::telemetry;
 
 pub use denials::Denials;
 
@@ -315,14 +317,16 @@ impl Access {
             return true;
         }
         let enforcer = self.enforcer.read().await;
-        enforcer
+        let allowed = enforcer
             .enforce((
                 subject,
                 need.domain.as_str(),
                 need.object.as_str(),
                 need.action.as_str(),
             ))
-            .unwrap_or(false)
+            .unwrap_or(false);
+        telemetry::count_decision(allowed);
+        allowed
     }
 
     /// The roles `subject` holds, as (role, domain), for the guards that depend on who acts;
@@ -355,7 +359,7 @@ impl Access {
         let enforcer = self.enforcer.read().await;
         domains.sort();
         domains.dedup();
-        domains.iter().any(|domain| {
+        let allowed = domains.iter().any(|domain| {
             enforcer
                 .enforce((
                     subject,
@@ -364,12 +368,27 @@ impl Access {
                     need.action.as_str(),
                 ))
                 .unwrap_or(false)
-        })
+        });
+        telemetry::count_decision(allowed);
+        allowed
     }
 
     /// Allows the call, or refuses it with PERMISSION_DENIED and records the denial.
     pub async fn require(&self, caller: &Caller, method: &str, need: &Need) -> Result<()> {
-        if self.allowed(caller.subject(), need).await {
+        let span = crate::telemetry::span!(
+            target: "regie_server::authz",
+            "authorize",
+            regie.object = need.object.as_str(),
+            regie.action = need.action.as_str(),
+            regie.domain = need.domain.as_str(),
+            regie.decision = tracing::field::Empty,
+        );
+        let allowed = self
+            .allowed(caller.subject(), need)
+            .instrument(span.clone())
+            .await;
+        span.record("regie.decision", if allowed { "allowed" } else { "denied" });
+        if allowed {
             return Ok(());
         }
         Err(self.deny(caller.subject(), method, need))
@@ -401,6 +420,7 @@ impl Access {
         }
         let index = self.index();
         let Some(bindings) = index.bindings.get(subject) else {
+            telemetry::count_decision(false);
             return false;
         };
         let fits = |pattern: &str, family: &str| {
@@ -411,13 +431,15 @@ impl Access {
                     .is_some_and(|prefix| family.starts_with(prefix) || prefix.starts_with(family))
                 || (family.ends_with(':') && pattern.starts_with(family))
         };
-        bindings.iter().any(|(role, _)| {
+        let possible = bindings.iter().any(|(role, _)| {
             index.lines.get(role).is_some_and(|lines| {
                 lines.iter().any(|(object, action)| {
                     fits(object, object_family) && fits(action, action_family)
                 })
             })
-        })
+        });
+        telemetry::count_decision(possible);
+        possible
     }
 
     fn index(&self) -> Arc<Index> {

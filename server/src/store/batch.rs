@@ -17,6 +17,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument as _;
 
 use super::{CaseCommand, Executed};
 use crate::domain::workflow::Workflows;
@@ -33,6 +34,10 @@ pub struct Job {
     pub workflows: Arc<Workflows>,
     pub command: CaseCommand,
     pub reply: oneshot::Sender<Result<Executed>>,
+    /// `store.write`, a child of the caller's span: from the queue to the commit. The writer
+    /// decides the job inside a child of it, so a trace shows each write's wait, decision and
+    /// transaction under its RPC although one transaction serves many.
+    pub span: tracing::Span,
 }
 
 impl Job {
@@ -77,18 +82,29 @@ impl Writes {
         command: CaseCommand,
     ) -> Result<Executed> {
         let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(Job {
-                workflows,
-                command,
-                reply,
-            })
-            .await
-            .map_err(|_| Error::Unavailable {
-                message: "the server is shutting down; try again".to_owned(),
-            })?;
-        answer.await.map_err(|_| {
-            Error::internal("the write failed before it was answered; nothing was applied")
-        })?
+        let span = crate::telemetry::span!(
+            target: "regie_server::store",
+            "store.write",
+            db.operation = "write",
+            regie.batch.size = tracing::field::Empty,
+        );
+        async {
+            self.sender
+                .send(Job {
+                    workflows,
+                    command,
+                    reply,
+                    span: span.clone(),
+                })
+                .await
+                .map_err(|_| Error::Unavailable {
+                    message: "the server is shutting down; try again".to_owned(),
+                })?;
+            answer.await.map_err(|_| {
+                Error::internal("the write failed before it was answered; nothing was applied")
+            })?
+        }
+        .instrument(span.clone())
+        .await
     }
 }

@@ -48,6 +48,9 @@ pub trait Store:
 
     /// Waits for open connections to finish and closes them.
     async fn close(&self);
+
+    /// Connections in use now, per pool (`writer`, `reader`, or `pool` when there is one).
+    fn pools_in_use(&self) -> Vec<(&'static str, i64)>;
 }
 
 /// Departments and working groups.
@@ -215,6 +218,8 @@ pub trait CaseStore: Send + Sync {
 
     /// Open cases not yet marked overdue, for the deadline scheduler.
     async fn open_cases_not_overdue(&self) -> Result<Vec<Case>>;
+    /// How many open cases are marked overdue (for the `regie.cases.overdue` gauge).
+    async fn count_overdue(&self) -> Result<i64>;
     /// Forgets request ids older than `before` (micros); returns how many.
     async fn purge_requests(&self, before: i64) -> Result<u64>;
 }

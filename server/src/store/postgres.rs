@@ -94,4 +94,11 @@ impl super::Store for PgStore {
     async fn close(&self) {
         self.pool.close().await;
     }
+
+    fn pools_in_use(&self) -> Vec<(&'static str, i64)> {
+        vec![(
+            "pool",
+            i64::from(self.pool.size()) - self.pool.num_idle() as i64,
+        )]
+    }
 }

@@ -20,6 +20,7 @@ macro_rules! shared_case_store {
 
             use async_trait::async_trait;
             use sqlx::{QueryBuilder, Row as _};
+            use tracing::Instrument as _;
 
             use super::*;
             use crate::domain::cases::audit::{verify_chain, StoredEvent};
@@ -538,7 +539,18 @@ macro_rules! shared_case_store {
                 };
                 let mut answers = Vec::with_capacity(jobs.len());
                 for job in &jobs {
-                    match apply(&mut tx, &mut batch, &job.workflows, &job.command).await {
+                    job.span.record("regie.batch.size", jobs.len());
+                    // The decision (authorization included) under the job's own trace.
+                    let decide = crate::telemetry::span!(
+                        target: "regie_server::store",
+                        parent: &job.span,
+                        "case.decide",
+                        regie.case = job.command.case_id.as_str(),
+                    );
+                    let step = apply(&mut tx, &mut batch, &job.workflows, &job.command)
+                        .instrument(decide)
+                        .await;
+                    match step {
                         Step::Done(executed) => answers.push(Ok(*executed)),
                         Step::Refused(e) => answers.push(Err(e)),
                         Step::Broken(e) => return rolled_back(jobs, e),
@@ -624,9 +636,11 @@ macro_rules! shared_case_store {
                 }
 
                 async fn get_case(&self, id: &CaseId) -> Result<Case> {
+                    let span = crate::telemetry::span!(target: "regie_server::store", "store.read", db.system = Self::BACKEND, db.operation = "get_case");
                     let row = sqlx::query("SELECT body FROM cases WHERE id = $1")
                         .bind(id.as_str())
                         .fetch_optional(self.reader())
+                        .instrument(span)
                         .await
                         .map_err(db_error)?;
                     match row {
@@ -663,9 +677,10 @@ macro_rules! shared_case_store {
                 }
 
                 async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>> {
+                    let span = crate::telemetry::span!(target: "regie_server::store", "store.read", db.system = Self::BACKEND, db.operation = "list_cases");
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT body FROM cases");
                     push_list_clauses(&mut qb, query, CASE_COLUMNS);
-                    let rows = qb.build().fetch_all(self.reader()).await.map_err(db_error)?;
+                    let rows = qb.build().fetch_all(self.reader()).instrument(span).await.map_err(db_error)?;
                     let cases = rows.iter().map(case_from_row).collect::<Result<Vec<_>>>()?;
                     Ok(query.page(cases))
                 }
@@ -675,9 +690,10 @@ macro_rules! shared_case_store {
                 }
 
                 async fn list_events(&self, query: &ListQuery) -> Result<Page<StoredEvent>> {
+                    let span = crate::telemetry::span!(target: "regie_server::store", "store.read", db.system = Self::BACKEND, db.operation = "list_events");
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events"));
                     push_list_clauses(&mut qb, query, Columns::same(event_column));
-                    let rows = qb.build().fetch_all(self.reader()).await.map_err(db_error)?;
+                    let rows = qb.build().fetch_all(self.reader()).instrument(span).await.map_err(db_error)?;
                     let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
                     Ok(query.page(events))
                 }
@@ -742,6 +758,13 @@ macro_rules! shared_case_store {
                         .await
                         .map_err(db_error)?;
                     rows.iter().map(case_from_row).collect()
+                }
+
+                async fn count_overdue(&self) -> Result<i64> {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE open AND overdue")
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(db_error)
                 }
 
                 async fn purge_requests(&self, before: i64) -> Result<u64> {

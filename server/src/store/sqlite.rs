@@ -130,4 +130,12 @@ impl super::Store for SqliteStore {
         self.writer.close().await;
         self.reader().close().await;
     }
+
+    fn pools_in_use(&self) -> Vec<(&'static str, i64)> {
+        let in_use = |pool: &SqlitePool| i64::from(pool.size()) - pool.num_idle() as i64;
+        vec![
+            ("writer", in_use(&self.writer)),
+            ("reader", in_use(&self.reader)),
+        ]
+    }
 }

@@ -1,0 +1,170 @@
+//! The tower layer in front of every RPC (outside authentication, so that refusals are traced
+//! too): a server span following the OpenTelemetry RPC conventions, whose parent is the caller's
+//! `traceparent` when it sends one; the duration histogram; and, at DEBUG on target
+//! `regie_server::rpc`, one "served" log line per call inside the span.
+//!
+//! The span carries `rpc.system`, `rpc.service`, `rpc.method` and `rpc.grpc.status_code`; the
+//! authentication layer adds `enduser.id` (the principal, never a token) and the case services
+//! `regie.case`. With nothing exported and the DEBUG line off, the layer only passes the call on.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use opentelemetry::KeyValue;
+use tower::{Layer, Service};
+use tracing::Instrument as _;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+use super::{instruments, propagation, tracing_enabled};
+
+#[derive(Clone, Default)]
+pub struct TelemetryLayer;
+
+impl<S> Layer<S> for TelemetryLayer {
+    type Service = TelemetryService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TelemetryService { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct TelemetryService<S> {
+    inner: S,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+/// `(service, method)` of a gRPC path such as `/regie.v1.CaseService/GetCase`.
+fn split(path: &str) -> (String, String) {
+    let trimmed = path.trim_start_matches('/');
+    match trimmed.split_once('/') {
+        Some((service, method)) => (service.to_owned(), method.to_owned()),
+        None => (trimmed.to_owned(), String::new()),
+    }
+}
+
+/// The gRPC status of a response whose status is in its headers (every refusal and every unary
+/// error is trailers-only); a response without one has started successfully.
+fn status_code(headers: &http::HeaderMap) -> i64 {
+    headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The codes that mean the server failed, which mark a server span as an error (the RPC
+/// conventions: a client's mistake is not the server's error).
+fn is_server_error(code: i64) -> bool {
+    matches!(code, 2 | 4 | 12 | 13 | 14 | 15)
+}
+
+impl<S, B> Service<http::Request<B>> for TelemetryService<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let instruments = instruments();
+        let log = tracing::enabled!(target: "regie_server::rpc", tracing::Level::DEBUG);
+        if !tracing_enabled() && instruments.is_none() && !log {
+            return Box::pin(self.inner.call(request));
+        }
+        let (service, method) = split(request.uri().path());
+        let span = crate::telemetry::span!(
+            target: "regie_server::rpc",
+            "rpc",
+            otel.name = %format!("{service}/{method}"),
+            otel.kind = "server",
+            otel.status_code = Empty,
+            rpc.system = "grpc",
+            rpc.service = %service,
+            rpc.method = %method,
+            rpc.grpc.status_code = Empty,
+            enduser.id = Empty,
+            regie.case = Empty,
+        );
+        if tracing_enabled() {
+            // A malformed or missing traceparent leaves the span a root, as the spec says.
+            let _ = span.set_parent(propagation::extract(request.headers()));
+        }
+        // The clone is ready-checked by the caller of poll_ready; keep that one for this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let start = Instant::now();
+        Box::pin(async move {
+            let result = inner.call(request).instrument(span.clone()).await;
+            let code = match &result {
+                Ok(response) => status_code(response.headers()),
+                Err(_) => 2,
+            };
+            span.record("rpc.grpc.status_code", code);
+            if is_server_error(code) {
+                span.record("otel.status_code", "ERROR");
+            }
+            let elapsed = start.elapsed();
+            if let Some(i) = instruments {
+                i.rpc_duration.record(
+                    elapsed.as_secs_f64(),
+                    &[
+                        KeyValue::new("rpc.system", "grpc"),
+                        KeyValue::new("rpc.service", service),
+                        KeyValue::new("rpc.method", method),
+                        KeyValue::new("rpc.grpc.status_code", code),
+                    ],
+                );
+            }
+            span.in_scope(|| {
+                tracing::debug!(
+                    target: "regie_server::rpc",
+                    code,
+                    elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+                    "served"
+                );
+            });
+            result
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_service_and_method() {
+        assert_eq!(
+            split("/regie.v1.CaseService/TransitionCase"),
+            (
+                "regie.v1.CaseService".to_owned(),
+                "TransitionCase".to_owned()
+            )
+        );
+        assert_eq!(split("/odd"), ("odd".to_owned(), String::new()));
+    }
+
+    #[test]
+    fn only_server_failures_mark_the_span_as_an_error() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(status_code(&headers), 0);
+        headers.insert("grpc-status", http::HeaderValue::from_static("9"));
+        assert_eq!(status_code(&headers), 9);
+        assert!(!is_server_error(9) && !is_server_error(7) && is_server_error(13));
+    }
+}
