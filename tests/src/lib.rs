@@ -316,6 +316,12 @@ impl TestServer {
         self.restart().await;
     }
 
+    /// Restarts the server with these arguments and environment variables.
+    pub async fn restart_with_env(&mut self, args: Vec<String>, env: Vec<(String, String)>) {
+        self.env = env;
+        self.restart_with(args).await;
+    }
+
     /// Stops the server (SIGTERM) and starts it again on the same database.
     pub async fn restart(&mut self) {
         if self.child.is_some() {

@@ -81,7 +81,6 @@ where
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let span = crate::telemetry::span!(
-                target: "regie_server::authz",
                 "authenticate",
                 rpc.method = path.as_str(),
                 enduser.id = tracing::field::Empty,

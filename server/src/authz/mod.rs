@@ -376,7 +376,6 @@ impl Access {
     /// Allows the call, or refuses it with PERMISSION_DENIED and records the denial.
     pub async fn require(&self, caller: &Caller, method: &str, need: &Need) -> Result<()> {
         let span = crate::telemetry::span!(
-            target: "regie_server::authz",
             "authorize",
             regie.object = need.object.as_str(),
             regie.action = need.action.as_str(),

@@ -83,7 +83,6 @@ impl Writes {
     ) -> Result<Executed> {
         let (reply, answer) = oneshot::channel();
         let span = crate::telemetry::span!(
-            target: "regie_server::store",
             "store.write",
             db.operation = "write",
             regie.batch.size = tracing::field::Empty,

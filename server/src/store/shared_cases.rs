@@ -542,7 +542,6 @@ macro_rules! shared_case_store {
                     job.span.record("regie.batch.size", jobs.len());
                     // The decision (authorization included) under the job's own trace.
                     let decide = crate::telemetry::span!(
-                        target: "regie_server::store",
                         parent: &job.span,
                         "case.decide",
                         regie.case = job.command.case_id.as_str(),
@@ -636,11 +635,10 @@ macro_rules! shared_case_store {
                 }
 
                 async fn get_case(&self, id: &CaseId) -> Result<Case> {
-                    let span = crate::telemetry::span!(target: "regie_server::store", "store.read", db.system = Self::BACKEND, db.operation = "get_case");
+                    // No span of its own: one indexed read, the cheapest call there is.
                     let row = sqlx::query("SELECT body FROM cases WHERE id = $1")
                         .bind(id.as_str())
                         .fetch_optional(self.reader())
-                        .instrument(span)
                         .await
                         .map_err(db_error)?;
                     match row {
@@ -677,7 +675,7 @@ macro_rules! shared_case_store {
                 }
 
                 async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>> {
-                    let span = crate::telemetry::span!(target: "regie_server::store", "store.read", db.system = Self::BACKEND, db.operation = "list_cases");
+                    let span = crate::telemetry::span!("store.read", db.system = Self::BACKEND, db.operation = "list_cases");
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT body FROM cases");
                     push_list_clauses(&mut qb, query, CASE_COLUMNS);
                     let rows = qb.build().fetch_all(self.reader()).instrument(span).await.map_err(db_error)?;
@@ -690,7 +688,7 @@ macro_rules! shared_case_store {
                 }
 
                 async fn list_events(&self, query: &ListQuery) -> Result<Page<StoredEvent>> {
-                    let span = crate::telemetry::span!(target: "regie_server::store", "store.read", db.system = Self::BACKEND, db.operation = "list_events");
+                    let span = crate::telemetry::span!("store.read", db.system = Self::BACKEND, db.operation = "list_events");
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events"));
                     push_list_clauses(&mut qb, query, Columns::same(event_column));
                     let rows = qb.build().fetch_all(self.reader()).instrument(span).await.map_err(db_error)?;

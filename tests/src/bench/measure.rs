@@ -3,11 +3,13 @@
 //! harness (`regie_tests::TestServer`) on a fresh database, once per backend, and serves
 //! CreateCase, then TransitionCase, then GetCase, as a principal with a department role; then
 //! it is restarted on the same database with access control off and serves GetCase again, for
-//! the price of authentication and authorization.
+//! the price of authentication and authorization; and finally restarted without telemetry and
+//! with OTLP export, for the price of telemetry.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use regie_tests::otlp::Receiver;
 use regie_tests::{Authed, Backend, Bearer, TestServer};
 use tonic::service::interceptor::InterceptedService;
 
@@ -168,8 +170,96 @@ pub async fn regie_server(
     let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
     rows.push(row(label, Measurement::GetCaseNoAccessControl, sample));
 
+    telemetry_pair(&mut server, plan, &token, &names, rows).await?;
+
     // Dropping the server kills it and removes its database.
     drop(server);
+    Ok(())
+}
+
+/// TransitionCase and GetCase on the same database, first with the server restarted without
+/// telemetry, then restarted exporting traces and metrics to an OTLP receiver in this process,
+/// once with the default sampler (every call traced: the worst case, and the receiver's work
+/// shares this machine's cores with the server and the clients) and once keeping one trace in
+/// ten.
+async fn telemetry_pair(
+    server: &mut TestServer,
+    plan: &Plan,
+    token: &str,
+    names: &Arc<Vec<String>>,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    let label = backend_label(server.backend);
+    let receiver = Receiver::start().await;
+    let exporting = |sampler: &[(&str, &str)]| {
+        let mut env = vec![
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT".to_owned(),
+                receiver.endpoint(),
+            ),
+            // The defaults (spans every 5 s, metrics every 60 s) would leave a 10 s window
+            // without a metrics export; export both within it.
+            ("OTEL_METRIC_EXPORT_INTERVAL".to_owned(), "2000".to_owned()),
+        ];
+        env.extend(
+            sampler
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        env
+    };
+    for (env, transitions, gets) in [
+        (
+            Vec::new(),
+            Measurement::TransitionExportOff,
+            Measurement::GetExportOff,
+        ),
+        // The SDK's default sampler: every call traced.
+        (
+            exporting(&[]),
+            Measurement::TransitionExportOn,
+            Measurement::GetExportOn,
+        ),
+        // What a busy production service would run: one trace in ten, kept or dropped as the
+        // caller's trace is.
+        (
+            exporting(&[
+                ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+                ("OTEL_TRACES_SAMPLER_ARG", "0.1"),
+            ]),
+            Measurement::TransitionExportSampled,
+            Measurement::GetExportSampled,
+        ),
+    ] {
+        server.restart_with_env(plan.server_args(), env).await;
+        settle(server).await;
+        let plain = load::channels(&server.endpoint(), plan.clients, plan.connections).await?;
+        let channels: Vec<Authed> = plain
+            .iter()
+            .map(|c| InterceptedService::new(c.clone(), Bearer::new(Some(token))))
+            .collect();
+        announce(label, transitions);
+        let clients = load::set_up(plan.clients, |i| {
+            TransitionClient::set_up(channels[i].clone(), i)
+        })
+        .await?;
+        let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
+        rows.push(row(label, transitions, sample));
+        settle(server).await;
+        announce(label, gets);
+        let clients = channels
+            .iter()
+            .enumerate()
+            .map(|(i, channel)| GetClient::new(channel.clone(), i, names.clone()))
+            .collect();
+        let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
+        rows.push(row(label, gets, sample));
+    }
+    println!(
+        "  the receiver took {} exports ({} spans) while exporting",
+        receiver.exports(),
+        receiver.spans().len()
+    );
     Ok(())
 }
 

@@ -15,6 +15,15 @@ pub enum Measurement {
     GetCase,
     /// GetCase on the same database with the server's access control switched off.
     GetCaseNoAccessControl,
+    /// The telemetry pair, on the same database: the server restarted without telemetry, then
+    /// with traces and metrics exported to an OTLP receiver.
+    TransitionExportOff,
+    GetExportOff,
+    TransitionExportOn,
+    GetExportOn,
+    /// Exporting with `parentbased_traceidratio` 0.1.
+    TransitionExportSampled,
+    GetExportSampled,
 }
 
 impl Measurement {
@@ -26,6 +35,12 @@ impl Measurement {
             Self::TransitionCase => "TransitionCase",
             Self::GetCase => "GetCase",
             Self::GetCaseNoAccessControl => "GetCase, access control off",
+            Self::TransitionExportOff => "TransitionCase, telemetry off",
+            Self::GetExportOff => "GetCase, telemetry off",
+            Self::TransitionExportOn => "TransitionCase, OTLP export on",
+            Self::GetExportOn => "GetCase, OTLP export on",
+            Self::TransitionExportSampled => "TransitionCase, export, 10% traced",
+            Self::GetExportSampled => "GetCase, export, 10% traced",
         }
     }
 }
@@ -115,6 +130,26 @@ pub fn print_ratios(rows: &[Row], backends: &[&'static str]) {
             Measurement::GetCaseNoAccessControl,
             Some(0.90),
         ),
+        (
+            Measurement::TransitionExportOn,
+            Measurement::TransitionExportOff,
+            Some(0.90),
+        ),
+        (
+            Measurement::GetExportOn,
+            Measurement::GetExportOff,
+            Some(0.90),
+        ),
+        (
+            Measurement::TransitionExportSampled,
+            Measurement::TransitionExportOff,
+            Some(0.90),
+        ),
+        (
+            Measurement::GetExportSampled,
+            Measurement::GetExportOff,
+            Some(0.90),
+        ),
     ];
     for backend in backends {
         for (numerator, denominator, target) in ratios {
@@ -141,7 +176,7 @@ pub fn print_ratios(rows: &[Row], backends: &[&'static str]) {
                 ),
             };
             println!(
-                "{backend:<9} {name:<30} {top:>8.0} / {bottom:>7.0} = {:>6.1}%   {verdict}",
+                "{backend:<9} {name:<44} {top:>8.0} / {bottom:>7.0} = {:>6.1}%   {verdict}",
                 ratio * 100.0
             );
         }
@@ -153,6 +188,12 @@ fn short(measurement: Measurement) -> &'static str {
         Measurement::Echo => "echo",
         Measurement::Commit => "commit",
         Measurement::GetCaseNoAccessControl => "GetCase (no authz)",
+        Measurement::TransitionExportOff => "Transition (no export)",
+        Measurement::GetExportOff => "GetCase (no export)",
+        Measurement::TransitionExportOn => "Transition (export)",
+        Measurement::GetExportOn => "GetCase (export)",
+        Measurement::TransitionExportSampled => "Transition (export 10%)",
+        Measurement::GetExportSampled => "GetCase (export 10%)",
         other => other.label(),
     }
 }

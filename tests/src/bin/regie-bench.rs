@@ -25,11 +25,14 @@
 //!    call as a principal with a department role (integrity_coordinator of JenV), so every
 //!    call is authenticated and authorized; then
 //! 6. GetCase again on the same database, the server restarted with access control switched
-//!    off (`--insecure-no-access-control`, loopback only).
+//!    off (`--insecure-no-access-control`, loopback only);
+//! 7. the telemetry pair, on the same database: TransitionCase and GetCase with the server
+//!    restarted without telemetry, then again restarted exporting traces (every call sampled)
+//!    and metrics over OTLP to a receiver in this process.
 //!
 //! The ratios that matter are then printed against their targets: transitions / commit
-//! baseline (≥ 50 %), GetCase / echo (≥ 40 %) and GetCase / GetCase without access control
-//! (≥ 90 %). The bench first builds `regie-server` in its
+//! baseline (≥ 50 %), GetCase / echo (≥ 40 %), GetCase / GetCase without access control
+//! (≥ 90 %), and each call with export on / off (≥ 90 %). The bench first builds `regie-server` in its
 //! own profile (skip with `--no-build`) and runs itself again with `REGIE_SERVER_BIN` pointing
 //! at it; it talks only to 127.0.0.1, and every loop ends with its measurement window.
 
