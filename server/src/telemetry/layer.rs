@@ -96,25 +96,30 @@ where
             return Box::pin(self.inner.call(request));
         }
         let (service, method) = split(request.uri().path());
-        // The root of the server's work for this call, the caller's span its parent.
+        // The root of the server's work for this call, the caller's span its parent. Its
+        // attributes but the name are recorded only once the sampler has kept it, so that an
+        // unsampled call pays for little more than the decision.
         let span = if tracing_enabled() {
             let span = tracing::info_span!(
                 target: "regie_server::trace",
                 "rpc",
+                // The name cannot change once the span has started (at the sampling decision).
                 otel.name = %format!("{service}/{method}"),
                 otel.kind = "server",
                 otel.status_code = Empty,
-                rpc.system = "grpc",
-                rpc.service = service.as_ref(),
-                rpc.method = method.as_ref(),
+                rpc.system = Empty,
+                rpc.service = Empty,
+                rpc.method = Empty,
                 rpc.grpc.status_code = Empty,
                 enduser.id = Empty,
                 regie.case = Empty,
             );
             // A malformed or missing traceparent leaves the span a root, as the spec says.
             let _ = span.set_parent(propagation::extract(request.headers()));
-            // The sampler decides here; an unsampled call makes no spans below this one.
             if span.context().span().span_context().is_sampled() {
+                span.record("rpc.system", "grpc");
+                span.record("rpc.service", service.as_ref());
+                span.record("rpc.method", method.as_ref());
                 span
             } else {
                 tracing::Span::none()
@@ -167,14 +172,15 @@ mod tests {
 
     #[test]
     fn paths_split_into_service_and_method() {
+        let (service, method) = split("/regie.v1.CaseService/TransitionCase");
+        assert!(matches!(service, Cow::Borrowed("regie.v1.CaseService")));
+        assert!(matches!(method, Cow::Borrowed("TransitionCase")));
+        let (service, method) = split("/grpc.health.v1.Health/Check");
         assert_eq!(
-            split("/regie.v1.CaseService/TransitionCase"),
-            (
-                "regie.v1.CaseService".to_owned(),
-                "TransitionCase".to_owned()
-            )
+            (service.as_ref(), method.as_ref()),
+            ("grpc.health.v1.Health", "Check")
         );
-        assert_eq!(split("/odd"), ("odd".to_owned(), String::new()));
+        assert_eq!(split("/odd").0, "odd");
     }
 
     #[test]
