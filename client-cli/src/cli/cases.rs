@@ -240,7 +240,24 @@ pub struct FrameworkArgs {
     pub evaluation_interval_months: Option<i32>,
 }
 
-impl FrameworkArgs {
+/// A group of detail flags (one kind's details on `cases create`/`update`): which were given,
+/// as written and as the fields of the details message they set (for an update mask).
+pub trait DetailFlags {
+    /// The flags that were given, each with the field it sets.
+    fn given(&self) -> Vec<(&'static str, &'static str)>;
+
+    /// The flags that were given, as the user wrote them.
+    fn flags_given(&self) -> Vec<&'static str> {
+        self.given().into_iter().map(|(flag, _)| flag).collect()
+    }
+
+    /// The fields that the given flags set, for an update mask.
+    fn fields_given(&self) -> Vec<&'static str> {
+        self.given().into_iter().map(|(_, field)| field).collect()
+    }
+}
+
+impl DetailFlags for FrameworkArgs {
     /// The flags that were given, with the fields of `FrameworkDetails` they set.
     fn given(&self) -> Vec<(&'static str, &'static str)> {
         [
@@ -261,16 +278,6 @@ impl FrameworkArgs {
         .filter_map(|(flag, field, given)| given.then_some((flag, field)))
         .collect()
     }
-
-    /// The flags that were given, as the user wrote them.
-    pub fn flags_given(&self) -> Vec<&'static str> {
-        self.given().into_iter().map(|(flag, _)| flag).collect()
-    }
-
-    /// The fields of `FrameworkDetails` that the given flags set, for an update mask.
-    pub fn fields_given(&self) -> Vec<&'static str> {
-        self.given().into_iter().map(|(_, field)| field).collect()
-    }
 }
 
 /// The details of a risk analysis, for `cases create --kind risk_analysis` and `cases update`.
@@ -290,7 +297,7 @@ pub struct RiskAnalysisArgs {
     pub high_risk_threshold: Option<i32>,
 }
 
-impl RiskAnalysisArgs {
+impl DetailFlags for RiskAnalysisArgs {
     /// The flags that were given, with the fields of `RiskAnalysisDetails` they set.
     fn given(&self) -> Vec<(&'static str, &'static str)> {
         [
@@ -308,16 +315,6 @@ impl RiskAnalysisArgs {
         .into_iter()
         .filter_map(|(flag, field, given)| given.then_some((flag, field)))
         .collect()
-    }
-
-    /// The flags that were given, as the user wrote them.
-    pub fn flags_given(&self) -> Vec<&'static str> {
-        self.given().into_iter().map(|(flag, _)| flag).collect()
-    }
-
-    /// The fields of `RiskAnalysisDetails` that the given flags set, for an update mask.
-    pub fn fields_given(&self) -> Vec<&'static str> {
-        self.given().into_iter().map(|(_, field)| field).collect()
     }
 }
 

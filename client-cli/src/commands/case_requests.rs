@@ -10,7 +10,8 @@ use regie_proto::v1::{
 
 use super::set_masked;
 use crate::cli::{
-    CaseCreate, CaseKind, CaseList, CaseUpdate, FrameworkArgs, RecommendationArgs, RiskAnalysisArgs,
+    CaseCreate, CaseKind, CaseList, CaseUpdate, DetailFlags as _, FrameworkArgs,
+    RecommendationArgs, RiskAnalysisArgs,
 };
 use crate::filter::Filter;
 
