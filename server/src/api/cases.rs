@@ -62,6 +62,7 @@ impl CaseApi {
     ) -> Result<Executed> {
         let request_id = request_id_checked(request_id)?;
         let store = self.app.store.as_ref();
+        let actor_roles = self.app.access.roles_of(caller.subject());
         let run = |workflows: Arc<workflow::Workflows>| {
             let command = CaseCommand {
                 case_id: case_id.clone(),
@@ -70,7 +71,7 @@ impl CaseApi {
                 request_id: request_id.clone(),
                 method,
                 authorize: authorize.clone(),
-                actor_roles: self.app.access.roles_of(caller.subject()),
+                actor_roles: actor_roles.clone(),
             };
             async move { store.execute(workflows, command).await }
         };

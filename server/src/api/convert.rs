@@ -171,7 +171,8 @@ use crate::domain::cases::framework::{Consultation, Framework, Observance, Outco
 use crate::domain::cases::risk::{Category, Process, Risk, RiskAnalysis, Status};
 use crate::domain::criteria::{CriteriaSet, Criterion, SetState};
 
-fn department_names(codes: &[String]) -> Vec<String> {
+/// `departments/{code}` for each code.
+pub fn department_names(codes: &[String]) -> Vec<String> {
     codes.iter().map(|c| format!("departments/{c}")).collect()
 }
 

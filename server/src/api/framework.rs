@@ -144,11 +144,7 @@ impl FrameworkService for FrameworkApi {
                 let f = details(&case)?;
                 Ok(v1::ListConsultationsResponse {
                     consultations: f.consultations.iter().map(convert::consultation).collect(),
-                    not_consulted: f
-                        .not_consulted()
-                        .iter()
-                        .map(|d| format!("departments/{d}"))
-                        .collect(),
+                    not_consulted: convert::department_names(&f.not_consulted()),
                 })
             }
             .await,
@@ -209,11 +205,7 @@ impl FrameworkService for FrameworkApi {
                 let f = details(&case)?;
                 Ok(v1::ListObservancesResponse {
                     observances: f.observances.iter().map(convert::observance).collect(),
-                    not_observed: f
-                        .not_observed()
-                        .iter()
-                        .map(|d| format!("departments/{d}"))
-                        .collect(),
+                    not_observed: convert::department_names(&f.not_observed()),
                 })
             }
             .await,

@@ -138,8 +138,9 @@ struct Cached {
 /// on every reload.
 #[derive(Default)]
 struct Index {
-    /// Subject → (role, domain) of each binding.
-    bindings: HashMap<String, Vec<(String, String)>>,
+    /// Subject → (role, domain) of each binding; shared, so that a write can carry its actor's
+    /// roles without copying them.
+    bindings: HashMap<String, Arc<Vec<(String, String)>>>,
     /// Role → (object, action) of each of its lines.
     lines: HashMap<String, Vec<(String, String)>>,
 }
@@ -147,15 +148,19 @@ struct Index {
 impl Index {
     fn build(enforcer: &casbin::CachedEnforcer) -> Self {
         let mut index = Self::default();
+        let mut bindings: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for g in enforcer.get_grouping_policy() {
             if let [subject, role, domain, ..] = g.as_slice() {
-                index
-                    .bindings
+                bindings
                     .entry(subject.clone())
                     .or_default()
                     .push((role.clone(), domain.clone()));
             }
         }
+        index.bindings = bindings
+            .into_iter()
+            .map(|(subject, roles)| (subject, Arc::new(roles)))
+            .collect();
         for p in enforcer.get_policy() {
             if let [role, _, object, action, ..] = p.as_slice() {
                 index
@@ -335,13 +340,13 @@ impl Access {
         if self.disabled {
             return None;
         }
-        Some(Arc::new(
+        Some(
             self.index()
                 .bindings
                 .get(subject)
                 .cloned()
                 .unwrap_or_default(),
-        ))
+        )
     }
 
     /// Whether `subject` may, in `rijk` or in any department where it holds a role (for shared

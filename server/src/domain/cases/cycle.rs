@@ -14,7 +14,7 @@ use crate::domain::error::{Error, FieldViolation, Result, Violations, reason};
 use crate::domain::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::domain::text;
 
-use super::model::{Case, CaseId};
+use super::model::{Case, CaseId, allowed_in};
 
 /// Evidence links per rating, participants and agreements per dialogue.
 pub const MAX_EVIDENCE: usize = 20;
@@ -341,25 +341,6 @@ impl Cycle {
         allowed_in(state, DIALOGUE_STATES, name, "the dialogue is recorded")?;
         self.dialogue = Some(dialogue);
         Ok(())
-    }
-}
-
-/// Refuses a record in a state that does not allow it.
-pub(super) fn allowed_in(state: &str, states: &[&str], name: &str, what: &str) -> Result<()> {
-    if states.contains(&state) {
-        Ok(())
-    } else {
-        Err(Error::failed_precondition(
-            reason::STATE_FORBIDS_CHANGE,
-            format!(
-                "{name} is in state `{state}`; {what} only in state {}",
-                states
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-        ))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::domain::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::domain::names::DepartmentCode;
 use crate::domain::text;
 
-use super::cycle::allowed_in;
+use super::model::allowed_in;
 
 /// Consultations and observances per framework.
 pub const MAX_RECORDS: usize = 500;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::error::FieldViolation;
+use crate::domain::error::{Error, FieldViolation, Result, reason};
 use crate::domain::filter::{Field, FieldType, Value};
 use crate::domain::listing::{ListSpec, Listed, SortKey};
 use crate::domain::time::Timestamp;
@@ -188,6 +188,26 @@ impl Listed for Case {
             "kind" => Value::Text(self.kind.clone()),
             _ => Value::Text(self.id.as_str().to_owned()),
         }
+    }
+}
+
+/// Refuses a record (a rating, a consultation, a risk, …) in a state of the case that does not
+/// allow it; each kind names its states.
+pub(super) fn allowed_in(state: &str, states: &[&str], name: &str, what: &str) -> Result<()> {
+    if states.contains(&state) {
+        Ok(())
+    } else {
+        Err(Error::failed_precondition(
+            reason::STATE_FORBIDS_CHANGE,
+            format!(
+                "{name} is in state `{state}`; {what} only in state {}",
+                states
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        ))
     }
 }
 

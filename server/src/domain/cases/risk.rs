@@ -7,7 +7,7 @@ use crate::domain::error::{Error, FieldViolation, Result, Violations, reason};
 use crate::domain::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::domain::text;
 
-use super::cycle::allowed_in;
+use super::model::allowed_in;
 
 /// Risks per analysis.
 pub const MAX_RISKS: usize = 500;

@@ -77,12 +77,6 @@ impl Rule {
         }
     }
 
-    /// Whether the server enforces the rule (as a guard or where requests are decided). Every
-    /// registered rule is enforced; the field stays for clients that show it.
-    pub fn is_implemented(&self) -> bool {
-        true
-    }
-
     /// Whether the rule is a guard, which a workflow's transition may name.
     pub fn is_guard(&self) -> bool {
         self.check.is_some()
