@@ -3,12 +3,15 @@
 //! bindings that decided it. DENIED exits with 7, the code of PERMISSION_DENIED, so scripts can
 //! branch on the answer.
 
-use regie_proto::v1::{CheckAccessRequest, CheckAccessResponse, check_access_request::Subject};
+use regie_proto::v1::{
+    CheckAccessRequest, CheckAccessResponse, ListPoliciesResponse, ListRoleBindingsResponse,
+    check_access_request::Subject,
+};
 
-use super::{Context, policies, roles};
-use crate::cli::{AccessCheck, AccessCommand, OutputFormat};
+use super::Context;
+use super::render::{self, Show};
+use crate::cli::{AccessCheck, AccessCommand};
 use crate::error::{CliError, exit};
-use crate::output::{emit, emit_json};
 
 /// Runs the command; the exit code is [`exit::DENIED`] when the answer is DENIED.
 pub async fn run(ctx: &Context, command: AccessCommand) -> Result<u8, CliError> {
@@ -18,18 +21,7 @@ pub async fn run(ctx: &Context, command: AccessCommand) -> Result<u8, CliError> 
     let response = conn
         .call(client.check_access(conn.request(check_request(args))))
         .await?;
-    match ctx.output {
-        OutputFormat::Json => emit_json(&response)?,
-        OutputFormat::Table => {
-            emit(&verdict(&response).join("\n"))?;
-            if !response.matched_policies.is_empty() {
-                emit(&policies::table(&response.matched_policies).to_string())?;
-            }
-            if !response.via_roles.is_empty() {
-                emit(&roles::table(&response.via_roles).to_string())?;
-            }
-        }
-    }
+    render::show(ctx.output, &response)?;
     Ok(if response.allowed {
         exit::SUCCESS
     } else {
@@ -48,6 +40,22 @@ fn check_request(args: AccessCheck) -> CheckAccessRequest {
         domain: args.domain,
         object: args.object,
         action: args.action,
+    }
+}
+
+/// The verdict, then the policy lines and the role bindings that decided it.
+impl Show for CheckAccessResponse {
+    fn text(&self) -> String {
+        let mut parts = vec![verdict(self).join("\n")];
+        if !self.matched_policies.is_empty() {
+            let policies = render::table::<ListPoliciesResponse>(&self.matched_policies);
+            parts.push(policies.to_string());
+        }
+        if !self.via_roles.is_empty() {
+            let roles = render::table::<ListRoleBindingsResponse>(&self.via_roles);
+            parts.push(roles.to_string());
+        }
+        parts.join("\n")
     }
 }
 

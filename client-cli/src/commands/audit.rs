@@ -2,82 +2,92 @@
 //! denied calls.
 
 use regie_proto::v1::{
-    ListAccessDenialsRequest, ListAuditEventsRequest, ListAuditEventsResponse,
+    AccessDenial, ListAccessDenialsRequest, ListAccessDenialsResponse, ListAuditEventsRequest,
     VerifyAuditChainRequest, VerifyAuditChainResponse,
 };
 
-use super::{Context, events, hint_next_page, pages};
-use crate::cli::{AuditCommand, AuditList, OutputFormat};
+use super::Context;
+use super::render::{self, Listing, Show};
+use crate::cli::{AuditCommand, AuditList};
 use crate::error::{CliError, exit};
 use crate::filter::Filter;
-use crate::output::{self, emit, emit_json};
+use crate::output::{self, or_dash};
 
 /// Runs the command; the exit code is 1 when `verify` finds a broken chain.
 pub async fn run(ctx: &Context, command: AuditCommand) -> Result<u8, CliError> {
+    let conn = &ctx.conn;
+    let mut client = conn.audit();
     match command {
         AuditCommand::List(args) => {
-            list(ctx, args).await?;
-            Ok(exit::SUCCESS)
+            let filter = list_filter(&args);
+            render::list(ctx.output, &args.page, async |page_token| {
+                let request = ListAuditEventsRequest {
+                    page_size: args.page.page_size,
+                    page_token,
+                    filter: filter.clone(),
+                };
+                conn.call(conn.audit().list_audit_events(conn.request(request)))
+                    .await
+            })
+            .await?;
         }
         AuditCommand::Denials { limit } => {
-            let conn = &ctx.conn;
-            let mut client = conn.audit();
             let request = ListAccessDenialsRequest { page_size: limit };
             let response = conn
                 .call(client.list_access_denials(conn.request(request)))
                 .await?;
-            match ctx.output {
-                OutputFormat::Json => emit_json(&response)?,
-                OutputFormat::Table if response.denials.is_empty() => {
-                    output::note("no denied calls recorded")
-                }
-                OutputFormat::Table => {
-                    let mut table = output::table(&[
-                        "TIME",
-                        "PRINCIPAL",
-                        "METHOD",
-                        "OBJECT",
-                        "ACTION",
-                        "DOMAIN",
-                        "REASON",
-                        "SUPPRESSED",
-                    ]);
-                    for d in &response.denials {
-                        table.add_row(vec![
-                            output::timestamp(d.time.as_ref()),
-                            output::or_dash(&d.principal),
-                            d.method.clone(),
-                            output::or_dash(&d.object),
-                            output::or_dash(&d.action),
-                            output::or_dash(&d.domain),
-                            d.reason.clone(),
-                            d.suppressed.to_string(),
-                        ]);
-                    }
-                    emit(&table.to_string())?;
-                }
-            }
-            Ok(exit::SUCCESS)
+            render::print(ctx.output, &response)?;
         }
         AuditCommand::Verify { case } => {
-            let conn = &ctx.conn;
             let request = VerifyAuditChainRequest {
                 case: case.unwrap_or_default(),
             };
-            let mut client = conn.audit();
             let response = conn
                 .call(client.verify_audit_chain(conn.request(request)))
                 .await?;
-            match ctx.output {
-                OutputFormat::Json => emit_json(&response)?,
-                OutputFormat::Table => emit(&verdict(&response).join("\n"))?,
+            render::show(ctx.output, &response)?;
+            if !response.valid {
+                return Ok(exit::FAILURE);
             }
-            Ok(if response.valid {
-                exit::SUCCESS
-            } else {
-                exit::FAILURE
-            })
         }
+    }
+    Ok(exit::SUCCESS)
+}
+
+impl Listing for ListAccessDenialsResponse {
+    type Item = AccessDenial;
+    const HEADER: &'static [&'static str] = &[
+        "TIME",
+        "PRINCIPAL",
+        "METHOD",
+        "OBJECT",
+        "ACTION",
+        "DOMAIN",
+        "REASON",
+        "SUPPRESSED",
+    ];
+    const EMPTY: &'static str = "no denied calls recorded";
+    fn items(&self) -> &[AccessDenial] {
+        &self.denials
+    }
+    fn row(d: &AccessDenial) -> Vec<String> {
+        vec![
+            output::timestamp(d.time.as_ref()),
+            or_dash(&d.principal),
+            d.method.clone(),
+            or_dash(&d.object),
+            or_dash(&d.action),
+            or_dash(&d.domain),
+            d.reason.clone(),
+            d.suppressed.to_string(),
+        ]
+    }
+}
+
+/// The verdict on the hash chains.
+impl Show for VerifyAuditChainResponse {
+    fn text(&self) -> String {
+        verdict(self).join("\n")
     }
 }
 
@@ -89,37 +99,6 @@ fn list_filter(args: &AuditList) -> String {
         .equals("type", args.event_type.as_deref())
         .at_least("time", args.since.as_deref())
         .and_with(&args.filter)
-}
-
-async fn list(ctx: &Context, args: AuditList) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let filter = list_filter(&args);
-    let mut all = ListAuditEventsResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListAuditEventsRequest {
-            page_size: args.page.page_size,
-            page_token,
-            filter: filter.clone(),
-        };
-        let mut client = conn.audit();
-        async move {
-            let page = conn
-                .call(client.list_audit_events(conn.request(request)))
-                .await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListAuditEventsResponse| all.events.extend(page.events);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.events.is_empty() => output::note("no events found"),
-        OutputFormat::Table => emit(&events::table(&all.events, true).to_string())?,
-    }
-    hint_next_page(&all.next_page_token);
-    Ok(())
 }
 
 /// `valid: N cases, M events checked`, or one line per broken link.

@@ -7,11 +7,12 @@ use regie_proto::v1::{
 };
 
 use super::case_requests::{create_request, list_filter, update_request};
-use super::{Context, events, hint_next_page, pages, transitions};
-use crate::cli::{CaseCommand, CaseList, OutputFormat, Purpose};
+use super::render::{self, Listing, Show};
+use super::{Context, events, transitions};
+use crate::cli::{CaseCommand, Purpose};
 use crate::error::CliError;
 use crate::names::{CASES, CRITERIA_SETS, DEPARTMENTS, WORKING_GROUPS, short_id};
-use crate::output::{self, emit, emit_json, enum_name, id_list, or_dash, yes_no};
+use crate::output::{self, enum_name, id_list, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -29,7 +30,21 @@ pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
             };
             conn.call(client.get_case(conn.request(request))).await?
         }
-        CaseCommand::List(args) => return list(ctx, args).await,
+        CaseCommand::List(args) => {
+            let filter = list_filter(&args);
+            let page = &args.list.page;
+            return render::list(ctx.output, page, async |page_token| {
+                let request = ListCasesRequest {
+                    page_size: page.page_size,
+                    page_token,
+                    filter: filter.clone(),
+                    order_by: args.list.order_by.clone(),
+                };
+                conn.call(conn.cases().list_cases(conn.request(request)))
+                    .await
+            })
+            .await;
+        }
         CaseCommand::Update(args) => {
             let request = update_request(args);
             conn.call(client.update_case(conn.request(request))).await?
@@ -43,102 +58,78 @@ pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
                 request_id: args.request_id,
             };
             let event = conn.call(client.add_comment(conn.request(request))).await?;
-            return events::show(ctx, &event);
+            return render::show(ctx.output, &event);
         }
         CaseCommand::History(args) => return events::history(ctx, args).await,
         CaseCommand::Watch(args) => return events::watch(ctx, args).await,
     };
-    show(ctx, &case)
+    render::show(ctx.output, &case)
 }
 
-async fn list(ctx: &Context, args: CaseList) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let filter = list_filter(&args);
-    let mut all = ListCasesResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListCasesRequest {
-            page_size: args.list.page.page_size,
-            page_token,
-            filter: filter.clone(),
-            order_by: args.list.order_by.clone(),
-        };
-        let mut client = conn.cases();
-        async move {
-            let page = conn.call(client.list_cases(conn.request(request))).await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListCasesResponse| all.cases.extend(page.cases);
-    let page = &args.list.page;
-    all.next_page_token = pages(page.page_token.clone(), page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.cases.is_empty() => output::note("no cases found"),
-        OutputFormat::Table => {
-            let mut table = output::table(&[
-                "ID",
-                "KIND",
-                "STATE",
-                "TITLE",
-                "DEPARTMENT",
-                "ASSIGNEE",
-                "DUE",
-                "OVERDUE",
-            ]);
-            for c in &all.cases {
-                table.add_row(vec![
-                    short_id(CASES, &c.name).to_owned(),
-                    c.kind.clone(),
-                    c.state.clone(),
-                    output::truncate(&c.title, 50),
-                    or_dash(short_id(DEPARTMENTS, &c.department)),
-                    or_dash(&c.assignee),
-                    output::date(c.due_time.as_ref()),
-                    if c.overdue { "yes" } else { "" }.to_owned(),
-                ]);
-            }
-            emit(&table.to_string())?;
-        }
-    }
-    hint_next_page(&all.next_page_token);
-    Ok(())
-}
-
-/// Prints one case: a key/value table, or JSON.
-pub fn show(ctx: &Context, c: &Case) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(c);
-    }
-    let mut rows = vec![
-        ("NAME", c.name.clone()),
-        ("KIND", c.kind.clone()),
-        ("STATE", or_dash(&c.state)),
-        ("TITLE", or_dash(&c.title)),
-        ("DESCRIPTION", or_dash(&c.description)),
-        ("DEPARTMENT", or_dash(short_id(DEPARTMENTS, &c.department))),
-        (
-            "WORKING GROUP",
-            or_dash(short_id(WORKING_GROUPS, &c.working_group)),
-        ),
-        ("ASSIGNEE", or_dash(&c.assignee)),
-        ("LABELS", or_dash(&c.labels.join(", "))),
-        ("DUE", output::timestamp(c.due_time.as_ref())),
-        ("OVERDUE", yes_no(c.overdue).to_owned()),
-        ("PARENT", or_dash(short_id(CASES, &c.parent))),
-        ("REVISION", c.revision.to_string()),
-        ("WORKFLOW VERSION", c.workflow_version.to_string()),
-        ("ETAG", or_dash(&c.etag)),
-        ("CREATED", output::timestamp(c.create_time.as_ref())),
-        ("UPDATED", output::timestamp(c.update_time.as_ref())),
-        (
-            "STATE SINCE",
-            output::timestamp(c.state_enter_time.as_ref()),
-        ),
+impl Listing for ListCasesResponse {
+    type Item = Case;
+    const HEADER: &'static [&'static str] = &[
+        "ID",
+        "KIND",
+        "STATE",
+        "TITLE",
+        "DEPARTMENT",
+        "ASSIGNEE",
+        "DUE",
+        "OVERDUE",
     ];
-    rows.extend(detail_rows(c));
-    emit(&output::key_value_table(rows).to_string())
+    const EMPTY: &'static str = "no cases found";
+    fn items(&self) -> &[Case] {
+        &self.cases
+    }
+    fn row(c: &Case) -> Vec<String> {
+        vec![
+            short_id(CASES, &c.name).to_owned(),
+            c.kind.clone(),
+            c.state.clone(),
+            output::truncate(&c.title, 50),
+            or_dash(short_id(DEPARTMENTS, &c.department)),
+            or_dash(&c.assignee),
+            output::date(c.due_time.as_ref()),
+            if c.overdue { "yes" } else { "" }.to_owned(),
+        ]
+    }
+}
+render::paged!(ListCasesResponse => cases);
+
+/// One case, as a key/value table with the details of its kind at the end.
+impl Show for Case {
+    fn text(&self) -> String {
+        let c = self;
+        let mut rows = vec![
+            ("NAME", c.name.clone()),
+            ("KIND", c.kind.clone()),
+            ("STATE", or_dash(&c.state)),
+            ("TITLE", or_dash(&c.title)),
+            ("DESCRIPTION", or_dash(&c.description)),
+            ("DEPARTMENT", or_dash(short_id(DEPARTMENTS, &c.department))),
+            (
+                "WORKING GROUP",
+                or_dash(short_id(WORKING_GROUPS, &c.working_group)),
+            ),
+            ("ASSIGNEE", or_dash(&c.assignee)),
+            ("LABELS", or_dash(&c.labels.join(", "))),
+            ("DUE", output::timestamp(c.due_time.as_ref())),
+            ("OVERDUE", yes_no(c.overdue).to_owned()),
+            ("PARENT", or_dash(short_id(CASES, &c.parent))),
+            ("REVISION", c.revision.to_string()),
+            ("WORKFLOW VERSION", c.workflow_version.to_string()),
+            ("ETAG", or_dash(&c.etag)),
+            ("CREATED", output::timestamp(c.create_time.as_ref())),
+            ("UPDATED", output::timestamp(c.update_time.as_ref())),
+            (
+                "STATE SINCE",
+                output::timestamp(c.state_enter_time.as_ref()),
+            ),
+        ];
+        rows.extend(detail_rows(c));
+        output::key_value_table(rows).to_string()
+    }
 }
 
 /// The rows that show the details of the case's kind.

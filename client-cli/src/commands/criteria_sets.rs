@@ -7,14 +7,13 @@ use regie_proto::v1::{
     RetireCriteriaSetRequest, UpdateCriteriaSetRequest,
 };
 
-use super::{Context, hint_next_page, pages, set_masked};
-use crate::cli::{
-    CriteriaSetCommand, CriteriaSetCreate, CriteriaSetUpdate, ListArgs, OutputFormat,
-};
+use super::render::{self, Listing, Show};
+use super::{Context, set_masked};
+use crate::cli::{CriteriaSetCommand, CriteriaSetCreate, CriteriaSetUpdate};
 use crate::criteria_file;
 use crate::error::CliError;
 use crate::names::{CRITERIA_SETS, short_id};
-use crate::output::{self, emit, emit_json, or_dash, yes_no};
+use crate::output::{self, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: CriteriaSetCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -30,7 +29,19 @@ pub async fn run(ctx: &Context, command: CriteriaSetCommand) -> Result<(), CliEr
             conn.call(client.get_criteria_set(conn.request(request)))
                 .await?
         }
-        CriteriaSetCommand::List(args) => return list(ctx, args).await,
+        CriteriaSetCommand::List(args) => {
+            return render::list(ctx.output, &args.page, async |page_token| {
+                let request = ListCriteriaSetsRequest {
+                    page_size: args.page.page_size,
+                    page_token,
+                    filter: args.filter.clone(),
+                    order_by: args.order_by.clone(),
+                };
+                conn.call(conn.assessments().list_criteria_sets(conn.request(request)))
+                    .await
+            })
+            .await;
+        }
         CriteriaSetCommand::Update(args) => {
             let request = update_request(args)?;
             conn.call(client.update_criteria_set(conn.request(request)))
@@ -53,7 +64,7 @@ pub async fn run(ctx: &Context, command: CriteriaSetCommand) -> Result<(), CliEr
                 .await?
         }
     };
-    show(ctx, &set)
+    render::show(ctx.output, &set)
 }
 
 fn create_request(args: CriteriaSetCreate) -> Result<CreateCriteriaSetRequest, CliError> {
@@ -94,52 +105,26 @@ fn update_request(args: CriteriaSetUpdate) -> Result<UpdateCriteriaSetRequest, C
     })
 }
 
-async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let mut all = ListCriteriaSetsResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListCriteriaSetsRequest {
-            page_size: args.page.page_size,
-            page_token,
-            filter: args.filter.clone(),
-            order_by: args.order_by.clone(),
-        };
-        let mut client = conn.assessments();
-        async move {
-            let page = conn
-                .call(client.list_criteria_sets(conn.request(request)))
-                .await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListCriteriaSetsResponse| all.criteria_sets.extend(page.criteria_sets);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.criteria_sets.is_empty() => {
-            output::note("no criteria sets found");
-        }
-        OutputFormat::Table => {
-            let mut table =
-                output::table(&["ID", "TITLE", "STATE", "TEMPLATE", "CRITERIA", "PUBLISHED"]);
-            for s in &all.criteria_sets {
-                table.add_row(vec![
-                    short_id(CRITERIA_SETS, &s.name).to_owned(),
-                    output::truncate(&s.title, 50),
-                    state_name(s.state),
-                    if s.template { "yes" } else { "" }.to_owned(),
-                    s.criteria.len().to_string(),
-                    output::date(s.publish_time.as_ref()),
-                ]);
-            }
-            emit(&table.to_string())?;
-        }
+impl Listing for ListCriteriaSetsResponse {
+    type Item = CriteriaSet;
+    const HEADER: &'static [&'static str] =
+        &["ID", "TITLE", "STATE", "TEMPLATE", "CRITERIA", "PUBLISHED"];
+    const EMPTY: &'static str = "no criteria sets found";
+    fn items(&self) -> &[CriteriaSet] {
+        &self.criteria_sets
     }
-    hint_next_page(&all.next_page_token);
-    Ok(())
+    fn row(s: &CriteriaSet) -> Vec<String> {
+        vec![
+            short_id(CRITERIA_SETS, &s.name).to_owned(),
+            output::truncate(&s.title, 50),
+            state_name(s.state),
+            if s.template { "yes" } else { "" }.to_owned(),
+            s.criteria.len().to_string(),
+            output::date(s.publish_time.as_ref()),
+        ]
+    }
 }
+render::paged!(ListCriteriaSetsResponse => criteria_sets);
 
 /// A set's state in lower case, as the list filter spells it (`state = "published"`).
 fn state_name(state: i32) -> String {
@@ -150,37 +135,36 @@ fn state_name(state: i32) -> String {
     }
 }
 
-/// Prints one set: its fields, then a table of its criteria; or JSON.
-fn show(ctx: &Context, s: &CriteriaSet) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(s);
-    }
-    let fields = output::key_value_table(vec![
-        ("NAME", s.name.clone()),
-        ("TITLE", or_dash(&s.title)),
-        ("DESCRIPTION", or_dash(&s.description)),
-        ("STATE", state_name(s.state)),
-        ("TEMPLATE", yes_no(s.template).to_owned()),
-        ("CRITERIA", s.criteria.len().to_string()),
-        ("ETAG", or_dash(&s.etag)),
-        ("CREATED", output::timestamp(s.create_time.as_ref())),
-        ("UPDATED", output::timestamp(s.update_time.as_ref())),
-        ("PUBLISHED", output::timestamp(s.publish_time.as_ref())),
-    ]);
-    emit(&fields.to_string())?;
-    if s.criteria.is_empty() {
-        return Ok(());
-    }
-    let mut table = output::table(&["CODE", "GROUP", "TITLE (NL)", "TITLE (EN)"]);
-    for c in &s.criteria {
-        table.add_row(vec![
-            c.code.clone(),
-            or_dash(&c.group),
-            output::truncate(&c.title_nl, 60),
-            output::truncate(&c.title_en, 60),
+/// One set: its fields, then a table of its criteria.
+impl Show for CriteriaSet {
+    fn text(&self) -> String {
+        let s = self;
+        let fields = output::key_value_table(vec![
+            ("NAME", s.name.clone()),
+            ("TITLE", or_dash(&s.title)),
+            ("DESCRIPTION", or_dash(&s.description)),
+            ("STATE", state_name(s.state)),
+            ("TEMPLATE", yes_no(s.template).to_owned()),
+            ("CRITERIA", s.criteria.len().to_string()),
+            ("ETAG", or_dash(&s.etag)),
+            ("CREATED", output::timestamp(s.create_time.as_ref())),
+            ("UPDATED", output::timestamp(s.update_time.as_ref())),
+            ("PUBLISHED", output::timestamp(s.publish_time.as_ref())),
         ]);
+        if s.criteria.is_empty() {
+            return fields.to_string();
+        }
+        let mut table = output::table(&["CODE", "GROUP", "TITLE (NL)", "TITLE (EN)"]);
+        for c in &s.criteria {
+            table.add_row(vec![
+                c.code.clone(),
+                or_dash(&c.group),
+                output::truncate(&c.title_nl, 60),
+                output::truncate(&c.title_en, 60),
+            ]);
+        }
+        format!("{fields}\n{table}")
     }
-    emit(&table.to_string())
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use regie_proto::v1::{
     RateCriterionRequest, Rating, RatingDelta, RecordDialogueRequest, case::Details,
 };
 
-use super::{Context, cases};
+use super::Context;
+use super::render::{self, Listing, Show};
 use crate::cli::{CycleCommand, CycleCompare, CycleRate, Maturity, OutputFormat, RatingValue};
 use crate::error::CliError;
 use crate::names::{CASES, DEPARTMENTS, short_id};
@@ -33,14 +34,14 @@ pub async fn run(ctx: &Context, command: CycleCommand) -> Result<(), CliError> {
             let rating = conn
                 .call(client.rate_criterion(conn.request(request)))
                 .await?;
-            show_rating(ctx, &rating)
+            render::show(ctx.output, &rating)
         }
         CycleCommand::Ratings { cycle } => {
             let request = ListRatingsRequest { cycle };
             let response = conn
                 .call(client.list_ratings(conn.request(request)))
                 .await?;
-            show_ratings(ctx, &response)
+            render::print(ctx.output, &response)
         }
         CycleCommand::Dialogue(args) => {
             let request = RecordDialogueRequest {
@@ -58,7 +59,7 @@ pub async fn run(ctx: &Context, command: CycleCommand) -> Result<(), CliError> {
             let case = conn
                 .call(client.record_dialogue(conn.request(request)))
                 .await?;
-            cases::show(ctx, &case)
+            render::show(ctx.output, &case)
         }
         CycleCommand::Compare(args) => compare(ctx, args).await,
     }
@@ -124,66 +125,67 @@ fn show_opened(ctx: &Context, response: &OpenCyclesResponse) -> Result<(), CliEr
     ))
 }
 
-fn show_rating(ctx: &Context, r: &CriterionRating) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(r);
+/// One rating, as a key/value table.
+impl Show for CriterionRating {
+    fn text(&self) -> String {
+        let r = self;
+        let evidence: Vec<String> = r
+            .evidence
+            .iter()
+            .map(|e| {
+                [&e.title, &e.url, &e.owner, &e.valid_until]
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
+            .collect();
+        output::key_value_table(vec![
+            ("CRITERION", r.criterion.clone()),
+            ("RATING", rating_name(r.rating)),
+            ("JUSTIFICATION", or_dash(&r.justification)),
+            ("EVIDENCE", or_dash(&evidence.join("\n"))),
+            ("MATURITY", enum_name::<Maturity, MaturityStage>(r.maturity)),
+            ("CARRIED OVER", yes_no(r.carried_over).to_owned()),
+            ("RATED BY", or_dash(&r.rated_by)),
+            ("RATED", output::timestamp(r.rate_time.as_ref())),
+        ])
+        .to_string()
     }
-    let evidence: Vec<String> = r
-        .evidence
-        .iter()
-        .map(|e| {
-            [&e.title, &e.url, &e.owner, &e.valid_until]
-                .into_iter()
-                .filter(|part| !part.is_empty())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .collect();
-    let table = output::key_value_table(vec![
-        ("CRITERION", r.criterion.clone()),
-        ("RATING", rating_name(r.rating)),
-        ("JUSTIFICATION", or_dash(&r.justification)),
-        ("EVIDENCE", or_dash(&evidence.join("\n"))),
-        ("MATURITY", enum_name::<Maturity, MaturityStage>(r.maturity)),
-        ("CARRIED OVER", yes_no(r.carried_over).to_owned()),
-        ("RATED BY", or_dash(&r.rated_by)),
-        ("RATED", output::timestamp(r.rate_time.as_ref())),
-    ]);
-    emit(&table.to_string())
 }
 
-fn show_ratings(ctx: &Context, response: &ListRatingsResponse) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(response);
+/// A cycle's ratings, then the criteria not rated yet.
+impl Listing for ListRatingsResponse {
+    type Item = CriterionRating;
+    const HEADER: &'static [&'static str] = &[
+        "CRITERION",
+        "RATING",
+        "CARRIED OVER",
+        "JUSTIFICATION",
+        "RATED BY",
+    ];
+    const EMPTY: &'static str = "no ratings yet";
+    fn items(&self) -> &[CriterionRating] {
+        &self.ratings
     }
-    if response.ratings.is_empty() {
-        output::note("no ratings yet");
-    } else {
-        let mut table = output::table(&[
-            "CRITERION",
-            "RATING",
-            "CARRIED OVER",
-            "JUSTIFICATION",
-            "RATED BY",
-        ]);
-        for r in &response.ratings {
-            table.add_row(vec![
-                r.criterion.clone(),
-                rating_name(r.rating),
-                if r.carried_over { "yes" } else { "" }.to_owned(),
-                output::truncate(&r.justification, 60),
-                or_dash(&r.rated_by),
-            ]);
-        }
-        emit(&table.to_string())?;
+    fn row(r: &CriterionRating) -> Vec<String> {
+        vec![
+            r.criterion.clone(),
+            rating_name(r.rating),
+            if r.carried_over { "yes" } else { "" }.to_owned(),
+            output::truncate(&r.justification, 60),
+            or_dash(&r.rated_by),
+        ]
     }
-    let unrated = if response.unrated.is_empty() {
-        "none".to_owned()
-    } else {
-        response.unrated.join(", ")
-    };
-    emit(&format!("unrated: {unrated}"))
+    fn footer(&self) -> Option<String> {
+        let unrated = if self.unrated.is_empty() {
+            "none".to_owned()
+        } else {
+            self.unrated.join(", ")
+        };
+        Some(format!("unrated: {unrated}"))
+    }
 }
 
 async fn compare(ctx: &Context, args: CycleCompare) -> Result<(), CliError> {

@@ -6,95 +6,89 @@ use regie_proto::v1::{
     ListDepartmentsResponse, UpdateDepartmentRequest,
 };
 
-use super::{Context, hint_next_page, pages, set_masked};
-use crate::cli::{DepartmentCommand, DepartmentCreate, DepartmentUpdate, ListArgs, OutputFormat};
+use super::render::{self, Listing, Show};
+use super::{Context, set_masked};
+use crate::cli::{DepartmentCommand, DepartmentCreate, DepartmentUpdate};
 use crate::error::CliError;
-use crate::output::{self, emit, emit_json, or_dash, yes_no};
+use crate::output::{self, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: DepartmentCommand) -> Result<(), CliError> {
-    match command {
-        DepartmentCommand::List(args) => list(ctx, args).await,
+    let conn = &ctx.conn;
+    let mut client = conn.directory();
+    let department = match command {
+        DepartmentCommand::List(args) => {
+            return render::list(ctx.output, &args.page, async |page_token| {
+                let request = ListDepartmentsRequest {
+                    page_size: args.page.page_size,
+                    page_token,
+                    filter: args.filter.clone(),
+                    order_by: args.order_by.clone(),
+                };
+                conn.call(conn.directory().list_departments(conn.request(request)))
+                    .await
+            })
+            .await;
+        }
         DepartmentCommand::Get { department } => {
             let request = GetDepartmentRequest { name: department };
-            let mut client = ctx.conn.directory();
-            let department = ctx
-                .conn
-                .call(client.get_department(ctx.conn.request(request)))
-                .await?;
-            show(ctx, &department)
+            conn.call(client.get_department(conn.request(request)))
+                .await?
         }
-        DepartmentCommand::Create(args) => create(ctx, args).await,
-        DepartmentCommand::Update(args) => update(ctx, args).await,
-    }
-}
-
-async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let mut all = ListDepartmentsResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListDepartmentsRequest {
-            page_size: args.page.page_size,
-            page_token,
-            filter: args.filter.clone(),
-            order_by: args.order_by.clone(),
-        };
-        let mut client = conn.directory();
-        async move {
-            let page = conn
-                .call(client.list_departments(conn.request(request)))
-                .await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
+        DepartmentCommand::Create(args) => {
+            let request = create_request(args);
+            conn.call(client.create_department(conn.request(request)))
+                .await?
+        }
+        DepartmentCommand::Update(args) => {
+            let request = update_request(args);
+            conn.call(client.update_department(conn.request(request)))
+                .await?
         }
     };
-    let merge = |page: ListDepartmentsResponse| all.departments.extend(page.departments);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.departments.is_empty() => output::note("no departments found"),
-        OutputFormat::Table => {
-            let mut table =
-                output::table(&["CODE", "NAME (EN)", "NAME (NL)", "SECTOR RIJK", "ACTIVE"]);
-            for d in &all.departments {
-                table.add_row(vec![
-                    d.code.clone(),
-                    d.name_en.clone(),
-                    d.name_nl.clone(),
-                    yes_no(d.in_sector_rijk).to_owned(),
-                    yes_no(d.active).to_owned(),
-                ]);
-            }
-            emit(&table.to_string())?;
-        }
-    }
-    hint_next_page(&all.next_page_token);
-    Ok(())
+    render::show(ctx.output, &department)
 }
 
-/// Prints one department: a key/value table, or JSON.
-fn show(ctx: &Context, d: &Department) -> Result<(), CliError> {
-    match ctx.output {
-        OutputFormat::Json => emit_json(d),
-        OutputFormat::Table => {
-            let table = output::key_value_table(vec![
-                ("NAME", d.name.clone()),
-                ("CODE", d.code.clone()),
-                ("NAME (NL)", or_dash(&d.name_nl)),
-                ("NAME (EN)", or_dash(&d.name_en)),
-                ("SECTOR RIJK", yes_no(d.in_sector_rijk).to_owned()),
-                ("ACTIVE", yes_no(d.active).to_owned()),
-                ("ETAG", or_dash(&d.etag)),
-                ("CREATED", output::timestamp(d.create_time.as_ref())),
-                ("UPDATED", output::timestamp(d.update_time.as_ref())),
-            ]);
-            emit(&table.to_string())
-        }
+impl Listing for ListDepartmentsResponse {
+    type Item = Department;
+    const HEADER: &'static [&'static str] =
+        &["CODE", "NAME (EN)", "NAME (NL)", "SECTOR RIJK", "ACTIVE"];
+    const EMPTY: &'static str = "no departments found";
+    fn items(&self) -> &[Department] {
+        &self.departments
+    }
+    fn row(d: &Department) -> Vec<String> {
+        vec![
+            d.code.clone(),
+            d.name_en.clone(),
+            d.name_nl.clone(),
+            yes_no(d.in_sector_rijk).to_owned(),
+            yes_no(d.active).to_owned(),
+        ]
+    }
+}
+render::paged!(ListDepartmentsResponse => departments);
+
+/// One department, as a key/value table.
+impl Show for Department {
+    fn text(&self) -> String {
+        let d = self;
+        output::key_value_table(vec![
+            ("NAME", d.name.clone()),
+            ("CODE", d.code.clone()),
+            ("NAME (NL)", or_dash(&d.name_nl)),
+            ("NAME (EN)", or_dash(&d.name_en)),
+            ("SECTOR RIJK", yes_no(d.in_sector_rijk).to_owned()),
+            ("ACTIVE", yes_no(d.active).to_owned()),
+            ("ETAG", or_dash(&d.etag)),
+            ("CREATED", output::timestamp(d.create_time.as_ref())),
+            ("UPDATED", output::timestamp(d.update_time.as_ref())),
+        ])
+        .to_string()
     }
 }
 
-async fn create(ctx: &Context, args: DepartmentCreate) -> Result<(), CliError> {
-    let request = CreateDepartmentRequest {
+fn create_request(args: DepartmentCreate) -> CreateDepartmentRequest {
+    CreateDepartmentRequest {
         department: Some(Department {
             code: args.code,
             name_nl: args.name_nl,
@@ -103,13 +97,7 @@ async fn create(ctx: &Context, args: DepartmentCreate) -> Result<(), CliError> {
             active: !args.inactive,
             ..Department::default()
         }),
-    };
-    let mut client = ctx.conn.directory();
-    let department = ctx
-        .conn
-        .call(client.create_department(ctx.conn.request(request)))
-        .await?;
-    show(ctx, &department)
+    }
 }
 
 /// The department to send and the mask naming exactly the fields given on the command line.
@@ -133,16 +121,6 @@ fn update_request(args: DepartmentUpdate) -> UpdateDepartmentRequest {
         department: Some(department),
         update_mask: Some(FieldMask { paths }),
     }
-}
-
-async fn update(ctx: &Context, args: DepartmentUpdate) -> Result<(), CliError> {
-    let request = update_request(args);
-    let mut client = ctx.conn.directory();
-    let department = ctx
-        .conn
-        .call(client.update_department(ctx.conn.request(request)))
-        .await?;
-    show(ctx, &department)
 }
 
 #[cfg(test)]

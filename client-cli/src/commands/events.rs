@@ -3,16 +3,17 @@
 //! what happened (`start: accepted → in_progress`, a comment, the fields that changed).
 
 use regie_proto::v1::{
-    CaseEvent, ListCaseEventsRequest, ListCaseEventsResponse, WatchEventsRequest,
-    WatchEventsResponse, watch_events_response::Item,
+    CaseEvent, ListAuditEventsResponse, ListCaseEventsRequest, ListCaseEventsResponse,
+    WatchEventsRequest, WatchEventsResponse, watch_events_response::Item,
 };
 use serde_json::Value;
 
-use super::{Context, hint_next_page, pages};
+use super::Context;
+use super::render::{self, Listing, Show};
 use crate::cli::{CaseHistory, CaseWatch, OutputFormat};
 use crate::error::CliError;
 use crate::names::{CASES, short_id};
-use crate::output::{self, emit, emit_json, or_dash};
+use crate::output::{self, or_dash};
 
 /// The longest comment shown in a table cell or a watch line.
 const COMMENT_CHARS: usize = 60;
@@ -22,72 +23,84 @@ const BOOKKEEPING: &[&str] = &["etag", "revision", "update_time", "updateTime", 
 
 pub async fn history(ctx: &Context, args: CaseHistory) -> Result<(), CliError> {
     let conn = &ctx.conn;
-    let mut all = ListCaseEventsResponse::default();
-    let fetch = |page_token: String| {
+    render::list(ctx.output, &args.page, async |page_token| {
         let request = ListCaseEventsRequest {
             name: args.case.clone(),
             page_size: args.page.page_size,
             page_token,
         };
-        let mut client = conn.cases();
-        async move {
-            let page = conn
-                .call(client.list_case_events(conn.request(request)))
-                .await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListCaseEventsResponse| all.events.extend(page.events);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.events.is_empty() => output::note("no events found"),
-        OutputFormat::Table => emit(&table(&all.events, false).to_string())?,
-    }
-    hint_next_page(&all.next_page_token);
-    Ok(())
+        conn.call(conn.cases().list_case_events(conn.request(request)))
+            .await
+    })
+    .await
 }
 
-/// The events as a table; `with_case` adds a CASE column (for the audit log, which mixes cases).
-pub fn table(events: &[CaseEvent], with_case: bool) -> comfy_table::Table {
-    let mut header = vec!["SEQ", "REV", "TIME"];
+/// The events of one case.
+impl Listing for ListCaseEventsResponse {
+    type Item = CaseEvent;
+    const HEADER: &'static [&'static str] =
+        &["SEQ", "REV", "TIME", "TYPE", "ACTOR", "TRANSITION/COMMENT"];
+    const EMPTY: &'static str = "no events found";
+    fn items(&self) -> &[CaseEvent] {
+        &self.events
+    }
+    fn row(e: &CaseEvent) -> Vec<String> {
+        row(e, false)
+    }
+}
+render::paged!(ListCaseEventsResponse => events);
+
+/// The audit log, which mixes cases: with a CASE column.
+impl Listing for ListAuditEventsResponse {
+    type Item = CaseEvent;
+    const HEADER: &'static [&'static str] = &[
+        "SEQ",
+        "REV",
+        "TIME",
+        "CASE",
+        "TYPE",
+        "ACTOR",
+        "TRANSITION/COMMENT",
+    ];
+    const EMPTY: &'static str = "no events found";
+    fn items(&self) -> &[CaseEvent] {
+        &self.events
+    }
+    fn row(e: &CaseEvent) -> Vec<String> {
+        row(e, true)
+    }
+}
+render::paged!(ListAuditEventsResponse => events);
+
+/// An event's cells; `with_case` adds the case after the time.
+fn row(e: &CaseEvent, with_case: bool) -> Vec<String> {
+    let mut row = vec![
+        e.sequence.to_string(),
+        e.case_sequence.to_string(),
+        output::timestamp(e.time.as_ref()),
+    ];
     if with_case {
-        header.push("CASE");
+        row.push(short_id(CASES, &e.case).to_owned());
     }
-    header.extend(["TYPE", "ACTOR", "TRANSITION/COMMENT"]);
-    let mut table = output::table(&header);
-    for e in events {
-        let mut row = vec![
-            e.sequence.to_string(),
-            e.case_sequence.to_string(),
-            output::timestamp(e.time.as_ref()),
-        ];
-        if with_case {
-            row.push(short_id(CASES, &e.case).to_owned());
-        }
-        row.extend([e.r#type.clone(), or_dash(&e.actor), describe(e)]);
-        table.add_row(row);
-    }
-    table
+    row.extend([e.r#type.clone(), or_dash(&e.actor), describe(e)]);
+    row
 }
 
-/// Prints one event (e.g. the comment just added): a key/value table, or JSON.
-pub fn show(ctx: &Context, e: &CaseEvent) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(e);
+/// One event (e.g. the comment just added), as a key/value table.
+impl Show for CaseEvent {
+    fn text(&self) -> String {
+        let e = self;
+        output::key_value_table(vec![
+            ("SEQUENCE", e.sequence.to_string()),
+            ("CASE", e.case.clone()),
+            ("REVISION", e.case_sequence.to_string()),
+            ("TYPE", e.r#type.clone()),
+            ("TIME", output::timestamp(e.time.as_ref())),
+            ("ACTOR", or_dash(&e.actor)),
+            ("COMMENT", or_dash(&e.comment)),
+        ])
+        .to_string()
     }
-    let table = output::key_value_table(vec![
-        ("SEQUENCE", e.sequence.to_string()),
-        ("CASE", e.case.clone()),
-        ("REVISION", e.case_sequence.to_string()),
-        ("TYPE", e.r#type.clone()),
-        ("TIME", output::timestamp(e.time.as_ref())),
-        ("ACTOR", or_dash(&e.actor)),
-        ("COMMENT", or_dash(&e.comment)),
-    ]);
-    emit(&table.to_string())
 }
 
 /// What happened, in a few words.
@@ -356,10 +369,10 @@ mod tests {
 
     #[test]
     fn audit_tables_have_a_case_column() {
-        let audit = table(&[event("case.created")], true).to_string();
+        let audit = render::table::<ListAuditEventsResponse>(&[event("case.created")]).to_string();
         assert!(audit.contains("CASE"), "{audit}");
         assert!(audit.contains("abc"), "{audit}");
-        let history = table(&[event("case.created")], false).to_string();
+        let history = render::table::<ListCaseEventsResponse>(&[event("case.created")]).to_string();
         assert!(!history.contains("CASE"), "{history}");
     }
 }

@@ -2,15 +2,17 @@
 //! how the departments observe it once it is in force.
 
 use regie_proto::v1::{
-    Consultation, ConsultationOutcome, ListConsultationsRequest, ListObservancesRequest,
-    Observance, RecordConsultationRequest, RecordObservanceRequest,
+    Consultation, ConsultationOutcome, ListConsultationsRequest, ListConsultationsResponse,
+    ListObservancesRequest, ListObservancesResponse, Observance, RecordConsultationRequest,
+    RecordObservanceRequest,
 };
 
 use super::Context;
-use crate::cli::{FrameworkCommand, Outcome, OutputFormat};
+use super::render::{self, Listing, Show};
+use crate::cli::{FrameworkCommand, Outcome};
 use crate::error::CliError;
 use crate::names::{DEPARTMENTS, short_id};
-use crate::output::{self, emit, emit_json, enum_name, id_list, or_dash};
+use crate::output::{self, enum_name, id_list, or_dash};
 
 pub async fn run(ctx: &Context, command: FrameworkCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -30,61 +32,17 @@ pub async fn run(ctx: &Context, command: FrameworkCommand) -> Result<(), CliErro
                 etag: args.etag,
                 request_id: args.request_id,
             };
-            let c = conn
+            let consultation = conn
                 .call(client.record_consultation(conn.request(request)))
                 .await?;
-            if ctx.output == OutputFormat::Json {
-                return emit_json(&c);
-            }
-            let table = output::key_value_table(vec![
-                (
-                    "DEPARTMENT",
-                    short_id(DEPARTMENTS, &c.department).to_owned(),
-                ),
-                ("BODY", or_dash(&c.body)),
-                ("DATE", or_dash(&c.date)),
-                ("OUTCOME", outcome_name(c.outcome)),
-                ("NOTE", or_dash(&c.note)),
-                ("RECORDED BY", or_dash(&c.recorded_by)),
-                ("RECORDED", output::timestamp(c.record_time.as_ref())),
-            ]);
-            emit(&table.to_string())
+            render::show(ctx.output, &consultation)
         }
         FrameworkCommand::Consultations { framework } => {
             let request = ListConsultationsRequest { framework };
             let response = conn
                 .call(client.list_consultations(conn.request(request)))
                 .await?;
-            if ctx.output == OutputFormat::Json {
-                return emit_json(&response);
-            }
-            if response.consultations.is_empty() {
-                output::note("no consultations recorded");
-            } else {
-                let mut table = output::table(&[
-                    "DEPARTMENT",
-                    "BODY",
-                    "DATE",
-                    "OUTCOME",
-                    "NOTE",
-                    "RECORDED BY",
-                ]);
-                for c in &response.consultations {
-                    table.add_row(vec![
-                        short_id(DEPARTMENTS, &c.department).to_owned(),
-                        or_dash(&c.body),
-                        or_dash(&c.date),
-                        outcome_name(c.outcome),
-                        output::truncate(&c.note, 50),
-                        or_dash(&c.recorded_by),
-                    ]);
-                }
-                emit(&table.to_string())?;
-            }
-            emit(&format!(
-                "not consulted: {}",
-                id_list(DEPARTMENTS, &response.not_consulted)
-            ))
+            render::print(ctx.output, &response)
         }
         FrameworkCommand::Observe(args) => {
             let request = RecordObservanceRequest {
@@ -99,54 +57,112 @@ pub async fn run(ctx: &Context, command: FrameworkCommand) -> Result<(), CliErro
                 etag: args.etag,
                 request_id: args.request_id,
             };
-            let o = conn
+            let observance = conn
                 .call(client.record_observance(conn.request(request)))
                 .await?;
-            if ctx.output == OutputFormat::Json {
-                return emit_json(&o);
-            }
-            let table = output::key_value_table(vec![
-                (
-                    "DEPARTMENT",
-                    short_id(DEPARTMENTS, &o.department).to_owned(),
-                ),
-                ("SUMMARY", or_dash(&o.summary)),
-                ("DATE", or_dash(&o.date)),
-                ("LINK", or_dash(&o.link)),
-                ("RECORDED BY", or_dash(&o.recorded_by)),
-                ("RECORDED", output::timestamp(o.record_time.as_ref())),
-            ]);
-            emit(&table.to_string())
+            render::show(ctx.output, &observance)
         }
         FrameworkCommand::Observances { framework } => {
             let request = ListObservancesRequest { framework };
             let response = conn
                 .call(client.list_observances(conn.request(request)))
                 .await?;
-            if ctx.output == OutputFormat::Json {
-                return emit_json(&response);
-            }
-            if response.observances.is_empty() {
-                output::note("no observances recorded");
-            } else {
-                let mut table =
-                    output::table(&["DEPARTMENT", "DATE", "SUMMARY", "LINK", "RECORDED BY"]);
-                for o in &response.observances {
-                    table.add_row(vec![
-                        short_id(DEPARTMENTS, &o.department).to_owned(),
-                        or_dash(&o.date),
-                        output::truncate(&o.summary, 60),
-                        or_dash(&o.link),
-                        or_dash(&o.recorded_by),
-                    ]);
-                }
-                emit(&table.to_string())?;
-            }
-            emit(&format!(
-                "not observed: {}",
-                id_list(DEPARTMENTS, &response.not_observed)
-            ))
+            render::print(ctx.output, &response)
         }
+    }
+}
+
+/// One consultation, as a key/value table.
+impl Show for Consultation {
+    fn text(&self) -> String {
+        let c = self;
+        output::key_value_table(vec![
+            (
+                "DEPARTMENT",
+                short_id(DEPARTMENTS, &c.department).to_owned(),
+            ),
+            ("BODY", or_dash(&c.body)),
+            ("DATE", or_dash(&c.date)),
+            ("OUTCOME", outcome_name(c.outcome)),
+            ("NOTE", or_dash(&c.note)),
+            ("RECORDED BY", or_dash(&c.recorded_by)),
+            ("RECORDED", output::timestamp(c.record_time.as_ref())),
+        ])
+        .to_string()
+    }
+}
+
+/// A framework's consultations, then the departments in scope not consulted yet.
+impl Listing for ListConsultationsResponse {
+    type Item = Consultation;
+    const HEADER: &'static [&'static str] = &[
+        "DEPARTMENT",
+        "BODY",
+        "DATE",
+        "OUTCOME",
+        "NOTE",
+        "RECORDED BY",
+    ];
+    const EMPTY: &'static str = "no consultations recorded";
+    fn items(&self) -> &[Consultation] {
+        &self.consultations
+    }
+    fn row(c: &Consultation) -> Vec<String> {
+        vec![
+            short_id(DEPARTMENTS, &c.department).to_owned(),
+            or_dash(&c.body),
+            or_dash(&c.date),
+            outcome_name(c.outcome),
+            output::truncate(&c.note, 50),
+            or_dash(&c.recorded_by),
+        ]
+    }
+    fn footer(&self) -> Option<String> {
+        let not_consulted = id_list(DEPARTMENTS, &self.not_consulted);
+        Some(format!("not consulted: {not_consulted}"))
+    }
+}
+
+/// One observance, as a key/value table.
+impl Show for Observance {
+    fn text(&self) -> String {
+        let o = self;
+        output::key_value_table(vec![
+            (
+                "DEPARTMENT",
+                short_id(DEPARTMENTS, &o.department).to_owned(),
+            ),
+            ("SUMMARY", or_dash(&o.summary)),
+            ("DATE", or_dash(&o.date)),
+            ("LINK", or_dash(&o.link)),
+            ("RECORDED BY", or_dash(&o.recorded_by)),
+            ("RECORDED", output::timestamp(o.record_time.as_ref())),
+        ])
+        .to_string()
+    }
+}
+
+/// How the departments observe a framework in force, then those that do not yet.
+impl Listing for ListObservancesResponse {
+    type Item = Observance;
+    const HEADER: &'static [&'static str] =
+        &["DEPARTMENT", "DATE", "SUMMARY", "LINK", "RECORDED BY"];
+    const EMPTY: &'static str = "no observances recorded";
+    fn items(&self) -> &[Observance] {
+        &self.observances
+    }
+    fn row(o: &Observance) -> Vec<String> {
+        vec![
+            short_id(DEPARTMENTS, &o.department).to_owned(),
+            or_dash(&o.date),
+            output::truncate(&o.summary, 60),
+            or_dash(&o.link),
+            or_dash(&o.recorded_by),
+        ]
+    }
+    fn footer(&self) -> Option<String> {
+        let not_observed = id_list(DEPARTMENTS, &self.not_observed);
+        Some(format!("not observed: {not_observed}"))
     }
 }
 

@@ -7,20 +7,32 @@ use regie_proto::v1::{
     UpdateWorkingGroupRequest, WorkingGroup, WorkingGroupMember, working_group_member::Member,
 };
 
-use super::{Context, hint_next_page, pages, set_masked};
+use super::render::{self, Listing, Show};
+use super::{Context, set_masked};
 use crate::cli::{
-    GroupAddMember, GroupCommand, GroupCreate, GroupRemoveMember, GroupUpdate, ListArgs, MemberWho,
-    OutputFormat,
+    GroupAddMember, GroupCommand, GroupCreate, GroupRemoveMember, GroupUpdate, MemberWho,
 };
 use crate::error::CliError;
 use crate::names::{DEPARTMENTS, WORKING_GROUPS, short_id};
-use crate::output::{self, emit, emit_json, or_dash, yes_no};
+use crate::output::{self, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: GroupCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
     let mut client = conn.directory();
     let group = match command {
-        GroupCommand::List(args) => return list(ctx, args).await,
+        GroupCommand::List(args) => {
+            return render::list(ctx.output, &args.page, async |page_token| {
+                let request = ListWorkingGroupsRequest {
+                    page_size: args.page.page_size,
+                    page_token,
+                    filter: args.filter.clone(),
+                    order_by: args.order_by.clone(),
+                };
+                conn.call(conn.directory().list_working_groups(conn.request(request)))
+                    .await
+            })
+            .await;
+        }
         GroupCommand::Get { group } => {
             let request = GetWorkingGroupRequest { name: group };
             conn.call(client.get_working_group(conn.request(request)))
@@ -47,87 +59,60 @@ pub async fn run(ctx: &Context, command: GroupCommand) -> Result<(), CliError> {
                 .await?
         }
     };
-    show(ctx, &group)
+    render::show(ctx.output, &group)
 }
 
-async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let mut all = ListWorkingGroupsResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListWorkingGroupsRequest {
-            page_size: args.page.page_size,
-            page_token,
-            filter: args.filter.clone(),
-            order_by: args.order_by.clone(),
-        };
-        let mut client = conn.directory();
-        async move {
-            let page = conn
-                .call(client.list_working_groups(conn.request(request)))
-                .await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListWorkingGroupsResponse| all.working_groups.extend(page.working_groups);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.working_groups.is_empty() => {
-            output::note("no working groups found");
-        }
-        OutputFormat::Table => {
-            let mut table = output::table(&["ID", "NAME", "CHAIR", "MEMBERS", "ACTIVE"]);
-            for g in &all.working_groups {
-                table.add_row(vec![
-                    short_id(WORKING_GROUPS, &g.name).to_owned(),
-                    g.display_name.clone(),
-                    short_id(DEPARTMENTS, &g.chair_department).to_owned(),
-                    g.members.len().to_string(),
-                    yes_no(g.active).to_owned(),
-                ]);
-            }
-            emit(&table.to_string())?;
-        }
+impl Listing for ListWorkingGroupsResponse {
+    type Item = WorkingGroup;
+    const HEADER: &'static [&'static str] = &["ID", "NAME", "CHAIR", "MEMBERS", "ACTIVE"];
+    const EMPTY: &'static str = "no working groups found";
+    fn items(&self) -> &[WorkingGroup] {
+        &self.working_groups
     }
-    hint_next_page(&all.next_page_token);
-    Ok(())
-}
-
-/// Prints one working group: a key/value table and a members table, or JSON.
-fn show(ctx: &Context, g: &WorkingGroup) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(g);
-    }
-    let details = output::key_value_table(vec![
-        ("NAME", g.name.clone()),
-        ("ID", short_id(WORKING_GROUPS, &g.name).to_owned()),
-        ("DISPLAY NAME", or_dash(&g.display_name)),
-        ("MANDATE", or_dash(&g.mandate)),
-        (
-            "CHAIR",
+    fn row(g: &WorkingGroup) -> Vec<String> {
+        vec![
+            short_id(WORKING_GROUPS, &g.name).to_owned(),
+            g.display_name.clone(),
             short_id(DEPARTMENTS, &g.chair_department).to_owned(),
-        ),
-        ("ACTIVE", yes_no(g.active).to_owned()),
-        ("ETAG", or_dash(&g.etag)),
-        ("CREATED", output::timestamp(g.create_time.as_ref())),
-        ("UPDATED", output::timestamp(g.update_time.as_ref())),
-    ]);
-    emit(&details.to_string())?;
-    if g.members.is_empty() {
-        return emit("no members");
+            g.members.len().to_string(),
+            yes_no(g.active).to_owned(),
+        ]
     }
-    let mut members = output::table(&["MEMBER", "KIND", "ROLE"]);
-    for m in &g.members {
-        let (who, kind) = match &m.member {
-            Some(Member::Department(name)) => (short_id(DEPARTMENTS, name), "department"),
-            Some(Member::Person(name)) => (name.as_str(), "person"),
-            None => ("-", "-"),
-        };
-        members.add_row(vec![who.to_owned(), kind.to_owned(), or_dash(&m.role)]);
+}
+render::paged!(ListWorkingGroupsResponse => working_groups);
+
+/// One working group: a key/value table, then a members table.
+impl Show for WorkingGroup {
+    fn text(&self) -> String {
+        let g = self;
+        let details = output::key_value_table(vec![
+            ("NAME", g.name.clone()),
+            ("ID", short_id(WORKING_GROUPS, &g.name).to_owned()),
+            ("DISPLAY NAME", or_dash(&g.display_name)),
+            ("MANDATE", or_dash(&g.mandate)),
+            (
+                "CHAIR",
+                short_id(DEPARTMENTS, &g.chair_department).to_owned(),
+            ),
+            ("ACTIVE", yes_no(g.active).to_owned()),
+            ("ETAG", or_dash(&g.etag)),
+            ("CREATED", output::timestamp(g.create_time.as_ref())),
+            ("UPDATED", output::timestamp(g.update_time.as_ref())),
+        ]);
+        if g.members.is_empty() {
+            return format!("{details}\nno members");
+        }
+        let mut members = output::table(&["MEMBER", "KIND", "ROLE"]);
+        for m in &g.members {
+            let (who, kind) = match &m.member {
+                Some(Member::Department(name)) => (short_id(DEPARTMENTS, name), "department"),
+                Some(Member::Person(name)) => (name.as_str(), "person"),
+                None => ("-", "-"),
+            };
+            members.add_row(vec![who.to_owned(), kind.to_owned(), or_dash(&m.role)]);
+        }
+        format!("{details}\n{members}")
     }
-    emit(&members.to_string())
 }
 
 fn create_request(args: GroupCreate) -> CreateWorkingGroupRequest {

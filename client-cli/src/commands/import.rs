@@ -19,7 +19,8 @@ use regie_proto::v1::{
 use tokio::task::JoinSet;
 use tonic::Code;
 
-use super::{Context, pages};
+use super::Context;
+use super::render::pages;
 use crate::cli::{ImportCommand, ImportWorkItems, OutputFormat};
 use crate::connection::Connection;
 use crate::error::CliError;

@@ -16,6 +16,7 @@ mod health;
 mod import;
 mod policies;
 mod principals;
+mod render;
 mod report;
 mod risks;
 mod roles;
@@ -161,40 +162,6 @@ fn settings_for(cli: &Cli) -> Result<Settings, CliError> {
         settings::select_profile(&profiles, requested, path.as_deref()).map_err(CliError::Usage)?;
     settings::resolve(server, token, profile, settings::profile_name(requested))
         .map_err(CliError::Usage)
-}
-
-/// Follows `next_page_token`s when `all` is set: `fetch` gets a page token and returns the page
-/// and its next token; `merge` adds a page to the result. Stops with an error if the server
-/// hands back the token it was just given, which would loop forever.
-pub async fn pages<P, F, Fut>(
-    first_token: String,
-    all: bool,
-    mut fetch: F,
-    mut merge: impl FnMut(P),
-) -> Result<String, CliError>
-where
-    F: FnMut(String) -> Fut,
-    Fut: Future<Output = Result<(P, String), CliError>>,
-{
-    let mut token = first_token;
-    loop {
-        let (page, next) = fetch(token.clone()).await?;
-        merge(page);
-        if !all || next.is_empty() {
-            return Ok(next);
-        }
-        if next == token {
-            return Err(anyhow::anyhow!("the server returned the same page token twice").into());
-        }
-        token = next;
-    }
-}
-
-/// Tells the user how to get the next page, on stderr.
-pub fn hint_next_page(next_page_token: &str) {
-    if !next_page_token.is_empty() {
-        crate::output::note(&format!("next page: --page-token {next_page_token}"));
-    }
 }
 
 /// For an update: when a flag was given, puts its value in the message and its field in the mask.

@@ -1,12 +1,14 @@
 //! `regie policies …`: the policy lines that say what each role may do, on what, in which
 //! domain; list them, add one, remove one.
 
-use regie_proto::v1::{AddPolicyRequest, ListPoliciesRequest, Policy, RemovePolicyRequest};
+use regie_proto::v1::{
+    AddPolicyRequest, ListPoliciesRequest, ListPoliciesResponse, Policy, RemovePolicyRequest,
+};
 
 use super::Context;
-use crate::cli::{OutputFormat, PolicyCommand, PolicyLine};
+use super::render::{self, Listing, Show};
+use crate::cli::{PolicyCommand, PolicyLine};
 use crate::error::CliError;
-use crate::output::{self, emit, emit_json};
 
 pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -19,14 +21,7 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<(), CliError> 
             let response = conn
                 .call(client.list_policies(conn.request(request)))
                 .await?;
-            return match ctx.output {
-                OutputFormat::Json => emit_json(&response),
-                OutputFormat::Table if response.policies.is_empty() => {
-                    output::note("no policy lines found");
-                    Ok(())
-                }
-                OutputFormat::Table => emit(&table(&response.policies).to_string()),
-            };
+            return render::print(ctx.output, &response);
         }
         PolicyCommand::Add(line) => {
             let request = AddPolicyRequest {
@@ -42,10 +37,7 @@ pub async fn run(ctx: &Context, command: PolicyCommand) -> Result<(), CliError> 
                 .await?
         }
     };
-    match ctx.output {
-        OutputFormat::Json => emit_json(&policy),
-        OutputFormat::Table => emit(&table(&[policy]).to_string()),
-    }
+    render::show(ctx.output, &policy)
 }
 
 fn policy(line: PolicyLine) -> Policy {
@@ -57,16 +49,26 @@ fn policy(line: PolicyLine) -> Policy {
     }
 }
 
-/// Policy lines, one per row.
-pub fn table(policies: &[Policy]) -> comfy_table::Table {
-    let mut table = output::table(&["ROLE", "DOMAIN", "OBJECT", "ACTION"]);
-    for p in policies {
-        table.add_row(vec![
+impl Listing for ListPoliciesResponse {
+    type Item = Policy;
+    const HEADER: &'static [&'static str] = &["ROLE", "DOMAIN", "OBJECT", "ACTION"];
+    const EMPTY: &'static str = "no policy lines found";
+    fn items(&self) -> &[Policy] {
+        &self.policies
+    }
+    fn row(p: &Policy) -> Vec<String> {
+        vec![
             p.role.clone(),
             p.domain.clone(),
             p.object.clone(),
             p.action.clone(),
-        ]);
+        ]
     }
-    table
+}
+
+/// One policy line, as a table of one row.
+impl Show for Policy {
+    fn text(&self) -> String {
+        render::table::<ListPoliciesResponse>(std::slice::from_ref(self)).to_string()
+    }
 }

@@ -7,17 +7,30 @@ use regie_proto::v1::{
     Principal, UpdatePrincipalRequest, principal::Kind,
 };
 
-use super::{Context, hint_next_page, pages, set_masked};
-use crate::cli::{ListArgs, OutputFormat, PrincipalCommand, PrincipalCreate, PrincipalUpdate};
+use super::render::{self, Listing, Show};
+use super::{Context, set_masked};
+use crate::cli::{PrincipalCommand, PrincipalCreate, PrincipalUpdate};
 use crate::error::CliError;
 use crate::names::{DEPARTMENTS, PRINCIPALS, short_id};
-use crate::output::{self, emit, emit_json, or_dash, yes_no};
+use crate::output::{self, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: PrincipalCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
     let mut client = conn.access();
     let principal = match command {
-        PrincipalCommand::List(args) => return list(ctx, args).await,
+        PrincipalCommand::List(args) => {
+            return render::list(ctx.output, &args.page, async |page_token| {
+                let request = ListPrincipalsRequest {
+                    page_size: args.page.page_size,
+                    page_token,
+                    filter: args.filter.clone(),
+                    order_by: args.order_by.clone(),
+                };
+                conn.call(conn.access().list_principals(conn.request(request)))
+                    .await
+            })
+            .await;
+        }
         PrincipalCommand::Get { principal } => {
             let request = GetPrincipalRequest { name: principal };
             conn.call(client.get_principal(conn.request(request)))
@@ -34,7 +47,7 @@ pub async fn run(ctx: &Context, command: PrincipalCommand) -> Result<(), CliErro
                 .await?
         }
     };
-    show(ctx, &principal)
+    render::show(ctx.output, &principal)
 }
 
 /// A principal's kind as the command line spells it (`person`, `service-account`).
@@ -46,71 +59,45 @@ pub fn kind_name(kind: i32) -> &'static str {
     }
 }
 
-async fn list(ctx: &Context, args: ListArgs) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let mut all = ListPrincipalsResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListPrincipalsRequest {
-            page_size: args.page.page_size,
-            page_token,
-            filter: args.filter.clone(),
-            order_by: args.order_by.clone(),
-        };
-        let mut client = conn.access();
-        async move {
-            let page = conn
-                .call(client.list_principals(conn.request(request)))
-                .await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListPrincipalsResponse| all.principals.extend(page.principals);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.principals.is_empty() => output::note("no principals found"),
-        OutputFormat::Table => {
-            let mut table =
-                output::table(&["ID", "DISPLAY NAME", "KIND", "HOME DEPARTMENT", "DISABLED"]);
-            for p in &all.principals {
-                table.add_row(vec![
-                    short_id(PRINCIPALS, &p.name).to_owned(),
-                    or_dash(&p.display_name),
-                    kind_name(p.kind).to_owned(),
-                    or_dash(short_id(DEPARTMENTS, &p.home_department)),
-                    yes_no(p.disabled).to_owned(),
-                ]);
-            }
-            emit(&table.to_string())?;
-        }
+impl Listing for ListPrincipalsResponse {
+    type Item = Principal;
+    const HEADER: &'static [&'static str] =
+        &["ID", "DISPLAY NAME", "KIND", "HOME DEPARTMENT", "DISABLED"];
+    const EMPTY: &'static str = "no principals found";
+    fn items(&self) -> &[Principal] {
+        &self.principals
     }
-    hint_next_page(&all.next_page_token);
-    Ok(())
+    fn row(p: &Principal) -> Vec<String> {
+        vec![
+            short_id(PRINCIPALS, &p.name).to_owned(),
+            or_dash(&p.display_name),
+            kind_name(p.kind).to_owned(),
+            or_dash(short_id(DEPARTMENTS, &p.home_department)),
+            yes_no(p.disabled).to_owned(),
+        ]
+    }
 }
+render::paged!(ListPrincipalsResponse => principals);
 
-/// Prints one principal: a key/value table, or JSON.
-fn show(ctx: &Context, p: &Principal) -> Result<(), CliError> {
-    match ctx.output {
-        OutputFormat::Json => emit_json(p),
-        OutputFormat::Table => {
-            let table = output::key_value_table(vec![
-                ("NAME", p.name.clone()),
-                ("ID", short_id(PRINCIPALS, &p.name).to_owned()),
-                ("DISPLAY NAME", or_dash(&p.display_name)),
-                ("KIND", kind_name(p.kind).to_owned()),
-                (
-                    "HOME DEPARTMENT",
-                    or_dash(short_id(DEPARTMENTS, &p.home_department)),
-                ),
-                ("DISABLED", yes_no(p.disabled).to_owned()),
-                ("ETAG", or_dash(&p.etag)),
-                ("CREATED", output::timestamp(p.create_time.as_ref())),
-                ("UPDATED", output::timestamp(p.update_time.as_ref())),
-            ]);
-            emit(&table.to_string())
-        }
+/// One principal, as a key/value table.
+impl Show for Principal {
+    fn text(&self) -> String {
+        let p = self;
+        output::key_value_table(vec![
+            ("NAME", p.name.clone()),
+            ("ID", short_id(PRINCIPALS, &p.name).to_owned()),
+            ("DISPLAY NAME", or_dash(&p.display_name)),
+            ("KIND", kind_name(p.kind).to_owned()),
+            (
+                "HOME DEPARTMENT",
+                or_dash(short_id(DEPARTMENTS, &p.home_department)),
+            ),
+            ("DISABLED", yes_no(p.disabled).to_owned()),
+            ("ETAG", or_dash(&p.etag)),
+            ("CREATED", output::timestamp(p.create_time.as_ref())),
+            ("UPDATED", output::timestamp(p.update_time.as_ref())),
+        ])
+        .to_string()
     }
 }
 

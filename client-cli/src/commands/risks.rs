@@ -4,16 +4,15 @@
 use comfy_table::CellAlignment;
 use prost_types::FieldMask;
 use regie_proto::v1::{
-    AddRiskRequest, GetHeatmapRequest, Heatmap, ListRisksRequest, Risk, RiskCategory, RiskStatus,
-    UpdateRiskRequest, VulnerableProcess,
+    AddRiskRequest, GetHeatmapRequest, Heatmap, ListRisksRequest, ListRisksResponse, Risk,
+    RiskCategory, RiskStatus, UpdateRiskRequest, VulnerableProcess,
 };
 
+use super::render::{self, Listing, Show};
 use super::{Context, set_masked};
-use crate::cli::{
-    Category, OutputFormat, Process, RiskAdd, RiskCommand, RiskFields, RiskUpdate, Status,
-};
+use crate::cli::{Category, Process, RiskAdd, RiskCommand, RiskFields, RiskUpdate, Status};
 use crate::error::CliError;
-use crate::output::{self, emit, emit_json, enum_name, or_dash, yes_no};
+use crate::output::{self, enum_name, or_dash, yes_no};
 
 pub async fn run(ctx: &Context, command: RiskCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -22,51 +21,49 @@ pub async fn run(ctx: &Context, command: RiskCommand) -> Result<(), CliError> {
         RiskCommand::Add(args) => {
             let request = add_request(args);
             let risk = conn.call(client.add_risk(conn.request(request))).await?;
-            show(ctx, &risk)
+            render::show(ctx.output, &risk)
         }
         RiskCommand::Update(args) => {
             let request = update_request(args);
             let risk = conn.call(client.update_risk(conn.request(request))).await?;
-            show(ctx, &risk)
+            render::show(ctx.output, &risk)
         }
         RiskCommand::List { analysis } => {
             let request = ListRisksRequest { analysis };
             let response = conn.call(client.list_risks(conn.request(request))).await?;
-            if ctx.output == OutputFormat::Json {
-                return emit_json(&response);
-            }
-            if response.risks.is_empty() {
-                output::note("no risks recorded");
-                return Ok(());
-            }
-            let mut table = output::table(&[
-                "NAME", "TITLE", "CATEGORY", "PROCESS", "L", "I", "SCORE", "HIGH", "STATUS",
-                "OWNER",
-            ]);
-            for r in &response.risks {
-                table.add_row(vec![
-                    r.name.clone(),
-                    output::truncate(&r.title, 40),
-                    category_name(r.category),
-                    process_name(r.process),
-                    rated(r.likelihood),
-                    rated(r.impact),
-                    rated(r.score),
-                    if r.high { "yes" } else { "" }.to_owned(),
-                    status_name(r.status),
-                    or_dash(&r.owner),
-                ]);
-            }
-            emit(&table.to_string())
+            render::print(ctx.output, &response)
         }
         RiskCommand::Heatmap { analysis } => {
             let request = GetHeatmapRequest { analysis };
             let heatmap = conn.call(client.get_heatmap(conn.request(request))).await?;
-            match ctx.output {
-                OutputFormat::Json => emit_json(&heatmap),
-                OutputFormat::Table => emit(&heatmap_text(&heatmap)),
-            }
+            render::show(ctx.output, &heatmap)
         }
+    }
+}
+
+/// The register of one analysis.
+impl Listing for ListRisksResponse {
+    type Item = Risk;
+    const HEADER: &'static [&'static str] = &[
+        "NAME", "TITLE", "CATEGORY", "PROCESS", "L", "I", "SCORE", "HIGH", "STATUS", "OWNER",
+    ];
+    const EMPTY: &'static str = "no risks recorded";
+    fn items(&self) -> &[Risk] {
+        &self.risks
+    }
+    fn row(r: &Risk) -> Vec<String> {
+        vec![
+            r.name.clone(),
+            output::truncate(&r.title, 40),
+            category_name(r.category),
+            process_name(r.process),
+            rated(r.likelihood),
+            rated(r.impact),
+            rated(r.score),
+            if r.high { "yes" } else { "" }.to_owned(),
+            status_name(r.status),
+            or_dash(&r.owner),
+        ]
     }
 }
 
@@ -146,65 +143,68 @@ fn rated(value: i32) -> String {
     }
 }
 
-/// Prints one risk: a key/value table, or JSON.
-fn show(ctx: &Context, r: &Risk) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(r);
+/// One risk, as a key/value table.
+impl Show for Risk {
+    fn text(&self) -> String {
+        let r = self;
+        output::key_value_table(vec![
+            ("NAME", r.name.clone()),
+            ("TITLE", or_dash(&r.title)),
+            ("CATEGORY", category_name(r.category)),
+            ("PROCESS", process_name(r.process)),
+            ("LIKELIHOOD", rated(r.likelihood)),
+            ("IMPACT", rated(r.impact)),
+            ("SCORE", rated(r.score)),
+            ("HIGH", yes_no(r.high).to_owned()),
+            ("MITIGATION", or_dash(&r.mitigation)),
+            ("OWNER", or_dash(&r.owner)),
+            ("STATUS", status_name(r.status)),
+            ("CREATED", output::timestamp(r.create_time.as_ref())),
+            ("UPDATED", output::timestamp(r.update_time.as_ref())),
+        ])
+        .to_string()
     }
-    let table = output::key_value_table(vec![
-        ("NAME", r.name.clone()),
-        ("TITLE", or_dash(&r.title)),
-        ("CATEGORY", category_name(r.category)),
-        ("PROCESS", process_name(r.process)),
-        ("LIKELIHOOD", rated(r.likelihood)),
-        ("IMPACT", rated(r.impact)),
-        ("SCORE", rated(r.score)),
-        ("HIGH", yes_no(r.high).to_owned()),
-        ("MITIGATION", or_dash(&r.mitigation)),
-        ("OWNER", or_dash(&r.owner)),
-        ("STATUS", status_name(r.status)),
-        ("CREATED", output::timestamp(r.create_time.as_ref())),
-        ("UPDATED", output::timestamp(r.update_time.as_ref())),
-    ]);
-    emit(&table.to_string())
 }
 
 /// The heat map as a 5 x 5 grid, likelihood 5 at the top down to 1, impact 1 to 5 from the
 /// left; each cell the number of risks there (`·` for none), in brackets where likelihood x
 /// impact is at or above the high-risk threshold. Then the totals.
-pub fn heatmap_text(heatmap: &Heatmap) -> String {
-    let count = |likelihood: i32, impact: i32| -> i32 {
-        heatmap
-            .cells
-            .iter()
-            .filter(|c| c.likelihood == likelihood && c.impact == impact)
-            .map(|c| c.count)
-            .sum()
-    };
-    let threshold = heatmap.high_risk_threshold;
-    let mut table = output::table(&["LIKELIHOOD \\ IMPACT", "1", "2", "3", "4", "5"]);
-    for likelihood in (1..=5).rev() {
-        let mut row = vec![likelihood.to_string()];
-        for impact in 1..=5 {
-            let n = count(likelihood, impact);
-            let text = if n == 0 {
-                "·".to_owned()
-            } else {
-                n.to_string()
-            };
-            let high = threshold > 0 && likelihood * impact >= threshold;
-            row.push(if high { format!("[{text}]") } else { text });
+impl Show for Heatmap {
+    fn text(&self) -> String {
+        let heatmap = self;
+        let count = |likelihood: i32, impact: i32| -> i32 {
+            heatmap
+                .cells
+                .iter()
+                .filter(|c| c.likelihood == likelihood && c.impact == impact)
+                .map(|c| c.count)
+                .sum()
+        };
+        let threshold = heatmap.high_risk_threshold;
+        let mut table = output::table(&["LIKELIHOOD \\ IMPACT", "1", "2", "3", "4", "5"]);
+        for likelihood in (1..=5).rev() {
+            let mut row = vec![likelihood.to_string()];
+            for impact in 1..=5 {
+                let n = count(likelihood, impact);
+                let text = if n == 0 {
+                    "·".to_owned()
+                } else {
+                    n.to_string()
+                };
+                let high = threshold > 0 && likelihood * impact >= threshold;
+                row.push(if high { format!("[{text}]") } else { text });
+            }
+            table.add_row(row);
         }
-        table.add_row(row);
+        for column in table.column_iter_mut().skip(1) {
+            column.set_cell_alignment(CellAlignment::Center);
+        }
+        format!(
+            "{table}\n[ ]: likelihood x impact at or above the high-risk threshold ({threshold})\n\
+             total {}, unrated {}, high {} (threshold {threshold})",
+            heatmap.total, heatmap.unrated, heatmap.high
+        )
     }
-    for column in table.column_iter_mut().skip(1) {
-        column.set_cell_alignment(CellAlignment::Center);
-    }
-    format!(
-        "{table}\n[ ]: likelihood x impact at or above the high-risk threshold ({threshold})\n\
-         total {}, unrated {}, high {} (threshold {threshold})",
-        heatmap.total, heatmap.unrated, heatmap.high
-    )
 }
 
 #[cfg(test)]
@@ -245,7 +245,7 @@ mod tests {
             high: 2,
             high_risk_threshold: 15,
         };
-        let text = heatmap_text(&heatmap);
+        let text = heatmap.text();
         let rows: Vec<&str> = text
             .lines()
             .filter(|l| l.starts_with('│') && !l.contains("IMPACT"))

@@ -1,12 +1,16 @@
 //! `regie roles …`: give principals roles in domains, take them away, and list who holds what.
 
-use regie_proto::v1::{GrantRoleRequest, ListRoleBindingsRequest, RevokeRoleRequest, RoleBinding};
+use regie_proto::v1::{
+    GrantRoleRequest, ListRoleBindingsRequest, ListRoleBindingsResponse, RevokeRoleRequest,
+    RoleBinding,
+};
 
 use super::Context;
-use crate::cli::{OutputFormat, RoleCommand};
+use super::render::{self, Listing, Show};
+use crate::cli::RoleCommand;
 use crate::error::CliError;
 use crate::names::{PRINCIPALS, short_id};
-use crate::output::{self, emit, emit_json};
+use crate::output;
 
 pub async fn run(ctx: &Context, command: RoleCommand) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -37,40 +41,36 @@ pub async fn run(ctx: &Context, command: RoleCommand) -> Result<(), CliError> {
             let response = conn
                 .call(client.list_role_bindings(conn.request(request)))
                 .await?;
-            return match ctx.output {
-                OutputFormat::Json => emit_json(&response),
-                OutputFormat::Table if response.bindings.is_empty() => {
-                    output::note("no role bindings found");
-                    Ok(())
-                }
-                OutputFormat::Table => emit(&table(&response.bindings).to_string()),
-            };
+            return render::print(ctx.output, &response);
         }
     };
-    match ctx.output {
-        OutputFormat::Json => emit_json(&binding),
-        OutputFormat::Table => emit(&details(&binding).to_string()),
-    }
+    render::show(ctx.output, &binding)
 }
 
-/// Role bindings, one per row.
-pub fn table(bindings: &[RoleBinding]) -> comfy_table::Table {
-    let mut table = output::table(&["PRINCIPAL", "ROLE", "DOMAIN"]);
-    for b in bindings {
-        table.add_row(vec![
+impl Listing for ListRoleBindingsResponse {
+    type Item = RoleBinding;
+    const HEADER: &'static [&'static str] = &["PRINCIPAL", "ROLE", "DOMAIN"];
+    const EMPTY: &'static str = "no role bindings found";
+    fn items(&self) -> &[RoleBinding] {
+        &self.bindings
+    }
+    fn row(b: &RoleBinding) -> Vec<String> {
+        vec![
             short_id(PRINCIPALS, &b.principal).to_owned(),
             b.role.clone(),
             b.domain.clone(),
-        ]);
+        ]
     }
-    table
 }
 
 /// One role binding, as a key/value table.
-fn details(b: &RoleBinding) -> comfy_table::Table {
-    output::key_value_table(vec![
-        ("PRINCIPAL", b.principal.clone()),
-        ("ROLE", b.role.clone()),
-        ("DOMAIN", b.domain.clone()),
-    ])
+impl Show for RoleBinding {
+    fn text(&self) -> String {
+        output::key_value_table(vec![
+            ("PRINCIPAL", self.principal.clone()),
+            ("ROLE", self.role.clone()),
+            ("DOMAIN", self.domain.clone()),
+        ])
+        .to_string()
+    }
 }

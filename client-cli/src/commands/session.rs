@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use regie_proto::v1::{RoleBinding, WhoAmIRequest, WhoAmIResponse};
 
+use super::render::{self, Show};
 use super::{Context, principals};
 use crate::cli::{Cli, OutputFormat};
 use crate::connection::Connection;
@@ -71,10 +72,7 @@ pub fn logout(cli: &Cli) -> Result<u8, CliError> {
 /// Prints the caller's principal and its roles per domain.
 pub async fn whoami(ctx: &Context) -> Result<(), CliError> {
     let me = who_am_i(&ctx.conn).await?;
-    match ctx.output {
-        OutputFormat::Json => emit_json(&me),
-        OutputFormat::Table => show(&me),
-    }
+    render::show(ctx.output, &me)
 }
 
 async fn who_am_i(conn: &Connection) -> Result<WhoAmIResponse, CliError> {
@@ -113,27 +111,29 @@ fn principal_line(me: &WhoAmIResponse) -> String {
     }
 }
 
-fn show(me: &WhoAmIResponse) -> Result<(), CliError> {
-    let p = me.principal.clone().unwrap_or_default();
-    let details = output::key_value_table(vec![
-        ("PRINCIPAL", or_dash(&p.name)),
-        ("DISPLAY NAME", or_dash(&p.display_name)),
-        ("KIND", principals::kind_name(p.kind).to_owned()),
-        (
-            "HOME DEPARTMENT",
-            or_dash(short_id(DEPARTMENTS, &p.home_department)),
-        ),
-        ("TOKEN", or_dash(&me.token)),
-    ]);
-    emit(&details.to_string())?;
-    if me.roles.is_empty() {
-        return emit("no roles");
+/// The caller: its principal and token, then its roles per domain.
+impl Show for WhoAmIResponse {
+    fn text(&self) -> String {
+        let p = self.principal.clone().unwrap_or_default();
+        let details = output::key_value_table(vec![
+            ("PRINCIPAL", or_dash(&p.name)),
+            ("DISPLAY NAME", or_dash(&p.display_name)),
+            ("KIND", principals::kind_name(p.kind).to_owned()),
+            (
+                "HOME DEPARTMENT",
+                or_dash(short_id(DEPARTMENTS, &p.home_department)),
+            ),
+            ("TOKEN", or_dash(&self.token)),
+        ]);
+        if self.roles.is_empty() {
+            return format!("{details}\nno roles");
+        }
+        let mut roles = output::table(&["DOMAIN", "ROLES"]);
+        for (domain, names) in roles_per_domain(&self.roles) {
+            roles.add_row(vec![domain.to_owned(), names.join(", ")]);
+        }
+        format!("{details}\n{roles}")
     }
-    let mut roles = output::table(&["DOMAIN", "ROLES"]);
-    for (domain, names) in roles_per_domain(&me.roles) {
-        roles.add_row(vec![domain.to_owned(), names.join(", ")]);
-    }
-    emit(&roles.to_string())
 }
 
 /// The roles grouped by domain: `rijk` first (it applies everywhere), then the departments in

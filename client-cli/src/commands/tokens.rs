@@ -12,11 +12,12 @@ use regie_proto::v1::{
     RevokeTokenRequest, Token,
 };
 
-use super::{Context, hint_next_page, pages};
-use crate::cli::{OutputFormat, TokenCommand, TokenIssue, TokenList};
+use super::Context;
+use super::render::{self, Listing, Show};
+use crate::cli::{TokenCommand, TokenIssue};
 use crate::error::CliError;
 use crate::names::{PRINCIPALS, TOKENS, short_id};
-use crate::output::{self, emit, emit_json, or_dash};
+use crate::output::{self, or_dash};
 
 /// Shown on stderr after a new secret.
 const SHOWN_ONCE: &str = "warning: this is the only time the secret is shown; store it now \
@@ -29,18 +30,28 @@ pub async fn run(ctx: &Context, command: TokenCommand) -> Result<(), CliError> {
         TokenCommand::Issue(args) => {
             let request = issue_request(args, SystemTime::now())?;
             let issued = conn.call(client.issue_token(conn.request(request))).await?;
-            show_issued(ctx, &issued)
+            render::show(ctx.output, &issued)?;
+            output::note(SHOWN_ONCE);
+            Ok(())
         }
-        TokenCommand::List(args) => list(ctx, args).await,
+        TokenCommand::List(args) => {
+            render::list(ctx.output, &args.page, async |page_token| {
+                let request = ListTokensRequest {
+                    principal: args.principal.clone().unwrap_or_default(),
+                    page_size: args.page.page_size,
+                    page_token,
+                };
+                conn.call(conn.access().list_tokens(conn.request(request)))
+                    .await
+            })
+            .await
+        }
         TokenCommand::Revoke { name } => {
             let request = RevokeTokenRequest { name };
             let token = conn
                 .call(client.revoke_token(conn.request(request)))
                 .await?;
-            match ctx.output {
-                OutputFormat::Json => emit_json(&token),
-                OutputFormat::Table => emit(&details(&token, SystemTime::now(), None).to_string()),
-            }
+            render::show(ctx.output, &token)
         }
     }
 }
@@ -64,18 +75,19 @@ fn expiry(now: SystemTime, lifetime: Duration) -> Result<Timestamp, CliError> {
         .ok_or_else(|| CliError::Usage(format!("--expires-in {lifetime:?} is too far ahead")))
 }
 
-/// The token's details, the secret, and the warning that it is not shown again.
-fn show_issued(ctx: &Context, issued: &IssueTokenResponse) -> Result<(), CliError> {
-    match ctx.output {
-        OutputFormat::Json => emit_json(issued)?,
-        OutputFormat::Table => {
-            let token = issued.token.clone().unwrap_or_default();
-            let table = details(&token, SystemTime::now(), Some(&issued.secret));
-            emit(&table.to_string())?;
-        }
+/// A new token: its details and the secret.
+impl Show for IssueTokenResponse {
+    fn text(&self) -> String {
+        let token = self.token.clone().unwrap_or_default();
+        details(&token, SystemTime::now(), Some(&self.secret)).to_string()
     }
-    output::note(SHOWN_ONCE);
-    Ok(())
+}
+
+/// A token that is not new, as a key/value table.
+impl Show for Token {
+    fn text(&self) -> String {
+        details(self, SystemTime::now(), None).to_string()
+    }
 }
 
 /// One token as a key/value table, with the secret when it has just been issued.
@@ -120,56 +132,34 @@ fn expires(token: &Token) -> String {
     }
 }
 
-async fn list(ctx: &Context, args: TokenList) -> Result<(), CliError> {
-    let conn = &ctx.conn;
-    let mut all = ListTokensResponse::default();
-    let fetch = |page_token: String| {
-        let request = ListTokensRequest {
-            principal: args.principal.clone().unwrap_or_default(),
-            page_size: args.page.page_size,
-            page_token,
-        };
-        let mut client = conn.access();
-        async move {
-            let page = conn.call(client.list_tokens(conn.request(request))).await?;
-            let next = page.next_page_token.clone();
-            Ok((page, next))
-        }
-    };
-    let merge = |page: ListTokensResponse| all.tokens.extend(page.tokens);
-    all.next_page_token = pages(args.page.page_token.clone(), args.page.all, fetch, merge).await?;
-
-    match ctx.output {
-        OutputFormat::Json => emit_json(&all)?,
-        OutputFormat::Table if all.tokens.is_empty() => output::note("no tokens found"),
-        OutputFormat::Table => {
-            let now = SystemTime::now();
-            let mut table = output::table(&[
-                "ID",
-                "PRINCIPAL",
-                "DISPLAY NAME",
-                "STATUS",
-                "CREATED",
-                "EXPIRES",
-                "LAST USED",
-            ]);
-            for t in &all.tokens {
-                table.add_row(vec![
-                    short_id(TOKENS, &t.name).to_owned(),
-                    short_id(PRINCIPALS, &t.principal).to_owned(),
-                    or_dash(&t.display_name),
-                    status(t, now).to_owned(),
-                    output::date(t.create_time.as_ref()),
-                    expires(t),
-                    output::timestamp(t.last_used_time.as_ref()),
-                ]);
-            }
-            emit(&table.to_string())?;
-        }
+impl Listing for ListTokensResponse {
+    type Item = Token;
+    const HEADER: &'static [&'static str] = &[
+        "ID",
+        "PRINCIPAL",
+        "DISPLAY NAME",
+        "STATUS",
+        "CREATED",
+        "EXPIRES",
+        "LAST USED",
+    ];
+    const EMPTY: &'static str = "no tokens found";
+    fn items(&self) -> &[Token] {
+        &self.tokens
     }
-    hint_next_page(&all.next_page_token);
-    Ok(())
+    fn row(t: &Token) -> Vec<String> {
+        vec![
+            short_id(TOKENS, &t.name).to_owned(),
+            short_id(PRINCIPALS, &t.principal).to_owned(),
+            or_dash(&t.display_name),
+            status(t, SystemTime::now()).to_owned(),
+            output::date(t.create_time.as_ref()),
+            expires(t),
+            output::timestamp(t.last_used_time.as_ref()),
+        ]
+    }
 }
+render::paged!(ListTokensResponse => tokens);
 
 #[cfg(test)]
 mod tests {

@@ -2,13 +2,15 @@
 //! see which transitions are open or which rules block them.
 
 use regie_proto::v1::{
-    AvailableTransition, ListAvailableTransitionsRequest, RuleViolation, TransitionCaseRequest,
+    AvailableTransition, ListAvailableTransitionsRequest, ListAvailableTransitionsResponse,
+    RuleViolation, TransitionCaseRequest,
 };
 
-use super::{Context, cases};
-use crate::cli::{CaseTransition, OutputFormat};
+use super::Context;
+use super::render::{self, Listing};
+use crate::cli::CaseTransition;
 use crate::error::CliError;
-use crate::output::{self, emit, emit_json, or_dash, yes_no};
+use crate::output::{or_dash, yes_no};
 
 /// Takes the transition and prints the resulting case. When the server refuses it with
 /// FAILED_PRECONDITION, the error lists each failed rule with its sentence.
@@ -26,7 +28,7 @@ pub async fn transition(ctx: &Context, args: CaseTransition) -> Result<(), CliEr
         .call(client.transition_case(conn.request(request)))
         .await
         .map_err(CliError::explaining_rules)?;
-    cases::show(ctx, &case)
+    render::show(ctx.output, &case)
 }
 
 /// Lists the transitions declared from the case's state.
@@ -37,28 +39,26 @@ pub async fn available(ctx: &Context, case: String) -> Result<(), CliError> {
     let response = conn
         .call(client.list_available_transitions(conn.request(request)))
         .await?;
-    match ctx.output {
-        OutputFormat::Json => emit_json(&response),
-        OutputFormat::Table if response.transitions.is_empty() => {
-            output::note("no transitions from this state (it is final)");
-            Ok(())
-        }
-        OutputFormat::Table => emit(&transitions_table(&response.transitions).to_string()),
-    }
+    render::print(ctx.output, &response)
 }
 
-fn transitions_table(transitions: &[AvailableTransition]) -> comfy_table::Table {
-    let mut table = output::table(&["TRANSITION", "TO", "OPEN", "NEEDS COMMENT", "BLOCKED BY"]);
-    for t in transitions {
-        table.add_row(vec![
+impl Listing for ListAvailableTransitionsResponse {
+    type Item = AvailableTransition;
+    const HEADER: &'static [&'static str] =
+        &["TRANSITION", "TO", "OPEN", "NEEDS COMMENT", "BLOCKED BY"];
+    const EMPTY: &'static str = "no transitions from this state (it is final)";
+    fn items(&self) -> &[AvailableTransition] {
+        &self.transitions
+    }
+    fn row(t: &AvailableTransition) -> Vec<String> {
+        vec![
             t.transition.clone(),
             t.to_state.clone(),
             yes_no(t.open).to_owned(),
             yes_no(t.comment_required).to_owned(),
             or_dash(&blocked_by(&t.blocked_by)),
-        ]);
+        ]
     }
-    table
 }
 
 /// Each failed rule: its id, and below it the rule's sentence and what exactly is missing.
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn the_table_shows_open_and_blocked_transitions() {
-        let table = transitions_table(&[AvailableTransition {
+        let table = render::table::<ListAvailableTransitionsResponse>(&[AvailableTransition {
             transition: "start".into(),
             to_state: "in_progress".into(),
             open: false,

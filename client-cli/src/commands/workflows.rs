@@ -8,6 +8,7 @@ use regie_proto::v1::{
 };
 
 use super::Context;
+use super::render::{self, Listing, Show};
 use crate::cli::{DiagramFormat, OutputFormat, WorkflowCommand};
 use crate::error::CliError;
 use crate::output::{self, emit, emit_json, or_dash, yes_no};
@@ -20,7 +21,7 @@ pub async fn run(ctx: &Context, command: WorkflowCommand) -> Result<(), CliError
             let response = conn
                 .call(client.list_workflows(conn.request(ListWorkflowsRequest {})))
                 .await?;
-            list(ctx, &response)
+            render::print(ctx.output, &response)
         }
         WorkflowCommand::Show(workflow) => {
             // Cli::checked has made sure the name can be built.
@@ -30,7 +31,7 @@ pub async fn run(ctx: &Context, command: WorkflowCommand) -> Result<(), CliError
             let workflow = conn
                 .call(client.get_workflow(conn.request(request)))
                 .await?;
-            show(ctx, &workflow)
+            render::show(ctx.output, &workflow)
         }
         WorkflowCommand::Diagram { workflow, format } => {
             let request = GetWorkflowRequest {
@@ -78,26 +79,24 @@ pub async fn run(ctx: &Context, command: WorkflowCommand) -> Result<(), CliError
     }
 }
 
-fn list(ctx: &Context, response: &ListWorkflowsResponse) -> Result<(), CliError> {
-    let workflows = &response.workflows;
-    if ctx.output == OutputFormat::Json {
-        return emit_json(response);
+/// The latest version of each kind's workflow.
+impl Listing for ListWorkflowsResponse {
+    type Item = Workflow;
+    const HEADER: &'static [&'static str] =
+        &["KIND", "VERSION", "INITIAL", "STATES", "TRANSITIONS"];
+    const EMPTY: &'static str = "no workflows found";
+    fn items(&self) -> &[Workflow] {
+        &self.workflows
     }
-    if workflows.is_empty() {
-        output::note("no workflows found");
-        return Ok(());
-    }
-    let mut table = output::table(&["KIND", "VERSION", "INITIAL", "STATES", "TRANSITIONS"]);
-    for w in workflows {
-        table.add_row(vec![
+    fn row(w: &Workflow) -> Vec<String> {
+        vec![
             w.kind.clone(),
             w.version.to_string(),
             w.initial_state.clone(),
             w.states.len().to_string(),
             w.transitions.len().to_string(),
-        ]);
+        ]
     }
-    emit(&table.to_string())
 }
 
 /// The workflow at a glance: name, kind, version, initial state and counts.
@@ -113,57 +112,54 @@ fn summary(w: &Workflow) -> comfy_table::Table {
     ])
 }
 
-/// Prints a workflow: its summary, states, transitions and effects, or JSON.
-fn show(ctx: &Context, w: &Workflow) -> Result<(), CliError> {
-    if ctx.output == OutputFormat::Json {
-        return emit_json(w);
-    }
-    emit(&summary(w).to_string())?;
-
-    let mut states = output::table(&[
-        "STATE",
-        "LABEL NL",
-        "LABEL EN",
-        "FINAL",
-        "SLA DAYS",
-        "PAUSES CLOCK",
-    ]);
-    for s in &w.states {
-        states.add_row(vec![
-            s.name.clone(),
-            or_dash(&s.label_nl),
-            or_dash(&s.label_en),
-            yes_no(s.r#final).to_owned(),
-            if s.sla_days == 0 {
-                "-".to_owned()
-            } else {
-                s.sla_days.to_string()
-            },
-            yes_no(s.pauses_clock).to_owned(),
+/// A workflow: its summary, states, transitions and effects.
+impl Show for Workflow {
+    fn text(&self) -> String {
+        let w = self;
+        let mut states = output::table(&[
+            "STATE",
+            "LABEL NL",
+            "LABEL EN",
+            "FINAL",
+            "SLA DAYS",
+            "PAUSES CLOCK",
         ]);
-    }
-    emit(&states.to_string())?;
+        for s in &w.states {
+            states.add_row(vec![
+                s.name.clone(),
+                or_dash(&s.label_nl),
+                or_dash(&s.label_en),
+                yes_no(s.r#final).to_owned(),
+                if s.sla_days == 0 {
+                    "-".to_owned()
+                } else {
+                    s.sla_days.to_string()
+                },
+                yes_no(s.pauses_clock).to_owned(),
+            ]);
+        }
 
-    let mut transitions = output::table(&["ID", "FROM", "TO", "GUARDS", "COMMENT", "PERMISSION"]);
-    for t in &w.transitions {
-        let guards: Vec<&str> = t.guards.iter().map(|g| g.id.as_str()).collect();
-        transitions.add_row(vec![
-            t.id.clone(),
-            t.from_states.join(", "),
-            t.to_state.clone(),
-            or_dash(&guards.join("\n")),
-            if t.comment_required { "required" } else { "-" }.to_owned(),
-            or_dash(&t.permission),
-        ]);
-    }
-    emit(&transitions.to_string())?;
-
-    if !w.effects.is_empty() {
+        let mut transitions =
+            output::table(&["ID", "FROM", "TO", "GUARDS", "COMMENT", "PERMISSION"]);
+        for t in &w.transitions {
+            let guards: Vec<&str> = t.guards.iter().map(|g| g.id.as_str()).collect();
+            transitions.add_row(vec![
+                t.id.clone(),
+                t.from_states.join(", "),
+                t.to_state.clone(),
+                or_dash(&guards.join("\n")),
+                if t.comment_required { "required" } else { "-" }.to_owned(),
+                or_dash(&t.permission),
+            ]);
+        }
+        let text = format!("{}\n{states}\n{transitions}", summary(w));
+        if w.effects.is_empty() {
+            return text;
+        }
         let mut effects = output::table(&["ON TRANSITION", "EFFECT"]);
         for e in &w.effects {
             effects.add_row(vec![e.transition.clone(), e.effect.clone()]);
         }
-        emit(&effects.to_string())?;
+        format!("{text}\n{effects}")
     }
-    Ok(())
 }
