@@ -1,6 +1,10 @@
 //! Runs a parsed command: works out the server and token (flags, then the profile, then the
 //! defaults), opens the connection and hands over to the subject's module. `login` and `logout`
 //! manage the profiles file themselves.
+//!
+//! A subject's module has its handlers in one `run`, an arm per subcommand of its `crate::cli`
+//! enum (e.g. [`crate::cli::DepartmentCommand`]), each building its request from that
+//! subcommand's arguments; below `run` it says how its responses print, as the [`render`] traits.
 
 mod access;
 mod audit;

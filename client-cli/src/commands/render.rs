@@ -1,4 +1,4 @@
-//! What every list and every single result have in common, written once: [`print`] prints a
+//! What every list and every single result have in common, written once: [`print()`] prints a
 //! list response, [`list`] fetches a paged one (`--page-size`, `--page-token`, `--all`), prints
 //! it and hints at the next page, and [`show`] prints one resource. Each subject says how its
 //! responses look in a table by implementing [`Listing`] (and [`Paged`]) or [`Show`]; with
