@@ -9,11 +9,13 @@
 //! several states, with last year's for comparison. A database that already holds cases is left
 //! alone.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::app::App;
+use crate::app::{App, Write};
+use crate::authz::Caller;
 use crate::domain::access::{NewPrincipal, PrincipalId, PrincipalKind};
 use crate::domain::cases::command::Record;
 use crate::domain::cases::cycle::{CriterionRating, Cycle, Dialogue, Evidence, Maturity, Rating};
@@ -24,7 +26,7 @@ use crate::domain::cases::{Case, CaseId, Command, Details, Recommendation, Theme
 use crate::domain::criteria::{self, CriteriaSetId};
 use crate::domain::directory::{DepartmentCode, GroupId, Member, MemberRef, NewWorkingGroup};
 use crate::domain::listing::{ListParams, ListQuery};
-use crate::store::{CaseCommand, Rule};
+use crate::store::Rule;
 
 const COORDINATOR: &str = "principals/demo-coordinator";
 const SECRETARIAT: &str = "principals/demo-secretariaat";
@@ -85,7 +87,10 @@ pub async fn load(app: &Arc<App>) -> anyhow::Result<bool> {
         tracing::info!("--demo: the database already holds cases; the demo scenario is not loaded");
         return Ok(false);
     }
-    let demo = Demo { app: app.clone() };
+    let mut demo = Demo {
+        app: app.clone(),
+        callers: HashMap::new(),
+    };
     demo.people().await?;
     let group = demo.working_group().await?;
     demo.work_items(&group).await?;
@@ -104,6 +109,28 @@ pub async fn load(app: &Arc<App>) -> anyhow::Result<bool> {
 
 struct Demo {
     app: Arc<App>,
+    /// The demo principals as callers, by subject (`principals/demo-…`).
+    callers: HashMap<String, Caller>,
+}
+
+/// The operation a demo step is, as its RPC would name it (in denials and request ids).
+fn operation(command: &Command) -> &'static str {
+    use crate::app::{assessment, cases, frameworks, risks};
+    match command {
+        Command::Create { .. } => cases::op::CREATE,
+        Command::Update { .. } => cases::op::UPDATE,
+        Command::Transition { .. } => cases::op::TRANSITION,
+        Command::Comment { .. } => cases::op::COMMENT,
+        Command::MarkOverdue => cases::op::MARK_OVERDUE,
+        Command::Record { record, .. } => match record {
+            Record::Rating(_) => assessment::op::RATE,
+            Record::Dialogue(_) => assessment::op::DIALOGUE,
+            Record::Consultation(_) => frameworks::op::CONSULT,
+            Record::Observance(_) => frameworks::op::OBSERVE,
+            Record::AddRisk(_) => risks::op::ADD,
+            Record::UpdateRisk { .. } => risks::op::UPDATE,
+        },
+    }
 }
 
 fn code(text: &str) -> anyhow::Result<DepartmentCode> {
@@ -138,29 +165,25 @@ fn item(
 }
 
 impl Demo {
-    /// Runs one command as `actor`, with the actor's demo roles for the guards that need them.
+    /// Runs one command as `actor`, through the same write use case as the API: authorized
+    /// against the default policy, with the actor's roles for the guards that need them.
     async fn run(&self, actor: &str, id: &CaseId, command: Command) -> anyhow::Result<Case> {
-        let roles: Vec<(String, String)> = PEOPLE
-            .iter()
-            .filter(|(p, ..)| format!("principals/{p}") == actor)
-            .map(|(_, _, role, domain)| ((*role).to_owned(), (*domain).to_owned()))
-            .collect();
-        let command = CaseCommand {
+        let caller = self
+            .callers
+            .get(actor)
+            .ok_or_else(|| anyhow::anyhow!("demo: {actor} is not a demo principal"))?;
+        let write = Write {
             case_id: id.clone(),
+            operation: operation(&command),
             command,
-            actor: actor.to_owned(),
             request_id: String::new(),
-            method: "Demo",
-            authorize: None,
-            actor_roles: Some(Arc::new(roles)),
+            check: true,
         };
         let executed = self
             .app
-            .store
-            .execute(self.app.workflows.snapshot(), command)
+            .write(caller, write)
             .await
-            .with_context(|| format!("demo: {}", id.name()))?;
-        self.app.published(executed.last_sequence);
+            .with_context(|| format!("demo: {} as {actor}", id.name()))?;
         Ok(executed.case)
     }
 
@@ -208,13 +231,14 @@ impl Demo {
         .await
     }
 
-    async fn people(&self) -> anyhow::Result<()> {
+    async fn people(&mut self) -> anyhow::Result<()> {
         let mut rules = Vec::new();
         for (id, name, role, domain) in PEOPLE {
             let principal =
                 PrincipalId::parse("id", id).map_err(|e| anyhow::anyhow!(e.description))?;
             let home = (*domain != "rijk").then(|| code(domain)).transpose()?;
-            self.app
+            let created = self
+                .app
                 .store
                 .create_principal(NewPrincipal {
                     id: principal.clone(),
@@ -223,6 +247,8 @@ impl Demo {
                     home_department: home,
                 })
                 .await?;
+            self.callers
+                .insert(principal.name(), Caller::in_process(created, "demo"));
             rules.push(Rule {
                 ptype: "g".to_owned(),
                 values: vec![principal.name(), (*role).to_owned(), (*domain).to_owned()],
@@ -344,7 +370,7 @@ impl Demo {
 
     async fn sector_rijk(&self) -> anyhow::Result<Vec<String>> {
         Ok(
-            crate::api::references::all_departments(self.app.store.as_ref())
+            crate::app::references::all_departments(self.app.store.as_ref())
                 .await?
                 .into_iter()
                 .filter(|d| d.active && d.in_sector_rijk)

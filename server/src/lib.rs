@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod health;
 pub mod logging;
+pub mod rpc;
 pub mod scheduler;
 pub mod seed;
 pub mod server;

@@ -8,7 +8,6 @@ use regie_proto::v1::{self, access_service_server::AccessService};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, timestamp};
-use super::status::{missing, name_error, reply};
 use crate::app::App;
 use crate::authz::{Caller, Need};
 use crate::domain::access::{
@@ -19,6 +18,7 @@ use crate::domain::error::{Error, Violations};
 use crate::domain::listing::ListQuery;
 use crate::domain::time::Timestamp;
 use crate::domain::{Result, mask};
+use crate::rpc::status::{missing, name_error, reply};
 use crate::store::Rule;
 
 pub struct AccessApi {
@@ -203,7 +203,7 @@ impl AccessService for AccessApi {
                 }
                 .validate()?;
                 if let Some(code) = &new.home_department {
-                    super::references::check_departments(
+                    crate::app::references::check_departments(
                         self.app.store.as_ref(),
                         vec![("principal.home_department".to_owned(), code.clone())],
                     )
@@ -279,7 +279,7 @@ impl AccessService for AccessApi {
                 };
                 v.finish()?;
                 if let Some(Some(code)) = &home {
-                    super::references::check_departments(
+                    crate::app::references::check_departments(
                         self.app.store.as_ref(),
                         vec![("principal.home_department".to_owned(), code.clone())],
                     )

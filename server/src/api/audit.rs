@@ -6,11 +6,11 @@ use regie_proto::v1::{self, audit_service_server::AuditService};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::status::{name_error, to_status};
 use crate::app::App;
 use crate::domain::cases::CaseId;
 use crate::domain::cases::audit::StoredEvent;
 use crate::domain::listing::{ListParams, ListQuery};
+use crate::rpc::status::{name_error, to_status};
 
 pub struct AuditApi {
     app: Arc<App>,

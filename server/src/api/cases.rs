@@ -1,43 +1,30 @@
-//! `regie.v1.CaseService`: creating, reading, changing and moving cases, their history and the
-//! live change feed.
+//! `regie.v1.CaseService`: translates between `regie.v1` messages and the case use cases
+//! (`app::cases`): creating, reading, changing and moving cases, their history and the live
+//! change feed.
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use regie_proto::v1::{self, case_service_server::CaseService};
-use tokio::sync::mpsc;
-use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt as _};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::references::{check_case, check_departments, check_group, sector_rijk_scope};
-use super::status::{missing, name_error, reply, to_status};
 use crate::api::access::caller;
 use crate::app::App;
-use crate::authz::{Caller, Need};
-use crate::domain::cases::Details;
-use crate::domain::cases::command::Record;
+use crate::app::cases::Watched;
+use crate::domain::Result;
 use crate::domain::cases::draft::{
     FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
 };
 use crate::domain::cases::framework::FrameworkDraft;
-use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, command};
-use crate::domain::directory::{DepartmentCode, GroupId};
-use crate::domain::error::{Error, reason};
-use crate::domain::listing::{ListParams, ListQuery};
-use crate::domain::workflow;
-use crate::domain::{Result, mask};
-use crate::store::{Authorize, CaseCommand, EventFilter, Executed};
-
-/// How often a quiet change feed sends a heartbeat.
-const HEARTBEAT: Duration = Duration::from_secs(10);
-/// How often a watcher looks for events written by other replicas (PostgreSQL); events of this
-/// process wake it at once.
-const POLL: Duration = Duration::from_secs(1);
-/// Events read from the store per round while a watcher catches up.
-const WATCH_BATCH: i64 = 256;
+use crate::domain::cases::{CaseDraft, CaseId, CasePatch};
+use crate::domain::directory::DepartmentCode;
+use crate::domain::error::Error;
+use crate::domain::mask;
+use crate::rpc::status::{missing, name_error, reply, to_status};
+use crate::store::EventFilter;
 
 pub struct CaseApi {
     app: Arc<App>,
@@ -47,207 +34,6 @@ impl CaseApi {
     pub fn new(app: Arc<App>) -> Self {
         Self { app }
     }
-
-    /// Runs a command through the store's write path and tells watchers about its events.
-    /// `authorize` is the permission check the write runs against the case it finds (`None`
-    /// for a new case, whose department was checked from the request).
-    pub(super) async fn execute(
-        &self,
-        caller: &Caller,
-        case_id: CaseId,
-        command: Command,
-        request_id: String,
-        method: &'static str,
-        authorize: Option<Authorize>,
-    ) -> Result<Executed> {
-        let request_id = request_id_checked(request_id)?;
-        let store = self.app.store.as_ref();
-        let actor_roles = self.app.access.roles_of(caller.subject());
-        let run = |workflows: Arc<workflow::Workflows>| {
-            let command = CaseCommand {
-                case_id: case_id.clone(),
-                command: command.clone(),
-                actor: caller.subject().to_owned(),
-                request_id: request_id.clone(),
-                method,
-                authorize: authorize.clone(),
-                actor_roles: actor_roles.clone(),
-            };
-            async move { store.execute(workflows, command).await }
-        };
-        let executed = match run(self.app.workflows.snapshot()).await {
-            // The case follows a version another replica published: load it and try once more.
-            Err(e) if e.reason() == reason::WORKFLOW_NOT_LOADED => {
-                run(self.app.workflows.reload(store).await?).await?
-            }
-            other => other?,
-        };
-        self.app.published(executed.last_sequence);
-        Ok(executed)
-    }
-}
-
-impl CaseApi {
-    /// Records a rating, dialogue, consultation, observance or risk in a case through the write
-    /// path, with `authorize` checked inside the write against the case it finds.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn record(
-        &self,
-        caller: &Caller,
-        rpc: &'static str,
-        id: CaseId,
-        etag: String,
-        request_id: String,
-        record: Record,
-        authorize: Authorize,
-    ) -> Result<Case> {
-        let command = Command::Record { etag, record };
-        let executed = self
-            .execute(caller, id, command, request_id, rpc, Some(authorize))
-            .await?;
-        Ok(executed.case)
-    }
-}
-
-/// The full method path of a CaseService RPC, as access decisions and denials name it.
-fn method(name: &str) -> String {
-    format!("/regie.v1.CaseService/{name}")
-}
-
-/// What acting on a case needs: `action` on `case:<kind>` in the case's domain.
-pub(super) fn need(kind: &str, department: Option<&str>, action: &str) -> Need {
-    Need::new(format!("case:{kind}"), action, Need::domain_of(department))
-}
-
-impl CaseApi {
-    /// Reads the case and checks that the caller may do `action` on it.
-    pub(super) async fn authorized(
-        &self,
-        caller: &Caller,
-        method: &str,
-        id: &CaseId,
-        action: &str,
-    ) -> Result<Case> {
-        let case = self.app.store.get_case(id).await?;
-        self.app
-            .access
-            .require(
-                caller,
-                method,
-                &need(&case.kind, case.department.as_deref(), action),
-            )
-            .await?;
-        Ok(case)
-    }
-
-    /// The check a write runs against the case it finds: `action` on it (for a transition, the
-    /// permission its workflow version names) and, for a move, the same in the department it
-    /// moves to.
-    pub(super) fn authorize(
-        &self,
-        caller: &Caller,
-        method: String,
-        action: Action,
-        target: Option<Option<String>>,
-    ) -> Authorize {
-        let app = self.app.clone();
-        let caller = caller.clone();
-        Authorize(Arc::new(move |case: &Case| {
-            let action = match &action {
-                Action::Fixed(action) => (*action).to_owned(),
-                Action::Transition(id) => {
-                    transition_permission(&app.workflows.snapshot(), case, id)
-                }
-            };
-            let (app, caller, target) = (app.clone(), caller.clone(), target.clone());
-            let (kind, department) = (case.kind.clone(), case.department.clone());
-            let method = method.clone();
-            Box::pin(async move {
-                app.access
-                    .require(
-                        &caller,
-                        &method,
-                        &need(&kind, department.as_deref(), &action),
-                    )
-                    .await?;
-                if let Some(target) = target.filter(|t| *t != department) {
-                    app.access
-                        .require(&caller, &method, &need(&kind, target.as_deref(), &action))
-                        .await?;
-                }
-                Ok(())
-            })
-        }))
-    }
-
-    /// Counts a transition asked for (`regie.case.transitions`), when metrics are exported. A
-    /// refusal names no kind, so the case is read for it.
-    async fn count_transition(&self, id: &CaseId, transition: &str, outcome: &Result<Executed>) {
-        if crate::telemetry::instruments().is_none() {
-            return;
-        }
-        match outcome {
-            Ok(executed) => {
-                crate::telemetry::count_transition(&executed.case.kind, transition, "applied")
-            }
-            Err(error) => {
-                let kind = match self.app.store.get_case(id).await {
-                    Ok(case) => case.kind,
-                    Err(_) => "unknown".to_owned(),
-                };
-                crate::telemetry::count_transition(&kind, transition, error.reason());
-            }
-        }
-    }
-
-    async fn may_read(&self, caller: &Caller, kind: &str, department: Option<&str>) -> bool {
-        self.app
-            .access
-            .allowed(caller.subject(), &need(kind, department, "read"))
-            .await
-    }
-}
-
-/// What a write needs, decided against the case it finds.
-pub(super) enum Action {
-    Fixed(&'static str),
-    /// The permission of this transition in the case's workflow version.
-    Transition(String),
-}
-
-/// The action a transition needs: its workflow's `permission`, or `transition:<id>`.
-fn transition_action(permission: &str, id: &str) -> String {
-    if permission.is_empty() {
-        format!("transition:{id}")
-    } else {
-        permission.to_owned()
-    }
-}
-
-/// The action `transition` needs on this case, as its workflow version says; an unknown
-/// transition is left to the domain to refuse with its own error.
-fn transition_permission(workflows: &workflow::Workflows, case: &Case, transition: &str) -> String {
-    let permission = workflows
-        .get(&case.kind, case.workflow_version)
-        .and_then(|def| def.transitions().iter().find(|t| t.id == transition))
-        .map(|t| t.permission.clone())
-        .unwrap_or_default();
-    transition_action(&permission, transition)
-}
-
-pub(super) fn request_id_checked(request_id: String) -> Result<String> {
-    if request_id.chars().count() > 100
-        || request_id
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err(Error::invalid(
-            reason::INVALID_REQUEST_ID,
-            "request_id",
-            "must be at most 100 characters without spaces (a UUID is a good choice)",
-        ));
-    }
-    Ok(request_id)
 }
 
 /// The case a request names; also recorded on the RPC's span (`regie.case`).
@@ -264,27 +50,6 @@ fn due_time(field: &str, t: Option<&prost_types::Timestamp>) -> Result<Option<i6
             .map(Some)
             .ok_or_else(|| Error::invalid_field(field, "is out of range")),
     }
-}
-
-/// The references of a new or changed case must exist.
-async fn check_references(app: &App, department: &str, group: &str, parent: &str) -> Result<()> {
-    let store = app.store.as_ref();
-    if !department.is_empty()
-        && let Ok(code) = DepartmentCode::from_name("case.department", department)
-    {
-        check_departments(store, vec![("case.department".to_owned(), code)]).await?;
-    }
-    if !group.is_empty()
-        && let Ok(id) = GroupId::from_name("case.working_group", group)
-    {
-        check_group(store, "case.working_group", &id).await?;
-    }
-    if !parent.is_empty()
-        && let Ok(id) = CaseId::from_name("case.parent", parent)
-    {
-        check_case(store, "case.parent", &id).await?;
-    }
-    Ok(())
 }
 
 /// The framework details as sent; an unknown purpose is refused.
@@ -304,22 +69,6 @@ fn framework_draft(f: &v1::FrameworkDetails) -> Result<FrameworkDraft> {
         effective_date: f.effective_date.clone(),
         evaluation_interval_months: f.evaluation_interval_months,
     })
-}
-
-/// A framework's scope: the departments named (in the sector Rijk), or all of the sector Rijk.
-async fn framework_scope(app: &App, codes: &[String]) -> Result<Vec<String>> {
-    let codes = codes
-        .iter()
-        .map(|c| DepartmentCode::parse("case.framework.scope", c))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|v| Error::invalid_fields(vec![v]))?;
-    sector_rijk_scope(
-        app.store.as_ref(),
-        "case.framework.scope",
-        "case.framework.scope",
-        &codes,
-    )
-    .await
 }
 
 type WatchStream = Pin<Box<dyn Stream<Item = Result<v1::WatchEventsResponse, Status>> + Send>>;
@@ -373,32 +122,11 @@ impl CaseService for CaseApi {
                     framework,
                     risk_analysis,
                 };
-                let mut new = draft.validate()?;
-                self.app
-                    .access
-                    .require(
-                        &caller,
-                        &method("CreateCase"),
-                        &need(
-                            &new.kind,
-                            new.department.as_ref().map(DepartmentCode::as_str),
-                            "create",
-                        ),
-                    )
+                let case = self
+                    .app
+                    .create_case(&caller, draft, request.request_id)
                     .await?;
-                check_references(&self.app, &c.department, &c.working_group, &c.parent).await?;
-                if let Details::Framework(f) = &mut new.details {
-                    f.scope = framework_scope(&self.app, &f.scope).await?;
-                }
-                let id = CaseId::generate();
-                let command = Command::Create {
-                    id: id.clone(),
-                    case: new,
-                };
-                let executed = self
-                    .execute(&caller, id, command, request.request_id, "CreateCase", None)
-                    .await?;
-                Ok(convert::case(executed.case))
+                Ok(convert::case(case))
             }
             .await,
         )
@@ -414,18 +142,7 @@ impl CaseService for CaseApi {
             async {
                 let id = case_id("name", &r.name)?;
                 let as_of = due_time("as_of", r.as_of.as_ref())?;
-                if r.revision < 0 {
-                    return Err(Error::invalid_field("revision", "must not be negative"));
-                }
-                let revision = (r.revision > 0).then_some(r.revision);
-                let current = self
-                    .authorized(&caller, &method("GetCase"), &id, "read")
-                    .await?;
-                let case = if as_of.is_some() || revision.is_some() {
-                    self.app.store.case_as_of(&id, as_of, revision).await?
-                } else {
-                    current
-                };
+                let case = self.app.get_case(&caller, id, as_of, r.revision).await?;
                 Ok(convert::case(case))
             }
             .await,
@@ -440,22 +157,9 @@ impl CaseService for CaseApi {
         let r = request.into_inner();
         reply(
             async {
-                let params = list_params!(r);
-                let query = ListQuery::parse(&Case::LIST, params)?;
-                let page = self.app.store.list_cases(&query).await?;
-                // Only what the caller may read; a page can therefore hold fewer than asked for,
-                // and its token still continues after the last case looked at.
-                let mut cases = Vec::with_capacity(page.items.len());
-                for case in page.items {
-                    if self
-                        .may_read(&caller, &case.kind, case.department.as_deref())
-                        .await
-                    {
-                        cases.push(convert::case(case));
-                    }
-                }
+                let page = self.app.list_cases(&caller, list_params!(r)).await?;
                 Ok(v1::ListCasesResponse {
-                    cases,
+                    cases: page.items.into_iter().map(convert::case).collect(),
                     next_page_token: page.next_page_token,
                 })
             }
@@ -508,25 +212,7 @@ impl CaseService for CaseApi {
                     Some(f) => {
                         let all = has("framework");
                         let draft = framework_draft(&f)?;
-                        let scope = if all || has("framework.scope") {
-                            let checked = FrameworkDraft {
-                                scope: draft.scope.clone(),
-                                ..FrameworkDraft::default()
-                            };
-                            let mut v = crate::domain::error::Violations::new();
-                            let codes = checked.validate("case.framework", &mut v).scope;
-                            v.finish()?;
-                            if codes.is_empty() {
-                                return Err(Error::invalid_field(
-                                    "case.framework.scope",
-                                    "names at least one department",
-                                ));
-                            }
-                            framework_scope(&self.app, &codes).await?;
-                            Some(draft.scope)
-                        } else {
-                            None
-                        };
+                        let scope = (all || has("framework.scope")).then_some(draft.scope);
                         Some(FrameworkPatch {
                             purposes: (all || has("framework.purposes")).then_some(draft.purposes),
                             scope,
@@ -570,46 +256,11 @@ impl CaseService for CaseApi {
                     framework: framework_patch,
                     risk_analysis: risk_patch,
                 };
-                let (department, group, parent) = (
-                    if has("department") {
-                        c.department.as_str()
-                    } else {
-                        ""
-                    },
-                    if has("working_group") {
-                        c.working_group.as_str()
-                    } else {
-                        ""
-                    },
-                    if has("parent") { c.parent.as_str() } else { "" },
-                );
-                // Moving a case needs the right to change it where it goes, too.
-                let target = has("department").then(|| {
-                    DepartmentCode::from_name("case.department", department)
-                        .ok()
-                        .map(|code| code.as_str().to_owned())
-                });
-                let authorize = self.authorize(
-                    &caller,
-                    method("UpdateCase"),
-                    Action::Fixed("update"),
-                    target,
-                );
-                check_references(&self.app, department, group, parent).await?;
-                let executed = self
-                    .execute(
-                        &caller,
-                        id,
-                        Command::Update {
-                            etag: c.etag,
-                            patch,
-                        },
-                        request.request_id,
-                        "UpdateCase",
-                        Some(authorize),
-                    )
+                let case = self
+                    .app
+                    .update_case(&caller, id, c.etag, patch, request.request_id)
                     .await?;
-                Ok(convert::case(executed.case))
+                Ok(convert::case(case))
             }
             .await,
         )
@@ -624,33 +275,11 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                if r.transition.trim().is_empty() {
-                    return Err(Error::invalid_field("transition", "is required"));
-                }
-                let authorize = self.authorize(
-                    &caller,
-                    method("TransitionCase"),
-                    Action::Transition(r.transition.clone()),
-                    None,
-                );
-                let transition = r.transition.clone();
-                let command = Command::Transition {
-                    transition: r.transition,
-                    etag: r.etag,
-                    comment: r.comment,
-                };
-                let executed = self
-                    .execute(
-                        &caller,
-                        id.clone(),
-                        command,
-                        r.request_id,
-                        "TransitionCase",
-                        Some(authorize),
-                    )
-                    .await;
-                self.count_transition(&id, &transition, &executed).await;
-                Ok(convert::case(executed?.case))
+                let case = self
+                    .app
+                    .transition_case(&caller, id, r.transition, r.etag, r.comment, r.request_id)
+                    .await?;
+                Ok(convert::case(case))
             }
             .await,
         )
@@ -665,50 +294,17 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let case = self
-                    .authorized(&caller, &method("ListAvailableTransitions"), &id, "read")
-                    .await?;
-                let children = self.app.store.children(&id).await?;
-                let mut workflows = self.app.workflows.snapshot();
-                if workflows.get(&case.kind, case.workflow_version).is_none() {
-                    workflows = self.app.workflows.reload(self.app.store.as_ref()).await?;
-                }
-                let def = workflows
-                    .get(&case.kind, case.workflow_version)
-                    .ok_or_else(|| {
-                        Error::internal(format!(
-                            "{} version {} is not loaded",
-                            case.kind, case.workflow_version
-                        ))
-                    })?;
-                let roles = self.app.access.roles_of(caller.subject());
-                let context = crate::domain::cases::Context {
-                    workflows: &workflows,
-                    actor: "",
-                    now: 0,
-                    children: &children,
-                    actor_roles: roles.as_deref().map(Vec::as_slice),
-                };
-                let facts = command::facts(&case, &context);
-                // Only the transitions this caller may perform.
-                let mut permitted = Vec::new();
-                for a in workflow::available(def, &case.state, &facts) {
-                    let action = transition_action(&a.transition.permission, &a.transition.id);
-                    let need = need(&case.kind, case.department.as_deref(), &action);
-                    if self.app.access.allowed(caller.subject(), &need).await {
-                        permitted.push(a);
-                    }
-                }
+                let permitted = self.app.available_transitions(&caller, id).await?;
                 let transitions = permitted
                     .into_iter()
                     .map(|a| v1::AvailableTransition {
                         open: a.is_open(),
-                        transition: a.transition.id.clone(),
-                        to_state: a.transition.to.clone(),
-                        label_nl: a.transition.label_nl.clone(),
-                        label_en: a.transition.label_en.clone(),
+                        transition: a.transition.id,
+                        to_state: a.transition.to,
+                        label_nl: a.transition.label_nl,
+                        label_en: a.transition.label_en,
                         comment_required: a.transition.comment_required,
-                        permission: a.transition.permission.clone(),
+                        permission: a.transition.permission,
                         blocked_by: a
                             .failed
                             .into_iter()
@@ -736,27 +332,10 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let authorize = self.authorize(
-                    &caller,
-                    method("AddComment"),
-                    Action::Fixed("comment"),
-                    None,
-                );
-                let executed = self
-                    .execute(
-                        &caller,
-                        id,
-                        Command::Comment { text: r.text },
-                        r.request_id,
-                        "AddComment",
-                        Some(authorize),
-                    )
+                let event = self
+                    .app
+                    .add_comment(&caller, id, r.text, r.request_id)
                     .await?;
-                let event = executed
-                    .events
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| Error::internal("a comment without an event"))?;
                 Ok(convert::event(event))
             }
             .await,
@@ -772,18 +351,10 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                self.authorized(&caller, &method("ListCaseEvents"), &id, "read")
+                let page = self
+                    .app
+                    .list_case_events(&caller, id, r.page_size, &r.page_token)
                     .await?;
-                let filter = format!("case = \"{}\"", id.name());
-                let params = ListParams {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &filter,
-                    order_by: "",
-                };
-                let query =
-                    ListQuery::parse(&crate::domain::cases::audit::StoredEvent::LIST, params)?;
-                let page = self.app.store.list_events(&query).await?;
                 Ok(v1::ListCaseEventsResponse {
                     events: page.items.into_iter().map(convert::event).collect(),
                     next_page_token: page.next_page_token,
@@ -802,21 +373,26 @@ impl CaseService for CaseApi {
         let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
         let filter = watch_filter(&r).map_err(to_status)?;
-        if r.after_sequence < 0 {
-            return Err(to_status(Error::invalid_field(
-                "after_sequence",
-                "must not be negative",
-            )));
-        }
-        let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(watch(
-            self.app.clone(),
-            caller,
-            filter,
-            r.after_sequence,
-            tx,
-        ));
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        let feed = self
+            .app
+            .watch(caller, filter, r.after_sequence)
+            .map_err(to_status)?;
+        let stream = ReceiverStream::new(feed).map(|watched| {
+            let item = match watched.map_err(to_status)? {
+                Watched::Event(event) => {
+                    v1::watch_events_response::Item::Event(convert::event(*event))
+                }
+                Watched::Heartbeat {
+                    last_sequence,
+                    time,
+                } => v1::watch_events_response::Item::Heartbeat(v1::Heartbeat {
+                    last_sequence,
+                    time: Some(convert::timestamp(time)),
+                }),
+            };
+            Ok(v1::WatchEventsResponse { item: Some(item) })
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 }
 
@@ -841,77 +417,4 @@ fn watch_filter(r: &v1::WatchEventsRequest) -> Result<EventFilter> {
         department,
         case_id,
     })
-}
-
-/// One watcher: replays the log after `after` from the store, then waits for new events. It
-/// always reads from the store, so a watcher that falls behind (its buffer full) simply catches
-/// up on its next read: no gap, no duplicate. Ends when the client goes away or the server stops.
-async fn watch(
-    app: Arc<App>,
-    caller: Caller,
-    filter: EventFilter,
-    mut after: i64,
-    tx: mpsc::Sender<Result<v1::WatchEventsResponse, Status>>,
-) {
-    let _counted = crate::telemetry::WatcherGuard::open();
-    let mut committed = app.events.subscribe();
-    let mut poll = tokio::time::interval(POLL);
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    heartbeat.reset();
-    loop {
-        loop {
-            let batch = match app.store.events_after(after, WATCH_BATCH, &filter).await {
-                Ok(batch) => batch,
-                Err(e) => {
-                    let _ = tx.send(Err(to_status(e))).await;
-                    return;
-                }
-            };
-            if batch.is_empty() {
-                break;
-            }
-            for event in batch {
-                after = event.sequence;
-                // Only events of cases the caller may read (decided per event: a case can
-                // move between departments).
-                let department = Some(event.department.as_str()).filter(|d| !d.is_empty());
-                if !app
-                    .access
-                    .allowed(caller.subject(), &need(&event.kind, department, "read"))
-                    .await
-                {
-                    continue;
-                }
-                let item = v1::watch_events_response::Item::Event(convert::event(event));
-                if tx
-                    .send(Ok(v1::WatchEventsResponse { item: Some(item) }))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            heartbeat.reset();
-        }
-        tokio::select! {
-            changed = committed.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            _ = poll.tick() => {}
-            _ = heartbeat.tick() => {
-                let beat = v1::Heartbeat {
-                    last_sequence: *app.events.borrow(),
-                    time: Some(convert::timestamp(crate::domain::time::Timestamp::now())),
-                };
-                let item = v1::watch_events_response::Item::Heartbeat(beat);
-                if tx.send(Ok(v1::WatchEventsResponse { item: Some(item) })).await.is_err() {
-                    return;
-                }
-            }
-            () = app.shutdown.cancelled() => return,
-            () = tx.closed() => return,
-        }
-    }
 }

@@ -6,13 +6,13 @@ use regie_proto::v1::{self, directory_service_server::DirectoryService};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::status::{missing, name_error, reply};
 use crate::domain::Error;
 use crate::domain::directory::{
     DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft, WorkingGroupPatch,
 };
 use crate::domain::listing::ListQuery;
 use crate::domain::{Result, mask};
+use crate::rpc::status::{missing, name_error, reply};
 use crate::store::Store;
 
 pub struct DirectoryApi {
@@ -25,7 +25,7 @@ impl DirectoryApi {
     }
 
     async fn check_departments(&self, references: Vec<(String, DepartmentCode)>) -> Result<()> {
-        super::references::check_departments(self.store.as_ref(), references).await
+        crate::app::references::check_departments(self.store.as_ref(), references).await
     }
 }
 

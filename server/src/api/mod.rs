@@ -21,7 +21,5 @@ pub mod cases;
 pub mod convert;
 pub mod directory;
 pub mod framework;
-pub mod references;
 pub mod risk;
-pub mod status;
 pub mod workflows;

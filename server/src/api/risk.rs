@@ -1,39 +1,29 @@
-//! `regie.v1.RiskService`: the register of an integrity risk analysis and its heat map. Adding
-//! and changing a risk are case records, written through the case write path (`CaseApi`) as
-//! events of the analysis.
+//! `regie.v1.RiskService`: translates between `regie.v1` messages and the risk use cases
+//! (`app::risks`): the register of an integrity risk analysis and its heat map.
 
 use std::sync::Arc;
 
 use regie_proto::v1::{self, risk_service_server::RiskService};
 use tonic::{Request, Response, Status};
 
-use super::cases::{Action, CaseApi, case_id};
+use super::cases::case_id;
 use super::convert;
-use super::status::{reply, to_status};
 use crate::api::access::caller;
 use crate::app::App;
-use crate::domain::cases::command::Record;
-use crate::domain::cases::risk::{RiskAnalysis, RiskFields};
-use crate::domain::cases::{Case, CaseId, Details};
+use crate::app::risks::{analysis, op};
+use crate::domain::cases::CaseId;
+use crate::domain::cases::risk::RiskFields;
 use crate::domain::error::{Error, reason};
 use crate::domain::{Result, mask};
-
-fn method(name: &str) -> String {
-    format!("/regie.v1.RiskService/{name}")
-}
+use crate::rpc::status::{reply, to_status};
 
 pub struct RiskApi {
-    cases: CaseApi,
+    app: Arc<App>,
 }
 
-fn analysis(case: &Case) -> Result<&RiskAnalysis> {
-    match &case.details {
-        Details::RiskAnalysis(r) => Ok(r),
-        _ => Err(Error::invalid(
-            reason::WRONG_CASE_KIND,
-            "analysis",
-            format!("{} is a {}, not a risk analysis", case.name(), case.kind),
-        )),
+impl RiskApi {
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
     }
 }
 
@@ -54,31 +44,6 @@ fn risk_name(name: &str) -> Result<(CaseId, u32)> {
         .filter(|n| *n > 0)
         .ok_or_else(bad)?;
     Ok((id, number))
-}
-
-impl RiskApi {
-    pub fn new(app: Arc<App>) -> Self {
-        Self {
-            cases: CaseApi::new(app),
-        }
-    }
-
-    async fn write(
-        &self,
-        caller: &crate::authz::Caller,
-        rpc: &'static str,
-        id: CaseId,
-        etag: String,
-        request_id: String,
-        record: Record,
-    ) -> Result<Case> {
-        let authorize = self
-            .cases
-            .authorize(caller, method(rpc), Action::Fixed("update"), None);
-        self.cases
-            .record(caller, rpc, id, etag, request_id, record, authorize)
-            .await
-    }
 }
 
 #[tonic::async_trait]
@@ -106,20 +71,12 @@ impl RiskService for RiskApi {
                     // Unspecified: a new risk is open.
                     status: (risk.status != 0).then(|| convert::status_from(risk.status)),
                 };
-                let case = self
-                    .write(
-                        &caller,
-                        "AddRisk",
-                        id,
-                        r.etag,
-                        r.request_id,
-                        Record::AddRisk(fields),
-                    )
+                let (case, number) = self
+                    .app
+                    .add_risk(&caller, id, fields, r.etag, r.request_id)
                     .await?;
                 let a = analysis(&case)?;
-                a.risks
-                    .iter()
-                    .max_by_key(|risk| risk.id)
+                a.risk(number)
                     .map(|risk| convert::risk(&case.name(), a, risk))
                     .ok_or_else(|| Error::internal("the risk was not added"))
             }
@@ -152,9 +109,9 @@ impl RiskService for RiskApi {
                     owner: has("owner").then_some(risk.owner),
                     status: has("status").then(|| convert::status_from(risk.status)),
                 };
-                let record = Record::UpdateRisk { id: number, fields };
                 let case = self
-                    .write(&caller, "UpdateRisk", id, r.etag, r.request_id, record)
+                    .app
+                    .update_risk(&caller, id, number, fields, r.etag, r.request_id)
                     .await?;
                 let a = analysis(&case)?;
                 a.risk(number)
@@ -174,10 +131,7 @@ impl RiskService for RiskApi {
         reply(
             async {
                 let id = case_id("analysis", &r.analysis)?;
-                let case = self
-                    .cases
-                    .authorized(&caller, &method("ListRisks"), &id, "read")
-                    .await?;
+                let case = self.app.read_analysis(&caller, op::LIST, &id).await?;
                 let a = analysis(&case)?;
                 Ok(v1::ListRisksResponse {
                     risks: a
@@ -200,10 +154,7 @@ impl RiskService for RiskApi {
         reply(
             async {
                 let id = case_id("analysis", &r.analysis)?;
-                let case = self
-                    .cases
-                    .authorized(&caller, &method("GetHeatmap"), &id, "read")
-                    .await?;
+                let case = self.app.read_analysis(&caller, op::HEATMAP, &id).await?;
                 let map = analysis(&case)?.heatmap();
                 Ok(v1::Heatmap {
                     cells: map

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use regie_proto::v1::{self, workflow_service_server::WorkflowService};
 use tonic::{Request, Response, Status};
 
-use super::status::to_status;
 use crate::app::App;
 use crate::domain::error::{Error, reason};
 use crate::domain::workflow::{self, WorkflowDefinition, render, rules};
+use crate::rpc::status::to_status;
 
 pub struct WorkflowApi {
     app: Arc<App>,

@@ -12,11 +12,11 @@ use std::task::{Context, Poll};
 use tower::{Layer, Service};
 use tracing::Instrument as _;
 
-use super::methods::{self, Rule, Scope};
 use super::{Access, Caller, Need};
-use crate::api::status::to_status;
 use crate::domain::Error;
 use crate::domain::access::RIJK;
+use crate::rpc::methods::{self, Rule, Scope};
+use crate::rpc::status::to_status;
 
 #[derive(Clone)]
 pub struct AuthLayer {

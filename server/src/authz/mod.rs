@@ -13,7 +13,6 @@
 pub mod adapter;
 pub mod denials;
 pub mod layer;
-pub mod methods;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,8 +27,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::domain::access::{
-    NewPrincipal, PolicyLine, Principal, PrincipalId, PrincipalKind, RIJK, RoleBinding, Secret,
-    Token, TokenId, TokenRefusal, hash_secret,
+    NewPrincipal, Permit, PolicyLine, Principal, PrincipalId, PrincipalKind, RIJK, RoleBinding,
+    Secret, Token, TokenId, TokenRefusal, hash_secret,
 };
 use crate::domain::error::reason;
 use crate::domain::time::Timestamp;
@@ -37,6 +36,7 @@ use crate::domain::{Error, Result};
 use crate::store::{Rule, Store};
 use crate::telemetry;
 
+pub use crate::domain::access::Need;
 pub use denials::Denials;
 
 /// The Casbin model (RBAC with domains), embedded; `deploy/policies/model.conf` is the source.
@@ -87,6 +87,22 @@ impl Caller {
         Self::new(token, principal)
     }
 
+    /// A caller inside the server acting as `principal` (the demo loader, and later the
+    /// console's sessions), with no token of its own: every use case authorizes it as it would
+    /// a call with the principal's token.
+    pub fn in_process(principal: Principal, via: &str) -> Self {
+        let token = Token {
+            id: TokenId::generate(),
+            principal: principal.id.clone(),
+            display_name: via.to_owned(),
+            create_time: Timestamp::now(),
+            expire_time: None,
+            last_used_time: None,
+            revoke_time: None,
+        };
+        Self::new(token, principal)
+    }
+
     fn new(token: Token, principal: Principal) -> Self {
         Self {
             subject: principal.id.name().into(),
@@ -98,33 +114,6 @@ impl Caller {
     /// `principals/{id}`: the subject Casbin decides for, and the actor in events.
     pub fn subject(&self) -> &str {
         &self.subject
-    }
-}
-
-/// What a call needs: an action on an object in a domain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Need {
-    pub object: String,
-    pub action: String,
-    pub domain: String,
-}
-
-impl Need {
-    pub fn new(
-        object: impl Into<String>,
-        action: impl Into<String>,
-        domain: impl Into<String>,
-    ) -> Self {
-        Self {
-            object: object.into(),
-            action: action.into(),
-            domain: domain.into(),
-        }
-    }
-
-    /// The domain of a resource that belongs to a department, or to no department (`rijk`).
-    pub fn domain_of(department: Option<&str>) -> String {
-        department.unwrap_or(RIJK).to_owned()
     }
 }
 
@@ -396,6 +385,16 @@ impl Access {
             return Ok(());
         }
         Err(self.deny(caller.subject(), method, need))
+    }
+
+    /// The permission check of one call by `caller` (named `method` in denials), for a write
+    /// to run against the case it finds.
+    pub fn permit(self: &Arc<Self>, caller: &Caller, method: &'static str) -> Arc<dyn Permit> {
+        Arc::new(CallerPermit {
+            access: self.clone(),
+            caller: caller.clone(),
+            method,
+        })
     }
 
     /// Records a denial and returns the error for it.
@@ -706,4 +705,18 @@ pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     writeln!(file, "{text}").with_context(|| format!("writing {}", path.display()))?;
     file.sync_all()?;
     Ok(())
+}
+
+/// [`Access::permit`]: one caller's checks, as a write asks for them.
+struct CallerPermit {
+    access: Arc<Access>,
+    caller: Caller,
+    method: &'static str,
+}
+
+#[async_trait::async_trait]
+impl Permit for CallerPermit {
+    async fn check(&self, need: &Need) -> Result<()> {
+        self.access.require(&self.caller, self.method, need).await
+    }
 }

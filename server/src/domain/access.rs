@@ -21,6 +21,48 @@ use super::time::Timestamp;
 /// The government-wide domain. A role held here applies in every department.
 pub const RIJK: &str = "rijk";
 
+/// What an operation needs the caller to be allowed: an action on an object in a domain
+/// (`rijk` or a department code). The domain says what each command needs
+/// (`cases::needs`); `authz` decides (docs/architecture.md, "Authorization").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub object: String,
+    pub action: String,
+    pub domain: String,
+}
+
+impl Need {
+    pub fn new(
+        object: impl Into<String>,
+        action: impl Into<String>,
+        domain: impl Into<String>,
+    ) -> Self {
+        Self {
+            object: object.into(),
+            action: action.into(),
+            domain: domain.into(),
+        }
+    }
+
+    /// The domain of a resource that belongs to a department, or to no department (`rijk`).
+    pub fn domain_of(department: Option<&str>) -> String {
+        department.unwrap_or(RIJK).to_owned()
+    }
+
+    /// `action` on a case of `kind` in `department` (`rijk` when it has none).
+    pub fn on_case(kind: &str, department: Option<&str>, action: &str) -> Self {
+        Self::new(format!("case:{kind}"), action, Self::domain_of(department))
+    }
+}
+
+/// One caller's permission check, handed by the application layer to a write so that it is
+/// decided against the case the write transaction sees (no check-then-use gap). `authz`
+/// implements it; a refusal is PERMISSION_DENIED and is recorded as a denial.
+#[async_trait::async_trait]
+pub trait Permit: Send + Sync {
+    async fn check(&self, need: &Need) -> super::error::Result<()>;
+}
+
 /// A principal id: lower-case letters, digits, `.`, `_` and `-`, starting with a letter, at most
 /// 63 characters (so that an e-mail-like `anna.devries` or a service name fits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,7 +153,7 @@ impl Principal {
             Field::new("id", FieldType::Text),
             Field::new("display_name", FieldType::Text),
             Field::new("kind", FieldType::Text),
-            Field::new("home_department", FieldType::Text),
+            Field::new("home_department", FieldType::Name("departments")),
             Field::new("disabled", FieldType::Bool),
         ],
         order_fields: &[
@@ -247,7 +289,7 @@ impl Token {
     /// Tokens list oldest first; the only filter is the principal.
     pub const LIST: ListSpec = ListSpec {
         resource: "tokens",
-        filter_fields: &[Field::new("principal", FieldType::Text)],
+        filter_fields: &[Field::new("principal", FieldType::Name("principals"))],
         order_fields: &[
             Field::new("create_time", FieldType::Time),
             Field::new("id", FieldType::Text),

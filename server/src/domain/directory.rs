@@ -482,7 +482,7 @@ impl WorkingGroup {
         resource: "workingGroups",
         filter_fields: &[
             Field::new("display_name", FieldType::Text),
-            Field::new("chair_department", FieldType::Text),
+            Field::new("chair_department", FieldType::Name("departments")),
             Field::new("active", FieldType::Bool),
         ],
         order_fields: &[

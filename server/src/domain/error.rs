@@ -1,4 +1,4 @@
-//! The one error type of Regie's core. Every layer below the API returns it; `api::status` turns
+//! The one error type of Regie's core. Every layer below the API returns it; `rpc::status` turns
 //! it into a gRPC `Status` in exactly one place, so a reason code and its gRPC code never drift
 //! apart.
 //!
@@ -255,4 +255,13 @@ pub mod reason {
     /// A rule of the decree refused the request itself (not a transition), e.g.
     /// `decree.scope_sector_rijk` when opening cycles.
     pub const RULE_VIOLATED: &str = "RULE_VIOLATED";
+}
+
+/// A resource name that does not parse, as the field's INVALID_NAME error.
+pub fn name_error(violation: FieldViolation) -> Error {
+    Error::invalid(
+        reason::INVALID_NAME,
+        &violation.field,
+        violation.description,
+    )
 }

@@ -33,6 +33,10 @@ pub enum FieldType {
     Time,
     /// A repeated text field (e.g. labels); only `:` ("has") applies.
     TextList,
+    /// A reference to a resource of the collection named (`departments`): the filter gives its
+    /// name (`departments/JenV`, or `""` for none) and the store compares the id (`JenV`), so
+    /// that the store knows no resource names and its indexes apply.
+    Name(&'static str),
 }
 
 /// A field a list method accepts in its filter.
@@ -67,8 +71,10 @@ impl Value {
     pub fn fits(&self, ty: FieldType) -> bool {
         matches!(
             (self, ty),
-            (Self::Text(_), FieldType::Text | FieldType::TextList)
-                | (Self::Bool(_), FieldType::Bool)
+            (
+                Self::Text(_),
+                FieldType::Text | FieldType::TextList | FieldType::Name(_)
+            ) | (Self::Bool(_), FieldType::Bool)
                 | (Self::Int(_), FieldType::Int)
                 | (Self::Time(_), FieldType::Time)
         )
@@ -429,7 +435,7 @@ fn check_op(field: &Field, op: Op, at: usize) -> Result<()> {
     let allowed = match field.ty {
         FieldType::TextList => op == Op::Has,
         FieldType::Bool => matches!(op, Op::Eq | Op::Ne),
-        FieldType::Text | FieldType::Int | FieldType::Time => op != Op::Has,
+        FieldType::Text | FieldType::Name(_) | FieldType::Int | FieldType::Time => op != Op::Has,
     };
     if allowed {
         Ok(())
@@ -451,6 +457,7 @@ fn typed_value(field: &Field, raw: &str, at: usize) -> Result<Value> {
     };
     match field.ty {
         FieldType::Text | FieldType::TextList => Ok(Value::Text(raw.to_owned())),
+        FieldType::Name(collection) => Ok(Value::Text(reference_id(collection, raw))),
         FieldType::Bool => match raw {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
@@ -463,6 +470,22 @@ fn typed_value(field: &Field, raw: &str, at: usize) -> Result<Value> {
         FieldType::Time => Timestamp::parse_rfc3339(raw)
             .map(Value::time)
             .ok_or_else(|| bad("an RFC 3339 time such as \"2026-01-01T00:00:00Z\"")),
+    }
+}
+
+/// The id a reference filter compares: `departments/JenV` → `JenV`, `""` (none) → `""`. Any
+/// other text is not a name in the collection and matches no resource: it becomes a value no id
+/// can equal (ids never contain `/`).
+fn reference_id(collection: &str, raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    match raw
+        .strip_prefix(collection)
+        .and_then(|rest| rest.strip_prefix('/'))
+    {
+        Some(id) if !id.is_empty() && !id.contains('/') => id.to_owned(),
+        _ => format!("/{raw}"),
     }
 }
 
@@ -483,6 +506,7 @@ mod tests {
         Field::new("active", FieldType::Bool),
         Field::new("due_time", FieldType::Time),
         Field::new("labels", FieldType::TextList),
+        Field::new("department", FieldType::Name("departments")),
     ];
 
     fn cmp(field: &'static str, op: Op, value: Value) -> Expr {
@@ -491,6 +515,32 @@ mod tests {
 
     fn message(err: Error) -> String {
         err.to_string()
+    }
+
+    #[test]
+    fn a_reference_is_compared_by_its_id() {
+        let text = |t: &str| Value::Text(t.to_owned());
+        let parsed = |f: &str| parse(f, FIELDS).expect("parses");
+        assert_eq!(
+            parsed("department = \"departments/JenV\""),
+            Some(cmp("department", Op::Eq, text("JenV")))
+        );
+        assert_eq!(
+            parsed("department = \"\""),
+            Some(cmp("department", Op::Eq, text("")))
+        );
+        // Not a name of the collection: it can equal no id.
+        for other in ["JenV", "groups/JenV", "departments/", "departments/a/b"] {
+            let Some(Expr::Compare {
+                value: Value::Text(id),
+                ..
+            }) = parsed(&format!("department = \"{other}\""))
+            else {
+                panic!("{other}: not a comparison");
+            };
+            assert!(id.starts_with('/'), "{other} became {id}");
+        }
+        assert!(parse("department:x", FIELDS).is_err());
     }
 
     #[test]

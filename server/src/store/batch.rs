@@ -6,19 +6,15 @@
 //! on SQLite, one WAL flush and one advisory lock on PostgreSQL) instead of N. A lone write
 //! waits for nobody: the writer takes what is there, never a timer.
 //!
-//! Each job still gets its own answer. A job the domain refuses (a guard, a stale etag, an
-//! unknown case) is refused before it writes anything, so it leaves the shared transaction
-//! untouched; a job whose statements fail rolls the whole batch back, and the batch is then run
-//! again one job per transaction, so one bad write never costs another its answer. Nothing is
-//! answered before its transaction has committed. How a backend runs a batch is its own
-//! [`BatchWriter`]; this module only queues and dispatches.
+//! Each job still gets its own answer; how a batch is run is the unit of work (`unit.rs`) over
+//! the backend's [`Backend`]. This module only queues and dispatches.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument as _;
 
+use super::unit::{self, Backend};
 use super::{CaseCommand, Executed};
 use crate::domain::workflow::Workflows;
 use crate::domain::{Error, Result};
@@ -47,11 +43,6 @@ impl Job {
     }
 }
 
-/// How a backend writes a batch: one transaction for all the jobs, every job answered.
-pub trait BatchWriter: Clone + Send + Sync + 'static {
-    fn write(self, jobs: Vec<Job>) -> impl Future<Output = ()> + Send;
-}
-
 /// The queue in front of the writer task.
 pub struct Writes {
     sender: mpsc::Sender<Job>,
@@ -59,7 +50,7 @@ pub struct Writes {
 
 impl Writes {
     /// Starts the writer task. It ends when the `Writes` is dropped and the queue is empty.
-    pub fn start<W: BatchWriter>(writer: W) -> Self {
+    pub fn start<B: Backend>(backend: B) -> Self {
         let (sender, mut receiver) = mpsc::channel::<Job>(QUEUE);
         tokio::spawn(async move {
             let mut jobs = Vec::with_capacity(MAX_BATCH);
@@ -67,7 +58,9 @@ impl Writes {
                 let batch = std::mem::replace(&mut jobs, Vec::with_capacity(MAX_BATCH));
                 // In a task of its own, so that a panic in one batch answers its callers with an
                 // error (their reply senders are dropped) and the writer goes on with the next.
-                if let Err(e) = tokio::spawn(writer.clone().write(batch)).await {
+                let backend = backend.clone();
+                let written = tokio::spawn(async move { unit::write(&backend, batch).await });
+                if let Err(e) = written.await {
                     tracing::error!(error = %e, "a write batch failed");
                 }
             }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
+use crate::domain::access::{NewPrincipal, Permit, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::{BrokenLink, StoredEvent};
 use crate::domain::cases::{Case, CaseId, Command};
 use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
@@ -25,13 +25,14 @@ use crate::domain::workflow::{WorkflowDefinition, Workflows};
 use crate::domain::{Error, Result};
 
 mod batch;
+mod case_sql;
 pub mod postgres;
 mod shared;
 mod shared_access;
-mod shared_cases;
 mod shared_criteria;
 mod sql;
 pub mod sqlite;
+mod unit;
 
 /// A change to a stored department, applied inside the store's transaction.
 pub type DepartmentChange = Box<dyn FnOnce(&mut Department) -> Result<()> + Send>;
@@ -105,7 +106,7 @@ pub trait CriteriaStore: Send + Sync {
 }
 
 /// A command on a case, with who asked and the idempotency key.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CaseCommand {
     pub case_id: CaseId,
     pub command: Command,
@@ -114,31 +115,32 @@ pub struct CaseCommand {
     pub request_id: String,
     /// The RPC, recorded with the request id so that a key reused for another call is refused.
     pub method: &'static str,
-    /// Decides, against the case as the write transaction sees it, whether the caller may run
-    /// this command (`None`: no check, as for a new case checked from the request, or for the
-    /// server's own work). Run inside the write, so a permission is never checked against one
-    /// version of the case and used on another.
-    pub authorize: Option<Authorize>,
+    /// The caller's permission check, which the write asks for each need of the command
+    /// (`cases::needs`) against the case as the write transaction sees it, so a permission is
+    /// never checked against one version of the case and used on another. `None`: no check,
+    /// as for a new case (checked from the request) or the server's own work.
+    pub permit: Option<Arc<dyn Permit>>,
     /// The roles the actor holds, as (role, domain), for the guards that depend on who acts
     /// (`cycle.reviewer_independent`, `decree.adopted_by_coordinating_minister`); `None` for the
     /// server's own work.
     pub actor_roles: Option<Arc<Vec<(String, String)>>>,
+    /// The time of the change (micros), as the application layer's clock read it.
+    pub now: i64,
+    /// Makes the ids of the cases the command's effects create.
+    pub new_id: fn() -> CaseId,
 }
 
-/// The permission check of a [`CaseCommand`]: given the current case, allow or refuse.
-#[derive(Clone)]
-pub struct Authorize(
-    #[allow(clippy::type_complexity)]
-    pub  Arc<
-        dyn Fn(&Case) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>
-            + Send
-            + Sync,
-    >,
-);
-
-impl std::fmt::Debug for Authorize {
+impl std::fmt::Debug for CaseCommand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Authorize(..)")
+        f.debug_struct("CaseCommand")
+            .field("case_id", &self.case_id)
+            .field("command", &self.command)
+            .field("actor", &self.actor)
+            .field("request_id", &self.request_id)
+            .field("method", &self.method)
+            .field("permit", &self.permit.is_some())
+            .field("now", &self.now)
+            .finish_non_exhaustive()
     }
 }
 

@@ -48,7 +48,7 @@ macro_rules! shared_store {
         fn group_column(field: &str) -> &'static str {
             match field {
                 "display_name" => "display_name",
-                "chair_department" => "('departments/' || chair_department)",
+                "chair_department" => "chair_department",
                 "active" => "active",
                 "create_time" => "create_time",
                 _ => "id",

@@ -35,7 +35,7 @@ macro_rules! shared_access_store {
                 match field {
                     "display_name" => "display_name",
                     "kind" => "kind",
-                    "home_department" => "COALESCE('departments/' || home_department, '')",
+                    "home_department" => "COALESCE(home_department, '')",
                     "disabled" => "disabled",
                     _ => "id",
                 }
@@ -43,7 +43,7 @@ macro_rules! shared_access_store {
 
             fn token_column(field: &str) -> &'static str {
                 match field {
-                    "principal" => "('principals/' || principal_id)",
+                    "principal" => "principal_id",
                     "create_time" => "create_time",
                     _ => "id",
                 }

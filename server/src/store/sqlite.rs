@@ -15,7 +15,15 @@ use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 use super::batch::Writes;
-use super::{SqliteSynchronous as Synchronous, StoreOptions, redact_url};
+use super::case_sql::{CaseSql, PURGE_REQUESTS};
+use super::unit::{self, Staged, StoredRequest};
+use super::{
+    CaseCommand, CaseStore, ChainReport, EventFilter, Executed, SqliteSynchronous as Synchronous,
+    StoreOptions, StoredWorkflow, redact_url,
+};
+use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::{Case, CaseId};
+use crate::domain::workflow::{WorkflowDefinition, Workflows};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -35,24 +43,44 @@ pub struct SqliteWriter {
     last_sequence: Arc<AtomicI64>,
 }
 
-impl SqliteWriter {
-    fn pool(&self) -> &SqlitePool {
-        &self.pool
+type Sql = CaseSql<Sqlite>;
+
+/// The unit of work on SQLite: the single writer connection makes every write transaction
+/// exclusive, so no lock is taken, no row is locked, and the next sequence is known in memory.
+impl unit::Backend for SqliteWriter {
+    type Tx = sqlx::Transaction<'static, Sqlite>;
+
+    async fn begin(&self) -> Result<(Self::Tx, i64)> {
+        let tx = self.pool.begin().await.map_err(db_error)?;
+        Ok((tx, self.last_sequence.load(Ordering::SeqCst)))
     }
 
-    /// The sequence the next events follow. Called inside a write transaction, which the single
-    /// writer connection makes exclusive.
-    async fn sequence_base(
-        &self,
-        _tx: &mut sqlx::Transaction<'static, Sqlite>,
-    ) -> crate::domain::Result<i64> {
-        Ok(self.last_sequence.load(Ordering::SeqCst))
+    async fn cases(&self, tx: &mut Self::Tx, ids: Vec<String>) -> Result<Vec<(Case, String)>> {
+        Sql::cases_for_update(tx, ids, "").await
     }
 
-    /// Records the last sequence of a committed transaction (a rolled-back one never gets here,
-    /// so a failed write leaves no gap behind).
-    fn committed_sequence(&self, last: i64) {
-        self.last_sequence.store(last, Ordering::SeqCst);
+    async fn requests(&self, tx: &mut Self::Tx, keys: Vec<String>) -> Result<Vec<StoredRequest>> {
+        Sql::requests(tx, keys).await
+    }
+
+    async fn children(&self, tx: &mut Self::Tx, id: &CaseId) -> Result<Vec<Case>> {
+        Sql::children(&mut **tx, id).await
+    }
+
+    async fn events(&self, tx: &mut Self::Tx, sequences: Vec<i64>) -> Result<Vec<StoredEvent>> {
+        Sql::events_by_sequence(&mut **tx, sequences).await
+    }
+
+    async fn flush(&self, tx: &mut Self::Tx, staged: &Staged) -> Result<()> {
+        Sql::flush(tx, staged).await
+    }
+
+    /// Commits, then records the last sequence (a rolled-back transaction never gets here, so
+    /// a failed write leaves no gap behind).
+    async fn commit(&self, tx: Self::Tx, last_sequence: i64) -> Result<()> {
+        tx.commit().await.map_err(db_error)?;
+        self.last_sequence.store(last_sequence, Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -106,6 +134,19 @@ impl SqliteStore {
         })
     }
 
+    /// A writer on this store's writer connection, for the unit of work's tests (it does not
+    /// share the store's writer task, so a test must not mix the two).
+    #[cfg(test)]
+    pub(crate) async fn test_writer(&self) -> SqliteWriter {
+        let last = Sql::last_sequence(&self.writer)
+            .await
+            .expect("last sequence");
+        SqliteWriter {
+            pool: self.writer.clone(),
+            last_sequence: Arc::new(AtomicI64::new(last)),
+        }
+    }
+
     fn writer(&self) -> &SqlitePool {
         &self.writer
     }
@@ -118,7 +159,79 @@ impl SqliteStore {
 super::shared_access::shared_access_store!(SqliteStore, Sqlite, "");
 super::shared_criteria::shared_criteria_store!(SqliteStore, Sqlite, "");
 super::shared::shared_store!(SqliteStore, Sqlite, "");
-super::shared_cases::shared_case_store!(SqliteStore, SqliteWriter, Sqlite, "", None);
+#[async_trait::async_trait]
+impl CaseStore for SqliteStore {
+    async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>> {
+        Sql::stored_workflows(&self.reader).await
+    }
+
+    async fn save_workflow(&self, definition: &WorkflowDefinition, now: i64) -> Result<()> {
+        Sql::save_workflow(&self.writer, definition, now).await
+    }
+
+    async fn execute(&self, workflows: Arc<Workflows>, command: CaseCommand) -> Result<Executed> {
+        self.writes.submit(workflows, command).await
+    }
+
+    async fn get_case(&self, id: &CaseId) -> Result<Case> {
+        Sql::get_case(&self.reader, id).await
+    }
+
+    async fn case_as_of(
+        &self,
+        id: &CaseId,
+        as_of: Option<i64>,
+        revision: Option<i64>,
+    ) -> Result<Case> {
+        Sql::case_as_of(&self.reader, id, as_of, revision).await
+    }
+
+    async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>> {
+        Sql::list_cases(&self.reader, Self::BACKEND, query).await
+    }
+
+    async fn children(&self, id: &CaseId) -> Result<Vec<Case>> {
+        Sql::children(&self.reader, id).await
+    }
+
+    async fn list_events(&self, query: &ListQuery) -> Result<Page<StoredEvent>> {
+        Sql::list_events(&self.reader, Self::BACKEND, query).await
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+        filter: &EventFilter,
+    ) -> Result<Vec<StoredEvent>> {
+        Sql::events_after(&self.reader, after, limit, filter).await
+    }
+
+    async fn last_sequence(&self) -> Result<i64> {
+        Sql::last_sequence(&self.reader).await
+    }
+
+    async fn verify_chains(&self, case: Option<&CaseId>) -> Result<ChainReport> {
+        Sql::verify_chains(&self.reader, case).await
+    }
+
+    async fn open_cases_not_overdue(&self) -> Result<Vec<Case>> {
+        Sql::open_cases_not_overdue(&self.reader).await
+    }
+
+    async fn count_overdue(&self) -> Result<i64> {
+        Sql::count_overdue(&self.reader).await
+    }
+
+    async fn purge_requests(&self, before: i64) -> Result<u64> {
+        let purged = sqlx::query(PURGE_REQUESTS)
+            .bind(before)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
+        Ok(purged.rows_affected())
+    }
+}
 
 #[async_trait::async_trait]
 impl super::Store for SqliteStore {

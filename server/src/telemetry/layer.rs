@@ -21,7 +21,7 @@ use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::{instruments, propagation, tracing_enabled};
-use crate::authz::methods;
+use crate::rpc::methods;
 
 #[derive(Clone, Default)]
 pub struct TelemetryLayer;

@@ -91,12 +91,12 @@ impl StoredEvent {
     pub const LIST: ListSpec = ListSpec {
         resource: "events",
         filter_fields: &[
-            Field::new("case", FieldType::Text),
+            Field::new("case", FieldType::Name("cases")),
             Field::new("actor", FieldType::Text),
             Field::new("type", FieldType::Text),
             Field::new("time", FieldType::Time),
             Field::new("kind", FieldType::Text),
-            Field::new("department", FieldType::Text),
+            Field::new("department", FieldType::Name("departments")),
         ],
         order_fields: &[Field::new("sequence", FieldType::Int)],
         key: Field::new("sequence", FieldType::Int),

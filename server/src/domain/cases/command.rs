@@ -88,6 +88,9 @@ pub struct Context<'a> {
     /// The roles the actor holds, as (role, domain); `None` when unknown (the server's own
     /// work), which fails the guards that need them.
     pub actor_roles: Option<&'a [(String, String)]>,
+    /// Makes the id of each case a transition's effects create; passed in, so that a decision
+    /// is a pure function of what it is given.
+    pub new_id: &'a (dyn Fn() -> CaseId + Sync),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +172,30 @@ impl Change {
     }
 }
 
+/// A command decided: the change to its case, and the new cases its transition's effects
+/// create (decided too, so that a refusal of one of them refuses the whole command).
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub change: Change,
+    pub created: Vec<Change>,
+}
+
+/// Decides `command` on `current` and expands the effects of the transition it makes
+/// (`close` of a cycle → follow-up items, `put_in_force` of a framework → observance items),
+/// each created with an id from `ctx.new_id` at `ctx.now`.
+pub fn decide(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Result<Decision> {
+    let change = execute(current, command, ctx)?;
+    let mut created = Vec::new();
+    for effect in &change.effects {
+        for case in super::effects::new_cases(*effect, &change.case) {
+            let id = (ctx.new_id)();
+            created.push(execute(None, Command::Create { id, case }, ctx)?);
+        }
+    }
+    Ok(Decision { change, created })
+}
+
+/// Decides `command` on `current`, without its effects ([`decide`] expands them).
 pub fn execute(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Result<Change> {
     match (current, command) {
         (None, Command::Create { id, case }) => create(id, case, ctx),
@@ -563,6 +590,7 @@ mod tests {
                 now,
                 children: &[],
                 actor_roles: None,
+                new_id: &CaseId::generate,
             },
         )
     }

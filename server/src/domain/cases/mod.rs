@@ -5,7 +5,8 @@
 //! record it (`command.rs`); the store writes both in one transaction. `model.rs` says what a
 //! case is, `draft.rs` checks what clients send, `audit.rs` chains the events by hash.
 //! The coordination kinds keep their own details and records in `cycle.rs` (assessment cycles),
-//! `framework.rs` and `risk.rs`; `effects.rs` makes the cases a transition's effects create.
+//! `framework.rs` and `risk.rs`; `effects.rs` makes the cases a transition's effects create, and `needs.rs` says what
+//! each command needs the caller to be allowed.
 
 pub mod audit;
 pub mod command;
@@ -14,8 +15,9 @@ pub mod draft;
 pub mod effects;
 pub mod framework;
 pub mod model;
+pub mod needs;
 pub mod risk;
 
-pub use command::{Change, Command, Context, EventDraft, EventType, execute};
+pub use command::{Change, Command, Context, Decision, EventDraft, EventType, decide, execute};
 pub use draft::{CaseDraft, CasePatch};
 pub use model::{Case, CaseId, Details, Recommendation, Theme};

@@ -1,4 +1,4 @@
-//! The rule registry: every rule of the coordination decree (DESIGN §3) as a named rule with an
+//! The rule registry: every rule of the coordination decree (docs/architecture.md, "Rules") as a named rule with an
 //! id, a Dutch and an English sentence, and its source.
 //!
 //! Workflow definitions name rules as guards by id; loading a definition checks each id against
@@ -106,7 +106,7 @@ impl Rule {
 
 const CHILDREN_CLOSED: &str = "work_item.children_closed";
 
-/// Every rule, in the order of DESIGN §3.
+/// Every rule, in the order docs/architecture.md ("Rules") lists them.
 pub fn all() -> &'static [Rule] {
     RULES
 }

@@ -1,4 +1,4 @@
-//! Domain errors to gRPC statuses, in one place (DESIGN §6): each status carries a
+//! Domain errors to gRPC statuses, in one place (docs/architecture.md, "Errors"): each status carries a
 //! `google.rpc.ErrorInfo` with an UPPER_SNAKE reason and domain `regie`, plus `BadRequest` field
 //! violations or `PreconditionFailure` violations where they apply.
 
@@ -8,7 +8,6 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::domain::Error;
-use crate::domain::error::{FieldViolation, reason};
 
 /// The `ErrorInfo.domain` of every error Regie reports.
 pub const ERROR_DOMAIN: &str = "regie";
@@ -72,14 +71,7 @@ pub fn missing(field: &str) -> Status {
     to_status(Error::invalid_field(field, "is required"))
 }
 
-/// A resource name that does not parse.
-pub fn name_error(violation: FieldViolation) -> Error {
-    Error::invalid(
-        reason::INVALID_NAME,
-        &violation.field,
-        violation.description,
-    )
-}
+pub use crate::domain::error::name_error;
 
 /// A handler's domain result as a gRPC response.
 pub fn reply<T>(result: Result<T, Error>) -> Result<tonic::Response<T>, Status> {

@@ -1,60 +1,13 @@
-//! What the services share: the store, access control, the workflow catalogue, the change-feed
-//! signal and the shutdown token.
+//! The workflow catalogue: every workflow version the server knows, kept in memory and reloaded
+//! when another replica published one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
-
-use crate::authz::Access;
 use crate::domain::cases::model::now;
 use crate::domain::workflow::{WorkflowDefinition, Workflows, default_definitions};
 use crate::domain::{Error, Result};
 use crate::store::Store;
-
-pub struct App {
-    pub store: Arc<dyn Store>,
-    pub access: Arc<Access>,
-    pub workflows: Catalogue,
-    /// The newest committed event sequence this process knows of; watchers wake on changes.
-    pub events: watch::Sender<i64>,
-    /// Cancelled when the server shuts down: streams end.
-    pub shutdown: CancellationToken,
-}
-
-impl App {
-    pub async fn new(
-        store: Arc<dyn Store>,
-        access: Arc<Access>,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<Arc<Self>> {
-        let workflows = Catalogue::load(store.as_ref()).await?;
-        let last = store
-            .last_sequence()
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the event log: {e}"))?;
-        Ok(Arc::new(Self {
-            store,
-            access,
-            workflows,
-            events: watch::Sender::new(last),
-            shutdown,
-        }))
-    }
-
-    /// Tells watchers that events up to `sequence` are committed.
-    pub fn published(&self, sequence: i64) {
-        self.events.send_if_modified(|last| {
-            if sequence > *last {
-                *last = sequence;
-                true
-            } else {
-                false
-            }
-        });
-    }
-}
 
 /// Every workflow version the server knows: the stored ones, and the built-in defaults, which are
 /// stored on first start so that a case's version never changes under it after an upgrade.
@@ -65,7 +18,7 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    async fn load(store: &dyn Store) -> anyhow::Result<Self> {
+    pub(super) async fn load(store: &dyn Store) -> anyhow::Result<Self> {
         let (stored, _) = Self::read(store).await?;
         let defaults =
             default_definitions().map_err(|e| anyhow::anyhow!("built-in workflow: {e}"))?;

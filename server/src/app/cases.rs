@@ -1,0 +1,524 @@
+//! Use cases on cases of every kind: create, change, move along the workflow, comment, record
+//! (ratings, dialogues, consultations, observances, risks: see `assessment`, `frameworks`,
+//! `risks`), read, list, the history, what can be done next, the change feed, and the
+//! scheduler's overdue marking.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::references::{check_case, check_departments, check_group, sector_rijk_scope};
+use super::{App, Write};
+use crate::authz::Caller;
+use crate::domain::Result;
+use crate::domain::access::Need;
+use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::command::{self, Record, is_overdue};
+use crate::domain::cases::framework::FrameworkDraft;
+use crate::domain::cases::model::now;
+use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, Details, needs};
+use crate::domain::directory::{DepartmentCode, GroupId};
+use crate::domain::error::{Error, Violations};
+use crate::domain::listing::{ListParams, ListQuery, Page};
+use crate::domain::time::Timestamp;
+use crate::domain::workflow::{self, FailedRule, Transition};
+use crate::store::{EventFilter, Executed};
+
+/// The operations of this family, as their RPCs' full paths (named in denials).
+pub mod op {
+    pub const CREATE: &str = "/regie.v1.CaseService/CreateCase";
+    pub const GET: &str = "/regie.v1.CaseService/GetCase";
+    pub const UPDATE: &str = "/regie.v1.CaseService/UpdateCase";
+    pub const TRANSITION: &str = "/regie.v1.CaseService/TransitionCase";
+    pub const AVAILABLE: &str = "/regie.v1.CaseService/ListAvailableTransitions";
+    pub const COMMENT: &str = "/regie.v1.CaseService/AddComment";
+    pub const EVENTS: &str = "/regie.v1.CaseService/ListCaseEvents";
+    /// The scheduler's overdue marking (no RPC).
+    pub const MARK_OVERDUE: &str = "MarkOverdue";
+}
+
+/// The actor recorded on the scheduler's events.
+pub const SCHEDULER: &str = "system:scheduler";
+
+/// How often a quiet change feed sends a heartbeat.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How often a watcher looks for events written by other replicas (PostgreSQL); events of this
+/// process wake it at once.
+const POLL: Duration = Duration::from_secs(1);
+/// Events read from the store per round while a watcher catches up.
+const WATCH_BATCH: i64 = 256;
+
+/// A transition declared from a case's state, with the guards that do not hold now.
+#[derive(Debug, Clone)]
+pub struct Available {
+    pub transition: Transition,
+    pub failed: Vec<FailedRule>,
+}
+
+impl Available {
+    /// Open now, provided the caller gives a comment where one is required.
+    pub fn is_open(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// What the change feed sends.
+#[derive(Debug, Clone)]
+pub enum Watched {
+    Event(Box<StoredEvent>),
+    /// Nothing new for a while: the newest sequence this server knows, and the time.
+    Heartbeat {
+        last_sequence: i64,
+        time: Timestamp,
+    },
+}
+
+impl App {
+    /// A new case of any kind; its permission is decided from the request, before anything
+    /// it refers to is looked up.
+    pub async fn create_case(
+        &self,
+        caller: &Caller,
+        draft: CaseDraft,
+        request_id: String,
+    ) -> Result<Case> {
+        let (department, group, parent) = (
+            draft.department.clone(),
+            draft.working_group.clone(),
+            draft.parent.clone(),
+        );
+        let mut new = draft.validate()?;
+        self.access
+            .require(caller, op::CREATE, &needs::to_create(&new))
+            .await?;
+        self.check_references(&department, &group, &parent).await?;
+        if let Details::Framework(f) = &mut new.details {
+            f.scope = self.framework_scope(&f.scope).await?;
+        }
+        let id = CaseId::generate();
+        let command = Command::Create {
+            id: id.clone(),
+            case: new,
+        };
+        let write = Write {
+            case_id: id,
+            command,
+            request_id,
+            operation: op::CREATE,
+            check: false,
+        };
+        Ok(self.write(caller, write).await?.case)
+    }
+
+    /// Changes the fields `patch` names, if `etag` (when given) is current. Moving the case to
+    /// another department needs the right to change it there too (`cases::needs`).
+    pub async fn update_case(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        etag: String,
+        patch: CasePatch,
+        request_id: String,
+    ) -> Result<Case> {
+        if let Some(scope) = patch.framework.as_ref().and_then(|f| f.scope.as_ref()) {
+            let checked = FrameworkDraft {
+                scope: scope.clone(),
+                ..FrameworkDraft::default()
+            };
+            let mut v = Violations::new();
+            let codes = checked.validate("case.framework", &mut v).scope;
+            v.finish()?;
+            if codes.is_empty() {
+                return Err(Error::invalid_field(
+                    "case.framework.scope",
+                    "names at least one department",
+                ));
+            }
+            self.framework_scope(&codes).await?;
+        }
+        let reference = |field: &Option<String>| field.clone().unwrap_or_default();
+        self.check_references(
+            &reference(&patch.department),
+            &reference(&patch.working_group),
+            &reference(&patch.parent),
+        )
+        .await?;
+        let write = Write {
+            case_id: id,
+            command: Command::Update { etag, patch },
+            request_id,
+            operation: op::UPDATE,
+            check: true,
+        };
+        Ok(self.write(caller, write).await?.case)
+    }
+
+    /// Moves the case along its workflow; counted in `regie.case.transitions`.
+    pub async fn transition_case(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        transition: String,
+        etag: String,
+        comment: String,
+        request_id: String,
+    ) -> Result<Case> {
+        if transition.trim().is_empty() {
+            return Err(Error::invalid_field("transition", "is required"));
+        }
+        let write = Write {
+            case_id: id.clone(),
+            command: Command::Transition {
+                transition: transition.clone(),
+                etag,
+                comment,
+            },
+            request_id,
+            operation: op::TRANSITION,
+            check: true,
+        };
+        let executed = self.write(caller, write).await;
+        self.count_transition(&id, &transition, &executed).await;
+        Ok(executed?.case)
+    }
+
+    /// Adds a comment; returns its event.
+    pub async fn add_comment(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        text: String,
+        request_id: String,
+    ) -> Result<StoredEvent> {
+        let write = Write {
+            case_id: id,
+            command: Command::Comment { text },
+            request_id,
+            operation: op::COMMENT,
+            check: true,
+        };
+        self.write(caller, write)
+            .await?
+            .events
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::internal("a comment without an event"))
+    }
+
+    /// Records a rating, dialogue, consultation, observance or risk in a case, as `operation`;
+    /// what it needs is decided inside the write against the case it finds.
+    pub(crate) async fn record(
+        &self,
+        caller: &Caller,
+        operation: &'static str,
+        id: CaseId,
+        etag: String,
+        request_id: String,
+        record: Record,
+    ) -> Result<Case> {
+        let write = Write {
+            case_id: id,
+            command: Command::Record { etag, record },
+            request_id,
+            operation,
+            check: true,
+        };
+        Ok(self.write(caller, write).await?.case)
+    }
+
+    /// The case, if the caller may read it (as `operation`, for the denial).
+    pub async fn read_case(&self, caller: &Caller, operation: &str, id: &CaseId) -> Result<Case> {
+        let case = self.store.get_case(id).await?;
+        let need = Need::on_case(&case.kind, case.department.as_deref(), "read");
+        self.access.require(caller, operation, &need).await?;
+        Ok(case)
+    }
+
+    /// The case now, or as it was at `as_of` (micros) or at `revision` (0: now).
+    pub async fn get_case(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        as_of: Option<i64>,
+        revision: i64,
+    ) -> Result<Case> {
+        if revision < 0 {
+            return Err(Error::invalid_field("revision", "must not be negative"));
+        }
+        let revision = (revision > 0).then_some(revision);
+        let current = self.read_case(caller, op::GET, &id).await?;
+        if as_of.is_some() || revision.is_some() {
+            self.store.case_as_of(&id, as_of, revision).await
+        } else {
+            Ok(current)
+        }
+    }
+
+    /// A page of cases. Only what the caller may read; a page can therefore hold fewer than
+    /// asked for, and its token still continues after the last case looked at.
+    pub async fn list_cases(&self, caller: &Caller, params: ListParams<'_>) -> Result<Page<Case>> {
+        let query = ListQuery::parse(&Case::LIST, params)?;
+        let mut page = self.store.list_cases(&query).await?;
+        let mut readable = Vec::with_capacity(page.items.len());
+        for case in page.items {
+            if self
+                .may_read(caller, &case.kind, case.department.as_deref())
+                .await
+            {
+                readable.push(case);
+            }
+        }
+        page.items = readable;
+        Ok(page)
+    }
+
+    /// The events of one case, oldest first.
+    pub async fn list_case_events(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        page_size: i32,
+        page_token: &str,
+    ) -> Result<Page<StoredEvent>> {
+        self.read_case(caller, op::EVENTS, &id).await?;
+        let filter = format!("case = \"{}\"", id.name());
+        let params = ListParams {
+            page_size,
+            page_token,
+            filter: &filter,
+            order_by: "",
+        };
+        let query = ListQuery::parse(&StoredEvent::LIST, params)?;
+        self.store.list_events(&query).await
+    }
+
+    /// The transitions from the case's state that this caller may take, each with the guards
+    /// that do not hold now.
+    pub async fn available_transitions(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+    ) -> Result<Vec<Available>> {
+        let case = self.read_case(caller, op::AVAILABLE, &id).await?;
+        let children = self.store.children(&id).await?;
+        let mut workflows = self.workflows.snapshot();
+        if workflows.get(&case.kind, case.workflow_version).is_none() {
+            workflows = self.workflows.reload(self.store.as_ref()).await?;
+        }
+        let def = workflows
+            .get(&case.kind, case.workflow_version)
+            .ok_or_else(|| {
+                Error::internal(format!(
+                    "{} version {} is not loaded",
+                    case.kind, case.workflow_version
+                ))
+            })?;
+        let roles = self.access.roles_of(caller.subject());
+        let context = crate::domain::cases::Context {
+            workflows: &workflows,
+            actor: "",
+            now: 0,
+            children: &children,
+            actor_roles: roles.as_deref().map(Vec::as_slice),
+            new_id: &CaseId::generate,
+        };
+        let facts = command::facts(&case, &context);
+        let mut permitted = Vec::new();
+        for a in workflow::available(def, &case.state, &facts) {
+            let action = needs::action_of(&a.transition.permission, &a.transition.id);
+            let need = Need::on_case(&case.kind, case.department.as_deref(), &action);
+            if self.access.allowed(caller.subject(), &need).await {
+                permitted.push(Available {
+                    transition: a.transition.clone(),
+                    failed: a.failed,
+                });
+            }
+        }
+        Ok(permitted)
+    }
+
+    /// The change feed: replays the log after `after`, then follows it, sending only events of
+    /// cases the caller may read. Ends when the receiver is dropped or the server stops.
+    pub fn watch(
+        self: &Arc<Self>,
+        caller: Caller,
+        filter: EventFilter,
+        after: i64,
+    ) -> Result<mpsc::Receiver<Result<Watched>>> {
+        if after < 0 {
+            return Err(Error::invalid_field(
+                "after_sequence",
+                "must not be negative",
+            ));
+        }
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(watch(self.clone(), caller, filter, after, tx));
+        Ok(rx)
+    }
+
+    /// Marks every open case that is now overdue, once, as an event; returns how many. The
+    /// scheduler's work: several replicas may run it at once, and one that finds the case
+    /// already marked or moved on changes nothing.
+    pub async fn mark_overdue(&self) -> Result<usize> {
+        let workflows = self.workflows.snapshot();
+        let now = now();
+        let mut marked = 0;
+        for case in self.store.open_cases_not_overdue().await? {
+            let Some(definition) = workflows.get(&case.kind, case.workflow_version) else {
+                continue;
+            };
+            if !is_overdue(&case, definition, now) {
+                continue;
+            }
+            match self
+                .write_as_server(
+                    SCHEDULER,
+                    op::MARK_OVERDUE,
+                    case.id.clone(),
+                    Command::MarkOverdue,
+                )
+                .await
+            {
+                Ok(_) => marked += 1,
+                // Changed in the meantime (moved on, or marked by another replica).
+                Err(Error::FailedPrecondition { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(marked)
+    }
+
+    /// Whether the caller may read cases of `kind` in `department`.
+    pub(crate) async fn may_read(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        department: Option<&str>,
+    ) -> bool {
+        self.access
+            .allowed(caller.subject(), &Need::on_case(kind, department, "read"))
+            .await
+    }
+
+    /// The references of a new or changed case must exist (empty: not given).
+    async fn check_references(&self, department: &str, group: &str, parent: &str) -> Result<()> {
+        let store = self.store.as_ref();
+        if !department.is_empty()
+            && let Ok(code) = DepartmentCode::from_name("case.department", department)
+        {
+            check_departments(store, vec![("case.department".to_owned(), code)]).await?;
+        }
+        if !group.is_empty()
+            && let Ok(id) = GroupId::from_name("case.working_group", group)
+        {
+            check_group(store, "case.working_group", &id).await?;
+        }
+        if !parent.is_empty()
+            && let Ok(id) = CaseId::from_name("case.parent", parent)
+        {
+            check_case(store, "case.parent", &id).await?;
+        }
+        Ok(())
+    }
+
+    /// A framework's scope: the departments named (in the sector Rijk), or all of the sector
+    /// Rijk.
+    async fn framework_scope(&self, codes: &[String]) -> Result<Vec<String>> {
+        let codes = codes
+            .iter()
+            .map(|c| DepartmentCode::parse("case.framework.scope", c))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|v| Error::invalid_fields(vec![v]))?;
+        sector_rijk_scope(
+            self.store.as_ref(),
+            "case.framework.scope",
+            "case.framework.scope",
+            &codes,
+        )
+        .await
+    }
+
+    /// Counts a transition asked for (`regie.case.transitions`), when metrics are exported. A
+    /// refusal names no kind, so the case is read for it.
+    async fn count_transition(&self, id: &CaseId, transition: &str, outcome: &Result<Executed>) {
+        if crate::telemetry::instruments().is_none() {
+            return;
+        }
+        match outcome {
+            Ok(executed) => {
+                crate::telemetry::count_transition(&executed.case.kind, transition, "applied")
+            }
+            Err(error) => {
+                let kind = match self.store.get_case(id).await {
+                    Ok(case) => case.kind,
+                    Err(_) => "unknown".to_owned(),
+                };
+                crate::telemetry::count_transition(&kind, transition, error.reason());
+            }
+        }
+    }
+}
+
+/// One watcher: replays the log after `after` from the store, then waits for new events. It
+/// always reads from the store, so a watcher that falls behind (its buffer full) simply catches
+/// up on its next read: no gap, no duplicate. Ends when the client goes away or the server stops.
+async fn watch(
+    app: Arc<App>,
+    caller: Caller,
+    filter: EventFilter,
+    mut after: i64,
+    tx: mpsc::Sender<Result<Watched>>,
+) {
+    let _counted = crate::telemetry::WatcherGuard::open();
+    let mut committed = app.events.subscribe();
+    let mut poll = tokio::time::interval(POLL);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.reset();
+    loop {
+        loop {
+            let batch = match app.store.events_after(after, WATCH_BATCH, &filter).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for event in batch {
+                after = event.sequence;
+                // Only events of cases the caller may read (decided per event: a case can
+                // move between departments).
+                let department = Some(event.department.as_str()).filter(|d| !d.is_empty());
+                if !app.may_read(&caller, &event.kind, department).await {
+                    continue;
+                }
+                if tx.send(Ok(Watched::Event(Box::new(event)))).await.is_err() {
+                    return;
+                }
+            }
+            heartbeat.reset();
+        }
+        tokio::select! {
+            changed = committed.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            _ = poll.tick() => {}
+            _ = heartbeat.tick() => {
+                let beat = Watched::Heartbeat {
+                    last_sequence: *app.events.borrow(),
+                    time: Timestamp::now(),
+                };
+                if tx.send(Ok(beat)).await.is_err() {
+                    return;
+                }
+            }
+            () = app.shutdown.cancelled() => return,
+            () = tx.closed() => return,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Use cases of frameworks: the consultations before a framework is adopted, and each
+//! department's record of how it observes the framework once in force. Both are case records,
+//! written through the case write path as events of the framework.
+
+use super::App;
+use crate::authz::Caller;
+use crate::domain::Result;
+use crate::domain::cases::command::Record;
+use crate::domain::cases::framework::{
+    Consultation, ConsultationDraft, Framework, Observance, ObservanceDraft,
+};
+use crate::domain::cases::{Case, CaseId, Details};
+use crate::domain::error::{Error, reason};
+
+/// The operations of this family, as their RPCs' full paths (named in denials).
+pub mod op {
+    pub const CONSULT: &str = "/regie.v1.FrameworkService/RecordConsultation";
+    pub const CONSULTATIONS: &str = "/regie.v1.FrameworkService/ListConsultations";
+    pub const OBSERVE: &str = "/regie.v1.FrameworkService/RecordObservance";
+    pub const OBSERVANCES: &str = "/regie.v1.FrameworkService/ListObservances";
+}
+
+/// The framework's details out of a case; another kind is refused.
+fn details(case: &Case) -> Result<&Framework> {
+    match &case.details {
+        Details::Framework(f) => Ok(f),
+        _ => Err(Error::invalid(
+            reason::WRONG_CASE_KIND,
+            "framework",
+            format!("{} is a {}, not a framework", case.name(), case.kind),
+        )),
+    }
+}
+
+impl App {
+    /// Records a department's (or body's) consultation on a framework; returns it as recorded.
+    pub async fn record_consultation(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        draft: ConsultationDraft,
+        etag: String,
+        request_id: String,
+    ) -> Result<Consultation> {
+        let consultation = draft.validate()?;
+        let case = self
+            .record(
+                caller,
+                op::CONSULT,
+                id,
+                etag,
+                request_id,
+                Record::Consultation(consultation),
+            )
+            .await?;
+        details(&case)?
+            .consultations
+            .last()
+            .cloned()
+            .ok_or_else(|| Error::internal("the consultation was not recorded"))
+    }
+
+    /// Records how a department observes a framework in force; the department speaks for
+    /// itself (`observe` in its own domain, `cases::needs`).
+    pub async fn record_observance(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        draft: ObservanceDraft,
+        etag: String,
+        request_id: String,
+    ) -> Result<Observance> {
+        let observance = draft.validate()?;
+        let case = self
+            .record(
+                caller,
+                op::OBSERVE,
+                id,
+                etag,
+                request_id,
+                Record::Observance(observance),
+            )
+            .await?;
+        details(&case)?
+            .observances
+            .last()
+            .cloned()
+            .ok_or_else(|| Error::internal("the observance was not recorded"))
+    }
+
+    /// The framework, if the caller may read it (as `operation`).
+    pub async fn read_framework(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        id: &CaseId,
+    ) -> Result<Framework> {
+        let case = self.read_case(caller, operation, id).await?;
+        details(&case).cloned()
+    }
+}

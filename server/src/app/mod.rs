@@ -1,0 +1,185 @@
+//! The application layer: one home for each use case (docs/architecture.md, "Layers").
+//!
+//! Every entry point — the gRPC handlers in `api/`, the deadline scheduler, the demo loader, and
+//! the console and notifiers to come — calls the use cases here, so each gets the same
+//! validation, authorization, idempotency, events and metrics. A use case takes a
+//! [`Caller`](crate::authz::Caller) and a typed input, and does, in order: the request-id check,
+//! the authorization decision (asked of `authz`), the domain decision, one unit of work in the
+//! store, publishing to watchers, and metrics. Writes to a case decide their permission inside
+//! the store's transaction, against the case it sees: the use case hands the write a
+//! [`Permit`](crate::domain::access::Permit), and the domain says what the command needs.
+//!
+//! One module per family: [`cases`], [`assessment`], [`frameworks`], [`risks`]; [`references`]
+//! checks what requests refer to. [`App`] holds what they share.
+
+pub mod assessment;
+pub mod cases;
+mod catalogue;
+pub mod frameworks;
+pub mod references;
+pub mod risks;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::authz::{Access, Caller};
+use crate::domain::Result;
+use crate::domain::cases::{CaseId, Command};
+use crate::domain::error::{Error, reason};
+use crate::store::{CaseCommand, Executed, Store};
+
+pub use catalogue::Catalogue;
+
+/// What the use cases share: the store, access control, the workflow catalogue, the
+/// change-feed signal and the shutdown token.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub access: Arc<Access>,
+    pub workflows: Catalogue,
+    /// The newest committed event sequence this process knows of; watchers wake on changes.
+    pub events: watch::Sender<i64>,
+    /// Cancelled when the server shuts down: streams end.
+    pub shutdown: CancellationToken,
+}
+
+/// One write to a case, as a use case asks for it.
+pub(crate) struct Write {
+    pub case_id: CaseId,
+    pub command: Command,
+    /// The client's idempotency key (empty: none); checked by [`request_id_checked`].
+    pub request_id: String,
+    /// The operation, as its RPC's full path (`/regie.v1.CaseService/TransitionCase`): named in
+    /// denials, and (its last part) recorded with the request id.
+    pub operation: &'static str,
+    /// Whether the write decides the caller's permission (`false` when the use case already
+    /// did, before looking up what the request refers to).
+    pub check: bool,
+}
+
+impl App {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        access: Arc<Access>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Arc<Self>> {
+        let workflows = Catalogue::load(store.as_ref()).await?;
+        let last = store
+            .last_sequence()
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the event log: {e}"))?;
+        Ok(Arc::new(Self {
+            store,
+            access,
+            workflows,
+            events: watch::Sender::new(last),
+            shutdown,
+        }))
+    }
+
+    /// Tells watchers that events up to `sequence` are committed.
+    pub fn published(&self, sequence: i64) {
+        self.events.send_if_modified(|last| {
+            if sequence > *last {
+                *last = sequence;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// A write on behalf of `caller`, in the order every use case follows: its request id
+    /// checked; its permission decided (for a new case from the request, otherwise inside the
+    /// write against the case it finds); the domain's decision and the unit of work in the
+    /// store; the events published to watchers. The actor's roles go along for the guards that
+    /// need them.
+    pub(crate) async fn write(&self, caller: &Caller, write: Write) -> Result<Executed> {
+        let request_id = request_id_checked(write.request_id)?;
+        let mut permit = None;
+        if write.check {
+            if let Command::Create { case, .. } = &write.command {
+                let need = crate::domain::cases::needs::to_create(case);
+                self.access.require(caller, write.operation, &need).await?;
+            } else {
+                permit = Some(self.access.permit(caller, write.operation));
+            }
+        }
+        self.execute(CaseCommand {
+            case_id: write.case_id,
+            command: write.command,
+            actor: caller.subject().to_owned(),
+            request_id,
+            method: rpc_name(write.operation),
+            permit,
+            actor_roles: self.access.roles_of(caller.subject()),
+            now: crate::domain::cases::model::now(),
+            new_id: CaseId::generate,
+        })
+        .await
+    }
+
+    /// The server's own write (the scheduler's), as `actor`: no caller, so no permission check
+    /// and no roles.
+    pub(crate) async fn write_as_server(
+        &self,
+        actor: &str,
+        operation: &'static str,
+        case_id: CaseId,
+        command: Command,
+    ) -> Result<Executed> {
+        self.execute(CaseCommand {
+            case_id,
+            command,
+            actor: actor.to_owned(),
+            request_id: String::new(),
+            method: operation,
+            permit: None,
+            actor_roles: None,
+            now: crate::domain::cases::model::now(),
+            new_id: CaseId::generate,
+        })
+        .await
+    }
+
+    /// Runs a command through the store's unit of work and tells watchers about its events.
+    /// The one place that reloads the workflow catalogue and retries, when the case follows a
+    /// version another replica published.
+    async fn execute(&self, command: CaseCommand) -> Result<Executed> {
+        let store = self.store.as_ref();
+        let executed = match store
+            .execute(self.workflows.snapshot(), command.clone())
+            .await
+        {
+            Err(e) if e.reason() == reason::WORKFLOW_NOT_LOADED => {
+                let workflows = self.workflows.reload(store).await?;
+                store.execute(workflows, command).await?
+            }
+            other => other?,
+        };
+        self.published(executed.last_sequence);
+        Ok(executed)
+    }
+}
+
+/// The last part of an RPC's full path: `TransitionCase`.
+fn rpc_name(operation: &'static str) -> &'static str {
+    operation.rsplit('/').next().unwrap_or(operation)
+}
+
+/// A request id is at most 100 characters, without spaces or control characters.
+pub fn request_id_checked(request_id: String) -> Result<String> {
+    if request_id.chars().count() > 100
+        || request_id
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(Error::invalid(
+            reason::INVALID_REQUEST_ID,
+            "request_id",
+            "must be at most 100 characters without spaces (a UUID is a good choice)",
+        ));
+    }
+    Ok(request_id)
+}
