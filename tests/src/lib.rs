@@ -382,9 +382,8 @@ impl Drop for TestServer {
         if let Some(child) = self.child.as_mut() {
             let _ = child.start_kill();
         }
-        if let Some(db) = self.postgres.take() {
-            db.drop_blocking();
-        }
+        // The test database goes with it (`PgDatabase`'s drop).
+        drop(self.postgres.take());
     }
 }
 
@@ -490,15 +489,18 @@ pub fn say_skipped(reason: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {reason}");
 }
 
-/// A database of its own for one test, on the PostgreSQL server `REGIE_TEST_POSTGRES_URL` names.
-struct PgDatabase {
+/// A database of its own for one test, on the PostgreSQL server `REGIE_TEST_POSTGRES_URL` names;
+/// dropped with the value.
+pub struct PgDatabase {
     admin_url: String,
     name: String,
     url: String,
 }
 
 impl PgDatabase {
-    async fn create() -> Option<Self> {
+    /// A new, empty database, or `None` (after saying so) when PostgreSQL is not configured;
+    /// with `REGIE_TEST_REQUIRE_POSTGRES=1` a missing configuration fails instead.
+    pub async fn create() -> Option<Self> {
         let Ok(admin_url) = std::env::var("REGIE_TEST_POSTGRES_URL") else {
             if std::env::var("REGIE_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
                 panic!("REGIE_TEST_REQUIRE_POSTGRES=1 but REGIE_TEST_POSTGRES_URL is not set");
@@ -523,7 +525,15 @@ impl PgDatabase {
         })
     }
 
-    fn drop_blocking(self) {
+    /// Its URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         // Drop runs outside any runtime we may block on, so use a thread with its own.
         let _ = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -533,8 +543,8 @@ impl PgDatabase {
                 return;
             };
             runtime.block_on(async {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                         .execute(&mut admin)
                         .await;
