@@ -310,7 +310,7 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SqliteSynchronous {
     Full,
