@@ -382,9 +382,8 @@ impl Drop for TestServer {
         if let Some(child) = self.child.as_mut() {
             let _ = child.start_kill();
         }
-        if let Some(db) = self.postgres.take() {
-            db.drop_blocking();
-        }
+        // After the server is told to stop; the database goes with it.
+        drop(self.postgres.take());
     }
 }
 
@@ -490,15 +489,19 @@ pub fn say_skipped(reason: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {reason}");
 }
 
-/// A database of its own for one test, on the PostgreSQL server `REGIE_TEST_POSTGRES_URL` names.
-struct PgDatabase {
+/// A database of its own for one test, on the PostgreSQL server `REGIE_TEST_POSTGRES_URL` names;
+/// dropped (with any connections still open to it) when this value is.
+pub struct PgDatabase {
     admin_url: String,
     name: String,
     url: String,
 }
 
 impl PgDatabase {
-    async fn create() -> Option<Self> {
+    /// Creates a fresh database, or returns `None` after saying on the terminal that the test is
+    /// skipped when `REGIE_TEST_POSTGRES_URL` is not set (and panics instead when
+    /// `REGIE_TEST_REQUIRE_POSTGRES=1`).
+    pub async fn create() -> Option<Self> {
         let Ok(admin_url) = std::env::var("REGIE_TEST_POSTGRES_URL") else {
             if std::env::var("REGIE_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
                 panic!("REGIE_TEST_REQUIRE_POSTGRES=1 but REGIE_TEST_POSTGRES_URL is not set");
@@ -523,7 +526,16 @@ impl PgDatabase {
         })
     }
 
-    fn drop_blocking(self) {
+    /// The URL of this database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = std::mem::take(&mut self.admin_url);
+        let name = std::mem::take(&mut self.name);
         // Drop runs outside any runtime we may block on, so use a thread with its own.
         let _ = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -533,8 +545,8 @@ impl PgDatabase {
                 return;
             };
             runtime.block_on(async {
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                         .execute(&mut admin)
                         .await;
