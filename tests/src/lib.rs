@@ -382,7 +382,7 @@ impl Drop for TestServer {
         if let Some(child) = self.child.as_mut() {
             let _ = child.start_kill();
         }
-        // The test database goes with it (`PgDatabase`'s drop).
+        // After the server is told to stop; the database goes with it.
         drop(self.postgres.take());
     }
 }
@@ -490,7 +490,7 @@ pub fn say_skipped(reason: &str) {
 }
 
 /// A database of its own for one test, on the PostgreSQL server `REGIE_TEST_POSTGRES_URL` names;
-/// dropped with the value.
+/// dropped (with any connections still open to it) when this value is.
 pub struct PgDatabase {
     admin_url: String,
     name: String,
@@ -498,8 +498,9 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    /// A new, empty database, or `None` (after saying so) when PostgreSQL is not configured;
-    /// with `REGIE_TEST_REQUIRE_POSTGRES=1` a missing configuration fails instead.
+    /// Creates a fresh database, or returns `None` after saying on the terminal that the test is
+    /// skipped when `REGIE_TEST_POSTGRES_URL` is not set (and panics instead when
+    /// `REGIE_TEST_REQUIRE_POSTGRES=1`).
     pub async fn create() -> Option<Self> {
         let Ok(admin_url) = std::env::var("REGIE_TEST_POSTGRES_URL") else {
             if std::env::var("REGIE_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
@@ -525,7 +526,7 @@ impl PgDatabase {
         })
     }
 
-    /// Its URL.
+    /// The URL of this database.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -533,7 +534,8 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let admin_url = std::mem::take(&mut self.admin_url);
+        let name = std::mem::take(&mut self.name);
         // Drop runs outside any runtime we may block on, so use a thread with its own.
         let _ = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
