@@ -19,12 +19,12 @@ use crate::domain::cases::draft::{
     FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
 };
 use crate::domain::cases::framework::FrameworkDraft;
+use crate::domain::cases::audit::EventFilter;
 use crate::domain::cases::{CaseDraft, CaseId, CasePatch};
 use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
 use crate::domain::mask;
 use crate::rpc::status::{missing, name_error, reply, to_status};
-use crate::store::EventFilter;
 
 pub struct CaseApi {
     app: Arc<App>,

@@ -13,7 +13,7 @@ use super::{App, Write};
 use crate::authz::Caller;
 use crate::domain::Result;
 use crate::domain::access::Need;
-use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::audit::{EventFilter, StoredEvent};
 use crate::domain::cases::command::{self, Record, is_overdue};
 use crate::domain::cases::framework::FrameworkDraft;
 use crate::domain::cases::model::now;
@@ -23,7 +23,7 @@ use crate::domain::error::{Error, Violations};
 use crate::domain::listing::{ListParams, ListQuery, Page};
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{self, FailedRule, Transition};
-use crate::store::{EventFilter, Executed};
+use crate::store::Executed;
 
 /// The operations of this family, as their RPCs' full paths (named in denials).
 pub mod op {

@@ -156,14 +156,7 @@ pub struct Executed {
     pub last_sequence: i64,
 }
 
-/// Which events a watcher wants.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub kind: Option<String>,
-    /// A department code.
-    pub department: Option<String>,
-    pub case_id: Option<String>,
-}
+pub use crate::domain::cases::audit::EventFilter;
 
 /// A published workflow version as stored.
 #[derive(Debug, Clone)]

@@ -30,6 +30,15 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
+/// Which events a watcher of the change feed wants (each `None`: any).
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub kind: Option<String>,
+    /// A department code.
+    pub department: Option<String>,
+    pub case_id: Option<String>,
+}
+
 impl StoredEvent {
     /// The hash this event must carry, given its predecessor's hash (empty for the first).
     pub fn compute_hash(&self, previous_hash: &str) -> String {
