@@ -17,8 +17,8 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fs::{self, OpenOptions};
-use std::io::{ErrorKind, Write as _};
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -122,30 +122,15 @@ impl Profiles {
     }
 }
 
-/// Writes `text` to `path`, readable by the owner only: the file is created with mode 0600, and
-/// a file that existed is set to 0600 before anything is written to it.
+/// Writes `text` to `path` for its owner only (mode 0600), creating the missing directories
+/// for the owner only (0700).
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
         create_private_dir(dir)?;
     }
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    // The mode given above only applies to a file that is created.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
+    regie_support::write_private(path, text)
 }
 
 /// Creates `dir` and its missing parents; the ones created are for the owner only (0700).

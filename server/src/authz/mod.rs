@@ -664,7 +664,8 @@ async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
     // Write the file first: a token in the database that nobody can read would lock everyone out.
     let path = data_dir.join(ADMIN_TOKEN_FILE);
     let temporary = data_dir.join(format!("{ADMIN_TOKEN_FILE}.new"));
-    write_private(&temporary, secret.expose())?;
+    regie_support::write_private(&temporary, &format!("{}\n", secret.expose()))
+        .with_context(|| format!("writing {}", temporary.display()))?;
     let created = match store.bootstrap(admin, token, secret.hash(), rules).await {
         Ok(created) => created,
         // Another replica starting at the same moment bootstrapped first.
@@ -681,29 +682,6 @@ async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
     } else {
         let _ = std::fs::remove_file(&temporary);
     }
-    Ok(())
-}
-
-/// Writes `text` to a file only the owner can read.
-pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    writeln!(file, "{text}").with_context(|| format!("writing {}", path.display()))?;
-    file.sync_all()?;
     Ok(())
 }
 
