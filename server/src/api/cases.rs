@@ -15,11 +15,11 @@ use crate::api::access::caller;
 use crate::app::App;
 use crate::app::cases::Watched;
 use crate::domain::Result;
+use crate::domain::cases::audit::EventFilter;
 use crate::domain::cases::draft::{
     FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
 };
 use crate::domain::cases::framework::FrameworkDraft;
-use crate::domain::cases::audit::EventFilter;
 use crate::domain::cases::{CaseDraft, CaseId, CasePatch};
 use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
