@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use crate::api::access::caller;
 use crate::app::App;
-use crate::app::cases::Watched;
+use crate::app::cases::{EventFilter, Watched};
 use crate::domain::Result;
 use crate::domain::cases::draft::{
     FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
@@ -24,7 +24,6 @@ use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
 use crate::domain::mask;
 use crate::rpc::status::{missing, name_error, reply, to_status};
-use crate::store::EventFilter;
 
 pub struct CaseApi {
     app: Arc<App>,

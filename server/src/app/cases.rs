@@ -23,7 +23,10 @@ use crate::domain::error::{Error, Violations};
 use crate::domain::listing::{ListParams, ListQuery, Page};
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{self, FailedRule, Transition};
-use crate::store::{EventFilter, Executed};
+use crate::store::Executed;
+
+/// Which events a watcher wants (the store's type, for the entry points).
+pub use crate::store::EventFilter;
 
 /// The operations of this family, as their RPCs' full paths (named in denials).
 pub mod op {
