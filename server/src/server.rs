@@ -167,9 +167,7 @@ pub async fn serve(
 
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    let directory = limits!(DirectoryServiceServer::new(DirectoryApi::new(
-        store.clone()
-    )));
+    let directory = limits!(DirectoryServiceServer::new(DirectoryApi::new(app.clone())));
     let cases = limits!(CaseServiceServer::new(CaseApi::new(app.clone())));
     let workflows = limits!(WorkflowServiceServer::new(WorkflowApi::new(app.clone())));
     let audit = limits!(AuditServiceServer::new(AuditApi::new(app.clone())));

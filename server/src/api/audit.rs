@@ -1,4 +1,5 @@
-//! `regie.v1.AuditService`: reading the audit log and verifying its hash chains.
+//! `regie.v1.AuditService`: translates between `regie.v1` messages and the audit use cases
+//! (`app::audit`): reading the audit log, verifying its hash chains, and the denied calls.
 
 use std::sync::Arc;
 
@@ -8,8 +9,7 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use crate::app::App;
 use crate::domain::cases::CaseId;
-use crate::domain::cases::audit::StoredEvent;
-use crate::domain::listing::{ListParams, ListQuery};
+use crate::domain::listing::ListParams;
 use crate::rpc::status::{name_error, to_status};
 
 pub struct AuditApi {
@@ -35,11 +35,9 @@ impl AuditService for AuditApi {
             filter: &r.filter,
             order_by: "",
         };
-        let query = ListQuery::parse(&StoredEvent::LIST, params).map_err(to_status)?;
         let page = self
             .app
-            .store
-            .list_events(&query)
+            .list_audit_events(params)
             .await
             .map_err(to_status)?;
         Ok(Response::new(v1::ListAuditEventsResponse {
@@ -60,16 +58,9 @@ impl AuditService for AuditApi {
         };
         let report = self
             .app
-            .store
-            .verify_chains(case.as_ref())
+            .verify_audit_chain(case.as_ref())
             .await
             .map_err(to_status)?;
-        if !report.broken.is_empty() {
-            tracing::warn!(
-                broken = report.broken.len(),
-                "the audit chain does not verify"
-            );
-        }
         Ok(Response::new(v1::VerifyAuditChainResponse {
             valid: report.broken.is_empty(),
             cases_checked: report.cases,
@@ -91,23 +82,9 @@ impl AuditService for AuditApi {
         request: Request<v1::ListAccessDenialsRequest>,
     ) -> Result<Response<v1::ListAccessDenialsResponse>, Status> {
         let r = request.into_inner();
-        if !(0..=1000).contains(&r.page_size) {
-            return Err(to_status(crate::domain::Error::invalid_field(
-                "page_size",
-                "must be between 0 and 1000",
-            )));
-        }
-        let limit = if r.page_size == 0 {
-            100
-        } else {
-            i64::from(r.page_size)
-        };
-        // What is still queued in memory is written first, so the answer is complete.
-        self.app.access.denials.flush().await;
         let denials = self
             .app
-            .store
-            .list_denials(limit)
+            .list_access_denials(r.page_size)
             .await
             .map_err(to_status)?;
         Ok(Response::new(v1::ListAccessDenialsResponse {

@@ -1,4 +1,5 @@
-//! `regie.v1.DirectoryService`: departments and working groups.
+//! `regie.v1.DirectoryService`: translates between `regie.v1` messages and the directory use
+//! cases (`app::directory`): departments and working groups.
 
 use std::sync::Arc;
 
@@ -6,26 +7,20 @@ use regie_proto::v1::{self, directory_service_server::DirectoryService};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use crate::domain::Error;
+use crate::app::App;
 use crate::domain::directory::{
     DepartmentCode, DepartmentDraft, DepartmentPatch, GroupId, WorkingGroupDraft, WorkingGroupPatch,
 };
-use crate::domain::listing::ListQuery;
 use crate::domain::{Result, mask};
 use crate::rpc::status::{missing, name_error, reply};
-use crate::store::Store;
 
 pub struct DirectoryApi {
-    store: Arc<dyn Store>,
+    app: Arc<App>,
 }
 
 impl DirectoryApi {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
-    }
-
-    async fn check_departments(&self, references: Vec<(String, DepartmentCode)>) -> Result<()> {
-        crate::app::references::check_departments(self.store.as_ref(), references).await
+    pub fn new(app: Arc<App>) -> Self {
+        Self { app }
     }
 }
 
@@ -39,7 +34,7 @@ impl DirectoryService for DirectoryApi {
         reply(
             async {
                 let code = DepartmentCode::from_name("name", &request.name).map_err(name_error)?;
-                self.store
+                self.app
                     .get_department(&code)
                     .await
                     .map(convert::department)
@@ -55,9 +50,7 @@ impl DirectoryService for DirectoryApi {
         let r = request.into_inner();
         reply(
             async {
-                let params = list_params!(r);
-                let query = ListQuery::parse(&crate::domain::directory::Department::LIST, params)?;
-                let page = self.store.list_departments(&query).await?;
+                let page = self.app.list_departments(list_params!(r)).await?;
                 Ok(v1::ListDepartmentsResponse {
                     departments: page.items.into_iter().map(convert::department).collect(),
                     next_page_token: page.next_page_token,
@@ -84,9 +77,8 @@ impl DirectoryService for DirectoryApi {
                     in_sector_rijk: d.in_sector_rijk,
                     active: d.active,
                 };
-                let department = draft.validate("department")?;
-                self.store
-                    .create_department(department)
+                self.app
+                    .create_department(draft)
                     .await
                     .map(convert::department)
             }
@@ -114,10 +106,7 @@ impl DirectoryService for DirectoryApi {
                         .then_some(d.in_sector_rijk),
                     active: fields.contains(&"active").then_some(d.active),
                 };
-                let updated = self
-                    .store
-                    .update_department(&code, &d.etag, Box::new(move |dep| patch.apply(dep)))
-                    .await?;
+                let updated = self.app.update_department(&code, &d.etag, patch).await?;
                 Ok(convert::department(updated))
             }
             .await,
@@ -132,7 +121,7 @@ impl DirectoryService for DirectoryApi {
         reply(
             async {
                 let id = GroupId::from_name("name", &request.name).map_err(name_error)?;
-                self.store
+                self.app
                     .get_working_group(&id)
                     .await
                     .map(convert::working_group)
@@ -148,10 +137,7 @@ impl DirectoryService for DirectoryApi {
         let r = request.into_inner();
         reply(
             async {
-                let params = list_params!(r);
-                let query =
-                    ListQuery::parse(&crate::domain::directory::WorkingGroup::LIST, params)?;
-                let page = self.store.list_working_groups(&query).await?;
+                let page = self.app.list_working_groups(list_params!(r)).await?;
                 Ok(v1::ListWorkingGroupsResponse {
                     working_groups: page.items.into_iter().map(convert::working_group).collect(),
                     next_page_token: page.next_page_token,
@@ -178,11 +164,8 @@ impl DirectoryService for DirectoryApi {
                     chair_department: g.chair_department,
                     members: g.members.into_iter().map(convert::member_draft).collect(),
                 };
-                let group = draft.validate()?;
-                self.check_departments(group.department_references())
-                    .await?;
-                self.store
-                    .create_working_group(group)
+                self.app
+                    .create_working_group(draft)
                     .await
                     .map(convert::working_group)
             }
@@ -211,17 +194,7 @@ impl DirectoryService for DirectoryApi {
                         .then_some(g.chair_department),
                     active: fields.contains(&"active").then_some(g.active),
                 };
-                if let Some(chair) = patch.chair()? {
-                    self.check_departments(vec![(
-                        "working_group.chair_department".to_owned(),
-                        chair,
-                    )])
-                    .await?;
-                }
-                let updated = self
-                    .store
-                    .update_working_group(&id, &g.etag, Box::new(move |group| patch.apply(group)))
-                    .await?;
+                let updated = self.app.update_working_group(&id, &g.etag, patch).await?;
                 Ok(convert::working_group(updated))
             }
             .await,
@@ -238,18 +211,9 @@ impl DirectoryService for DirectoryApi {
             async {
                 let id = GroupId::from_name("working_group", &request.working_group)
                     .map_err(name_error)?;
-                let member = draft.validate("member").map_err(Error::invalid_fields)?;
-                if let crate::domain::directory::MemberRef::Department(code) = &member.who {
-                    self.check_departments(vec![("member.department".to_owned(), code.clone())])
-                        .await?;
-                }
                 let updated = self
-                    .store
-                    .update_working_group(
-                        &id,
-                        &request.etag,
-                        Box::new(move |group| group.add_member(member)),
-                    )
+                    .app
+                    .add_working_group_member(&id, &request.etag, draft)
                     .await?;
                 Ok(convert::working_group(updated))
             }
@@ -267,16 +231,9 @@ impl DirectoryService for DirectoryApi {
             async {
                 let id = GroupId::from_name("working_group", &request.working_group)
                     .map_err(name_error)?;
-                let who = draft
-                    .validate_ref("member")
-                    .map_err(|v| Error::invalid_fields(vec![v]))?;
                 let updated = self
-                    .store
-                    .update_working_group(
-                        &id,
-                        &request.etag,
-                        Box::new(move |group| group.remove_member(&who)),
-                    )
+                    .app
+                    .remove_working_group_member(&id, &request.etag, draft)
                     .await?;
                 Ok(convert::working_group(updated))
             }

@@ -1,4 +1,5 @@
-//! `regie.v1.WorkflowService`: the workflow definitions, their renderings, publishing new
+//! `regie.v1.WorkflowService`: translates between `regie.v1` messages and the workflow use
+//! cases (`app::workflows`): the workflow definitions, their renderings, publishing new
 //! versions, and the rule catalogue.
 
 use std::sync::Arc;
@@ -7,8 +8,9 @@ use regie_proto::v1::{self, workflow_service_server::WorkflowService};
 use tonic::{Request, Response, Status};
 
 use crate::app::App;
+use crate::app::workflows::Published;
 use crate::domain::error::{Error, reason};
-use crate::domain::workflow::{self, WorkflowDefinition, render, rules};
+use crate::domain::workflow::{WorkflowDefinition, render, rules};
 use crate::rpc::status::to_status;
 
 pub struct WorkflowApi {
@@ -19,13 +21,10 @@ impl WorkflowApi {
     pub fn new(app: Arc<App>) -> Self {
         Self { app }
     }
+}
 
-    fn proto(&self, def: &WorkflowDefinition) -> v1::Workflow {
-        to_proto(
-            def,
-            self.app.workflows.publish_time(def.kind(), def.version()),
-        )
-    }
+fn proto(published: &Published) -> v1::Workflow {
+    to_proto(&published.definition, published.publish_time)
 }
 
 fn rule(rule: &rules::Rule) -> v1::Rule {
@@ -114,20 +113,10 @@ impl WorkflowService for WorkflowApi {
         &self,
         _: Request<v1::ListWorkflowsRequest>,
     ) -> Result<Response<v1::ListWorkflowsResponse>, Status> {
-        let workflows = self
-            .app
-            .workflows
-            .reload(self.app.store.as_ref())
-            .await
-            .map_err(to_status)?;
-        let mut kinds: Vec<&str> = workflows.kinds().collect();
-        kinds.sort_unstable();
-        let list = kinds
-            .into_iter()
-            .filter_map(|k| workflows.latest(k))
-            .map(|d| self.proto(d))
-            .collect();
-        Ok(Response::new(v1::ListWorkflowsResponse { workflows: list }))
+        let workflows = self.app.list_workflows().await.map_err(to_status)?;
+        Ok(Response::new(v1::ListWorkflowsResponse {
+            workflows: workflows.iter().map(proto).collect(),
+        }))
     }
 
     async fn get_workflow(
@@ -135,23 +124,12 @@ impl WorkflowService for WorkflowApi {
         request: Request<v1::GetWorkflowRequest>,
     ) -> Result<Response<v1::Workflow>, Status> {
         let (kind, version) = parse_name(&request.into_inner().name).map_err(to_status)?;
-        let workflows = self
+        let published = self
             .app
-            .workflows
-            .reload(self.app.store.as_ref())
+            .get_workflow(&kind, version)
             .await
             .map_err(to_status)?;
-        let found = match version {
-            Some(v) => workflows.get(&kind, v),
-            None => workflows.latest(&kind),
-        };
-        let name = match version {
-            Some(v) => format!("workflows/{kind}/versions/{v}"),
-            None => format!("workflows/{kind}"),
-        };
-        found
-            .map(|d| Response::new(self.proto(d)))
-            .ok_or_else(|| to_status(Error::not_found(name)))
+        Ok(Response::new(proto(&published)))
     }
 
     async fn publish_workflow(
@@ -159,31 +137,8 @@ impl WorkflowService for WorkflowApi {
         request: Request<v1::PublishWorkflowRequest>,
     ) -> Result<Response<v1::Workflow>, Status> {
         let text = request.into_inner().definition;
-        if text.len() > 256 * 1024 {
-            return Err(to_status(Error::invalid_field(
-                "definition",
-                "is larger than 256 KiB",
-            )));
-        }
-        let definition = WorkflowDefinition::parse("definition", &text).map_err(|e| {
-            to_status(Error::invalid(
-                reason::INVALID_WORKFLOW,
-                "definition",
-                e.to_string(),
-            ))
-        })?;
-        let (kind, version) = (definition.kind().to_owned(), definition.version());
-        let workflows = self
-            .app
-            .workflows
-            .publish(self.app.store.as_ref(), definition)
-            .await
-            .map_err(to_status)?;
-        tracing::info!(kind, version, "published a workflow version");
-        let published = workflows
-            .get(&kind, version)
-            .ok_or_else(|| to_status(Error::internal("published version vanished")))?;
-        Ok(Response::new(self.proto(published)))
+        let published = self.app.publish_workflow(&text).await.map_err(to_status)?;
+        Ok(Response::new(proto(&published)))
     }
 
     async fn list_rules(
@@ -191,7 +146,7 @@ impl WorkflowService for WorkflowApi {
         _: Request<v1::ListRulesRequest>,
     ) -> Result<Response<v1::ListRulesResponse>, Status> {
         Ok(Response::new(v1::ListRulesResponse {
-            rules: workflow::rules::all().iter().map(rule).collect(),
+            rules: self.app.rules().iter().map(rule).collect(),
         }))
     }
 }

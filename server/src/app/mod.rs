@@ -9,15 +9,24 @@
 //! the store's transaction, against the case it sees: the use case hands the write a
 //! [`Permit`](crate::domain::access::Permit), and the domain says what the command needs.
 //!
-//! One module per family: [`cases`], [`assessment`], [`frameworks`], [`risks`]; [`references`]
-//! checks what requests refer to. [`App`] holds what they share.
+//! One module per family: [`cases`], [`assessment`], [`frameworks`], [`risks`] for the cases;
+//! [`directory`] (departments, working groups), [`access`] (principals, tokens, roles, the
+//! policy), [`audit`] (the event log, its hash chains, the denials) and [`workflows`] (the
+//! workflow catalogue and the rule registry) for what the cases rest on, whose authorization
+//! the authentication layer decides from the method table alone (`rpc/methods.rs`), so that
+//! they take no caller; [`references`] checks what requests refer to. [`App`] holds what they
+//! share.
 
+pub mod access;
 pub mod assessment;
+pub mod audit;
 pub mod cases;
 mod catalogue;
+pub mod directory;
 pub mod frameworks;
 pub mod references;
 pub mod risks;
+pub mod workflows;
 
 use std::sync::Arc;
 
