@@ -2,7 +2,9 @@
 //! default) and PostgreSQL (shared, for several replicas) implement it, each with its own
 //! migrations, and one conformance suite in `tests/` runs against both.
 //!
-//! The SQL both backends share is written once, in [`shared`], and instantiated for each: the
+//! The SQL both backends share is written once, as plain functions generic over the sqlx
+//! database (`case_sql.rs`, `directory_sql.rs`, `access_sql.rs`, `criteria_sql.rs`, and the
+//! etag read-modify-write in `etag.rs`), which each backend calls with its concrete types: the
 //! statements use `$1`-style parameters, which both drivers accept. What differs — connecting,
 //! pooling, migrations, row locks — lives in [`sqlite`] and [`postgres`].
 
@@ -24,12 +26,13 @@ use crate::domain::time::Timestamp;
 use crate::domain::workflow::{WorkflowDefinition, Workflows};
 use crate::domain::{Error, Result};
 
+mod access_sql;
 mod batch;
 mod case_sql;
+mod criteria_sql;
+mod directory_sql;
+mod etag;
 pub mod postgres;
-mod shared;
-mod shared_access;
-mod shared_criteria;
 mod sql;
 pub mod sqlite;
 mod unit;

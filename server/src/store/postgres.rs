@@ -6,21 +6,35 @@
 //! one transaction (`batch.rs`) under an advisory lock that orders event sequences across
 //! replicas.
 
-use anyhow::Context as _;
-use sqlx::Postgres;
-use sqlx::postgres::PgPool;
-
 use std::sync::Arc;
 
+use anyhow::Context as _;
+use sqlx::Postgres;
+use sqlx::postgres::{PgPool, PgQueryResult};
+
+use super::access_sql::AccessSql;
 use super::batch::Writes;
 use super::case_sql::{CaseSql, PURGE_REQUESTS};
+use super::criteria_sql::CriteriaSql;
+use super::directory_sql::DirectorySql;
+use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
 use super::{
-    CaseCommand, CaseStore, ChainReport, EventFilter, Executed, StoreOptions, StoredWorkflow,
-    redact_url,
+    AccessStore, CaseCommand, CaseStore, ChainReport, CriteriaStore, Denial, DepartmentChange,
+    DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule, SetChange,
+    StoreOptions, StoredWorkflow, db_error, redact_url,
 };
+use crate::domain::Result;
+use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::StoredEvent;
 use crate::domain::cases::{Case, CaseId};
+use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
+use crate::domain::directory::{
+    Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
+};
+use crate::domain::listing::{ListQuery, Page};
+use crate::domain::names::GroupId;
+use crate::domain::time::Timestamp;
 use crate::domain::workflow::{WorkflowDefinition, Workflows};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -38,6 +52,19 @@ pub struct PgWriter {
 }
 
 type Sql = CaseSql<Postgres>;
+type Directory = DirectorySql<Postgres>;
+type Access = AccessSql<Postgres>;
+type Criteria = CriteriaSql<Postgres>;
+
+/// The row-lock clause of a read-modify-write: the row it changes stays locked until the
+/// transaction ends, so concurrent updates queue instead of overwriting each other.
+const ROW_LOCK: &str = " FOR UPDATE";
+
+impl RowsAffected for PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        PgQueryResult::rows_affected(self)
+    }
+}
 
 /// The advisory lock every case write transaction takes, so that event sequences follow commit
 /// order across replicas.
@@ -60,7 +87,7 @@ impl unit::Backend for PgWriter {
     }
 
     async fn cases(&self, tx: &mut Self::Tx, ids: Vec<String>) -> Result<Vec<(Case, String)>> {
-        Sql::cases_for_update(tx, ids, " FOR UPDATE").await
+        Sql::cases_for_update(tx, ids, ROW_LOCK).await
     }
 
     async fn requests(&self, tx: &mut Self::Tx, keys: Vec<String>) -> Result<Vec<StoredRequest>> {
@@ -100,19 +127,57 @@ impl PgStore {
         let writes = Writes::start(PgWriter { pool: pool.clone() });
         Ok(Self { pool, writes })
     }
+}
 
-    fn writer(&self) -> &PgPool {
-        &self.pool
+#[async_trait::async_trait]
+impl DirectoryStore for PgStore {
+    async fn seed_departments(&self, departments: Vec<NewDepartment>) -> Result<usize> {
+        Directory::seed_departments(&self.pool, departments).await
     }
 
-    fn reader(&self) -> &PgPool {
-        &self.pool
+    async fn get_department(&self, code: &DepartmentCode) -> Result<Department> {
+        Directory::get_department(&self.pool, code).await
+    }
+
+    async fn list_departments(&self, query: &ListQuery) -> Result<Page<Department>> {
+        Directory::list_departments(&self.pool, query).await
+    }
+
+    async fn create_department(&self, department: NewDepartment) -> Result<Department> {
+        Directory::create_department(&self.pool, department).await
+    }
+
+    async fn update_department(
+        &self,
+        code: &DepartmentCode,
+        etag: &str,
+        change: DepartmentChange,
+    ) -> Result<Department> {
+        Directory::update_department(&self.pool, ROW_LOCK, code, etag, change).await
+    }
+
+    async fn get_working_group(&self, id: &GroupId) -> Result<WorkingGroup> {
+        Directory::get_working_group(&self.pool, id).await
+    }
+
+    async fn list_working_groups(&self, query: &ListQuery) -> Result<Page<WorkingGroup>> {
+        Directory::list_working_groups(&self.pool, query).await
+    }
+
+    async fn create_working_group(&self, group: NewWorkingGroup) -> Result<WorkingGroup> {
+        Directory::create_working_group(&self.pool, group).await
+    }
+
+    async fn update_working_group(
+        &self,
+        id: &GroupId,
+        etag: &str,
+        change: GroupChange,
+    ) -> Result<WorkingGroup> {
+        Directory::update_working_group(&self.pool, ROW_LOCK, id, etag, change).await
     }
 }
 
-super::shared_access::shared_access_store!(PgStore, Postgres, " FOR UPDATE");
-super::shared_criteria::shared_criteria_store!(PgStore, Postgres, " FOR UPDATE");
-super::shared::shared_store!(PgStore, Postgres, " FOR UPDATE");
 #[async_trait::async_trait]
 impl CaseStore for PgStore {
     async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>> {
@@ -184,6 +249,111 @@ impl CaseStore for PgStore {
             .await
             .map_err(db_error)?;
         Ok(purged.rows_affected())
+    }
+}
+
+#[async_trait::async_trait]
+impl AccessStore for PgStore {
+    async fn bootstrap(
+        &self,
+        admin: NewPrincipal,
+        token: Token,
+        secret_hash: String,
+        rules: Vec<Rule>,
+    ) -> Result<bool> {
+        Access::bootstrap(&self.pool, admin, token, secret_hash, rules).await
+    }
+
+    async fn create_principal(&self, principal: NewPrincipal) -> Result<Principal> {
+        Access::create_principal(&self.pool, &self.pool, principal).await
+    }
+
+    async fn get_principal(&self, id: &PrincipalId) -> Result<Principal> {
+        Access::get_principal(&self.pool, id).await
+    }
+
+    async fn list_principals(&self, query: &ListQuery) -> Result<Page<Principal>> {
+        Access::list_principals(&self.pool, query).await
+    }
+
+    async fn update_principal(
+        &self,
+        id: &PrincipalId,
+        etag: &str,
+        change: PrincipalChange,
+    ) -> Result<Principal> {
+        Access::update_principal(&self.pool, ROW_LOCK, id, etag, change).await
+    }
+
+    async fn insert_token(&self, token: &Token, secret_hash: &str) -> Result<()> {
+        Access::insert_token(&self.pool, token, secret_hash).await
+    }
+
+    async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<(Token, Principal)>> {
+        Access::token_by_hash(&self.pool, secret_hash).await
+    }
+
+    async fn list_tokens(&self, query: &ListQuery) -> Result<Page<Token>> {
+        Access::list_tokens(&self.pool, query).await
+    }
+
+    async fn revoke_token(&self, id: &TokenId, now: Timestamp) -> Result<Token> {
+        Access::revoke_token(&self.pool, id, now).await
+    }
+
+    async fn touch_tokens(&self, used: Vec<(TokenId, Timestamp)>) -> Result<()> {
+        Access::touch_tokens(&self.pool, used).await
+    }
+
+    async fn rules(&self) -> Result<Vec<Rule>> {
+        Access::rules(&self.pool).await
+    }
+
+    async fn add_rules(&self, rules: Vec<Rule>) -> Result<u64> {
+        Access::add_rules(&self.pool, rules).await
+    }
+
+    async fn remove_rules(&self, rules: Vec<Rule>) -> Result<u64> {
+        Access::remove_rules(&self.pool, rules).await
+    }
+
+    async fn access_version(&self) -> Result<i64> {
+        Access::access_version(&self.pool).await
+    }
+
+    async fn record_denials(&self, denials: Vec<Denial>) -> Result<()> {
+        Access::record_denials(&self.pool, denials).await
+    }
+
+    async fn list_denials(&self, limit: i64) -> Result<Vec<Denial>> {
+        Access::list_denials(&self.pool, limit).await
+    }
+}
+
+#[async_trait::async_trait]
+impl CriteriaStore for PgStore {
+    async fn seed_criteria_template(&self, template: CriteriaSet) -> Result<bool> {
+        Criteria::seed_criteria_template(&self.pool, template).await
+    }
+
+    async fn create_criteria_set(&self, set: CriteriaSet) -> Result<CriteriaSet> {
+        Criteria::create_criteria_set(&self.pool, set).await
+    }
+
+    async fn get_criteria_set(&self, id: &CriteriaSetId) -> Result<CriteriaSet> {
+        Criteria::get_criteria_set(&self.pool, id).await
+    }
+
+    async fn list_criteria_sets(&self, query: &ListQuery) -> Result<Page<CriteriaSet>> {
+        Criteria::list_criteria_sets(&self.pool, query).await
+    }
+
+    async fn update_criteria_set(
+        &self,
+        id: &CriteriaSetId,
+        change: SetChange,
+    ) -> Result<CriteriaSet> {
+        Criteria::update_criteria_set(&self.pool, ROW_LOCK, id, change).await
     }
 }
 

@@ -135,3 +135,9 @@ where
         Value::Int(number) | Value::Time(number) => qb.push_bind(*number),
     };
 }
+
+/// How many rows a statement changed. sqlx gives each backend's result type the method but no
+/// trait for it, so each backend file implements this for its own type.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}

@@ -12,17 +12,33 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::Context as _;
 use sqlx::Sqlite;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteQueryResult, SqliteSynchronous,
+};
 
+use super::access_sql::AccessSql;
 use super::batch::Writes;
 use super::case_sql::{CaseSql, PURGE_REQUESTS};
+use super::criteria_sql::CriteriaSql;
+use super::directory_sql::DirectorySql;
+use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
 use super::{
-    CaseCommand, CaseStore, ChainReport, EventFilter, Executed, SqliteSynchronous as Synchronous,
-    StoreOptions, StoredWorkflow, redact_url,
+    AccessStore, CaseCommand, CaseStore, ChainReport, CriteriaStore, Denial, DepartmentChange,
+    DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule, SetChange,
+    SqliteSynchronous as Synchronous, StoreOptions, StoredWorkflow, db_error, redact_url,
 };
+use crate::domain::Result;
+use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::StoredEvent;
 use crate::domain::cases::{Case, CaseId};
+use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
+use crate::domain::directory::{
+    Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
+};
+use crate::domain::listing::{ListQuery, Page};
+use crate::domain::names::GroupId;
+use crate::domain::time::Timestamp;
 use crate::domain::workflow::{WorkflowDefinition, Workflows};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -44,6 +60,19 @@ pub struct SqliteWriter {
 }
 
 type Sql = CaseSql<Sqlite>;
+type Directory = DirectorySql<Sqlite>;
+type Access = AccessSql<Sqlite>;
+type Criteria = CriteriaSql<Sqlite>;
+
+/// The row-lock clause of a read-modify-write: none, as the single writer connection leaves no
+/// one else to change the row inside a write transaction.
+const ROW_LOCK: &str = "";
+
+impl RowsAffected for SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        SqliteQueryResult::rows_affected(self)
+    }
+}
 
 /// The unit of work on SQLite: the single writer connection makes every write transaction
 /// exclusive, so no lock is taken, no row is locked, and the next sequence is known in memory.
@@ -56,7 +85,7 @@ impl unit::Backend for SqliteWriter {
     }
 
     async fn cases(&self, tx: &mut Self::Tx, ids: Vec<String>) -> Result<Vec<(Case, String)>> {
-        Sql::cases_for_update(tx, ids, "").await
+        Sql::cases_for_update(tx, ids, ROW_LOCK).await
     }
 
     async fn requests(&self, tx: &mut Self::Tx, keys: Vec<String>) -> Result<Vec<StoredRequest>> {
@@ -146,19 +175,57 @@ impl SqliteStore {
             last_sequence: Arc::new(AtomicI64::new(last)),
         }
     }
+}
 
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
+#[async_trait::async_trait]
+impl DirectoryStore for SqliteStore {
+    async fn seed_departments(&self, departments: Vec<NewDepartment>) -> Result<usize> {
+        Directory::seed_departments(&self.writer, departments).await
     }
 
-    fn reader(&self) -> &SqlitePool {
-        &self.reader
+    async fn get_department(&self, code: &DepartmentCode) -> Result<Department> {
+        Directory::get_department(&self.reader, code).await
+    }
+
+    async fn list_departments(&self, query: &ListQuery) -> Result<Page<Department>> {
+        Directory::list_departments(&self.reader, query).await
+    }
+
+    async fn create_department(&self, department: NewDepartment) -> Result<Department> {
+        Directory::create_department(&self.writer, department).await
+    }
+
+    async fn update_department(
+        &self,
+        code: &DepartmentCode,
+        etag: &str,
+        change: DepartmentChange,
+    ) -> Result<Department> {
+        Directory::update_department(&self.writer, ROW_LOCK, code, etag, change).await
+    }
+
+    async fn get_working_group(&self, id: &GroupId) -> Result<WorkingGroup> {
+        Directory::get_working_group(&self.reader, id).await
+    }
+
+    async fn list_working_groups(&self, query: &ListQuery) -> Result<Page<WorkingGroup>> {
+        Directory::list_working_groups(&self.reader, query).await
+    }
+
+    async fn create_working_group(&self, group: NewWorkingGroup) -> Result<WorkingGroup> {
+        Directory::create_working_group(&self.writer, group).await
+    }
+
+    async fn update_working_group(
+        &self,
+        id: &GroupId,
+        etag: &str,
+        change: GroupChange,
+    ) -> Result<WorkingGroup> {
+        Directory::update_working_group(&self.writer, ROW_LOCK, id, etag, change).await
     }
 }
 
-super::shared_access::shared_access_store!(SqliteStore, Sqlite, "");
-super::shared_criteria::shared_criteria_store!(SqliteStore, Sqlite, "");
-super::shared::shared_store!(SqliteStore, Sqlite, "");
 #[async_trait::async_trait]
 impl CaseStore for SqliteStore {
     async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>> {
@@ -234,6 +301,111 @@ impl CaseStore for SqliteStore {
 }
 
 #[async_trait::async_trait]
+impl AccessStore for SqliteStore {
+    async fn bootstrap(
+        &self,
+        admin: NewPrincipal,
+        token: Token,
+        secret_hash: String,
+        rules: Vec<Rule>,
+    ) -> Result<bool> {
+        Access::bootstrap(&self.writer, admin, token, secret_hash, rules).await
+    }
+
+    async fn create_principal(&self, principal: NewPrincipal) -> Result<Principal> {
+        Access::create_principal(&self.writer, &self.reader, principal).await
+    }
+
+    async fn get_principal(&self, id: &PrincipalId) -> Result<Principal> {
+        Access::get_principal(&self.reader, id).await
+    }
+
+    async fn list_principals(&self, query: &ListQuery) -> Result<Page<Principal>> {
+        Access::list_principals(&self.reader, query).await
+    }
+
+    async fn update_principal(
+        &self,
+        id: &PrincipalId,
+        etag: &str,
+        change: PrincipalChange,
+    ) -> Result<Principal> {
+        Access::update_principal(&self.writer, ROW_LOCK, id, etag, change).await
+    }
+
+    async fn insert_token(&self, token: &Token, secret_hash: &str) -> Result<()> {
+        Access::insert_token(&self.writer, token, secret_hash).await
+    }
+
+    async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<(Token, Principal)>> {
+        Access::token_by_hash(&self.reader, secret_hash).await
+    }
+
+    async fn list_tokens(&self, query: &ListQuery) -> Result<Page<Token>> {
+        Access::list_tokens(&self.reader, query).await
+    }
+
+    async fn revoke_token(&self, id: &TokenId, now: Timestamp) -> Result<Token> {
+        Access::revoke_token(&self.writer, id, now).await
+    }
+
+    async fn touch_tokens(&self, used: Vec<(TokenId, Timestamp)>) -> Result<()> {
+        Access::touch_tokens(&self.writer, used).await
+    }
+
+    async fn rules(&self) -> Result<Vec<Rule>> {
+        Access::rules(&self.reader).await
+    }
+
+    async fn add_rules(&self, rules: Vec<Rule>) -> Result<u64> {
+        Access::add_rules(&self.writer, rules).await
+    }
+
+    async fn remove_rules(&self, rules: Vec<Rule>) -> Result<u64> {
+        Access::remove_rules(&self.writer, rules).await
+    }
+
+    async fn access_version(&self) -> Result<i64> {
+        Access::access_version(&self.reader).await
+    }
+
+    async fn record_denials(&self, denials: Vec<Denial>) -> Result<()> {
+        Access::record_denials(&self.writer, denials).await
+    }
+
+    async fn list_denials(&self, limit: i64) -> Result<Vec<Denial>> {
+        Access::list_denials(&self.reader, limit).await
+    }
+}
+
+#[async_trait::async_trait]
+impl CriteriaStore for SqliteStore {
+    async fn seed_criteria_template(&self, template: CriteriaSet) -> Result<bool> {
+        Criteria::seed_criteria_template(&self.writer, template).await
+    }
+
+    async fn create_criteria_set(&self, set: CriteriaSet) -> Result<CriteriaSet> {
+        Criteria::create_criteria_set(&self.writer, set).await
+    }
+
+    async fn get_criteria_set(&self, id: &CriteriaSetId) -> Result<CriteriaSet> {
+        Criteria::get_criteria_set(&self.reader, id).await
+    }
+
+    async fn list_criteria_sets(&self, query: &ListQuery) -> Result<Page<CriteriaSet>> {
+        Criteria::list_criteria_sets(&self.reader, query).await
+    }
+
+    async fn update_criteria_set(
+        &self,
+        id: &CriteriaSetId,
+        change: SetChange,
+    ) -> Result<CriteriaSet> {
+        Criteria::update_criteria_set(&self.writer, ROW_LOCK, id, change).await
+    }
+}
+
+#[async_trait::async_trait]
 impl super::Store for SqliteStore {
     fn backend(&self) -> &'static str {
         Self::BACKEND
@@ -241,7 +413,7 @@ impl super::Store for SqliteStore {
 
     async fn close(&self) {
         self.writer.close().await;
-        self.reader().close().await;
+        self.reader.close().await;
     }
 
     fn pools_in_use(&self) -> Vec<(&'static str, i64)> {
