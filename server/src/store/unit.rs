@@ -388,10 +388,16 @@ async fn apply<B: Backend>(
         }
         _ => Vec::new(),
     };
+    // The time was read when the command was made, before it queued; a command decided after
+    // a later-stamped one on the same case takes that time, so times never go back along a
+    // case's chain (the case as it was at a time relies on it).
+    let now = current
+        .as_ref()
+        .map_or(command.now, |case| command.now.max(case.update_time));
     let context = cases::Context {
         workflows,
         actor: &command.actor,
-        now: command.now,
+        now,
         children: &children,
         actor_roles: command.actor_roles.as_deref().map(Vec::as_slice),
         new_id: &command.new_id,
@@ -418,9 +424,10 @@ async fn apply<B: Backend>(
         decision.change,
         labels_before,
         last_hash,
+        now,
     );
     for created in decision.created {
-        stage(batch, workflows, command, created, None, String::new());
+        stage(batch, workflows, command, created, None, String::new(), now);
     }
     let executed = Executed {
         case,
@@ -450,6 +457,7 @@ fn stage(
     change: cases::Change,
     labels_before: Option<Vec<String>>,
     last_hash: String,
+    now: i64,
 ) -> (Case, Vec<StoredEvent>) {
     let first_case_sequence = change.case.revision - change.events.len() as i64 + 1;
     let mut previous = last_hash;
@@ -462,7 +470,7 @@ fn stage(
             case_sequence: first_case_sequence + offset as i64,
             event_type: draft.event_type.as_str().to_owned(),
             actor: command.actor.clone(),
-            time: command.now,
+            time: now,
             request_id: command.request_id.clone(),
             before: draft
                 .before
@@ -765,6 +773,19 @@ mod tests {
             Some(reason::REQUEST_ID_REUSED)
         );
         assert_eq!(store.last_sequence().await.expect("last"), 1);
+    }
+
+    #[tokio::test]
+    async fn times_never_go_back_along_a_case_chain() {
+        let (_dir, store) = store().await;
+        let a = CaseId::generate();
+        let mut accept = transition(&a, "accept");
+        // Stamped before the create it follows (it waited in the queue behind it).
+        accept.now = 500_000;
+        let answers = run(&store, vec![create(&a, "JenV", ""), accept]).await;
+        let accepted = answers[1].as_ref().expect("accepted");
+        assert_eq!(accepted.events[0].time, 1_000_000);
+        assert_eq!(accepted.case.update_time, 1_000_000);
     }
 
     #[tokio::test]
