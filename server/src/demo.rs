@@ -362,8 +362,14 @@ impl Demo {
         let mut set = criteria::template(now);
         set.id = CriteriaSetId::generate();
         set.template = false;
-        set.title = format!("Toetsingskader integriteit {YEAR}");
-        set.description = "De actuele set kwaliteitscriteria van de IPIM-werkgroep.".to_owned();
+        // Last year's cycles and this year's use this one set, so its title names no year: each
+        // cycle's title ("Toetsing 2025 BZK: …") says which year it is.
+        set.title = "Toetsingskader integriteit".to_owned();
+        set.description = format!(
+            "De actuele set kwaliteitscriteria van de IPIM-werkgroep, gebruikt voor de toetsing \
+             van {} en {YEAR}.",
+            YEAR - 1
+        );
         set.publish("", now)?;
         Ok(self.app.store.create_criteria_set(set).await?)
     }

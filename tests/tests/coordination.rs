@@ -21,6 +21,7 @@ backend_tests!(
     a_risk_analysis_keeps_its_register_and_heat_map_and_guards_its_steps,
     criteria_sets_change_only_as_drafts,
     the_demo_scenario_shows_every_kind_at_work_and_loads_once,
+    the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -1392,6 +1393,45 @@ async fn the_demo_scenario_shows_every_kind_at_work_and_loads_once(backend: Back
     // A second start with --demo leaves the database as it is.
     server.restart_with(vec!["--demo".to_owned()]).await;
     assert_eq!(every_case(&server).await.len(), cases.len());
+}
+
+async fn the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let mut assessment = server.assessment().await;
+    let mut years = std::collections::BTreeSet::new();
+    for case in every_case(&server).await {
+        let Some(Details::AssessmentCycle(cycle)) = &case.details else {
+            continue;
+        };
+        let set = assessment
+            .get_criteria_set(v1::GetCriteriaSetRequest {
+                name: cycle.criteria_set.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            case.title,
+            format!(
+                "Toetsing {} {}: {}",
+                cycle.year,
+                cycle_department(&case),
+                set.title
+            )
+        );
+        // No other year in the title: not in the cycle's words, not in the set's.
+        for other in [2024, 2025, 2026, 2027] {
+            assert!(
+                other == cycle.year || !case.title.contains(&other.to_string()),
+                "{}",
+                case.title
+            );
+        }
+        years.insert(cycle.year);
+    }
+    assert_eq!(years.into_iter().collect::<Vec<_>>(), [2025, 2026]);
 }
 
 async fn every_case(server: &TestServer) -> Vec<v1::Case> {
