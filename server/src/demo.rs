@@ -545,7 +545,7 @@ impl Demo {
     }
 
     /// Last year's cycles of three departments, closed; this year's for every department of
-    /// the sector Rijk, carried over where there was one, in several states.
+    /// the sector Rijk, carried over where there was one, in every state but closed.
     async fn cycles(&self, set: &criteria::CriteriaSet) -> anyhow::Result<()> {
         let departments = self.sector_rijk().await?;
         let codes = set.codes();
@@ -578,13 +578,21 @@ impl Demo {
             let case = self
                 .open(YEAR, department, set, last_year.get(department))
                 .await?;
-            // How far each department has come this year.
+            // How far each department has come this year: together, every state of the
+            // workflow but `closed` (README, "Set-up").
             let progress = match department.as_str() {
-                "JenV" => 4,
-                "BZK" => 3,
-                "IenW" | "OCW" => 2,
-                // Fin has confirmed half of last year's ratings; the rest are still carried over.
+                // dialogue_held
+                "JenV" => 5,
+                // reviewed
+                "BZK" => 4,
+                // in_review
+                "OCW" => 3,
+                // submitted
+                "IenW" => 2,
+                // self_assessment. Fin has confirmed half of last year's ratings; the rest are
+                // still carried over.
                 "Fin" | "AZ" | "SZW" | "VWS" => 1,
+                // planned
                 _ => 0,
             };
             if progress == 0 {
@@ -604,10 +612,12 @@ impl Demo {
                 self.walk(COORDINATOR, &case, &["submit"]).await?;
             }
             if progress >= 3 {
-                self.walk(COORDINATOR, &case, &["start_review", "approve_review"])
-                    .await?;
+                self.walk(COORDINATOR, &case, &["start_review"]).await?;
             }
             if progress >= 4 {
+                self.walk(COORDINATOR, &case, &["approve_review"]).await?;
+            }
+            if progress >= 5 {
                 let case = self.dialogue(&case, YEAR).await?;
                 self.walk(COORDINATOR, &case, &["hold_dialogue"]).await?;
             }

@@ -22,6 +22,7 @@ backend_tests!(
     criteria_sets_change_only_as_drafts,
     the_demo_scenario_shows_every_kind_at_work_and_loads_once,
     the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used,
+    the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -1432,6 +1433,59 @@ async fn the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used(backe
         years.insert(cycle.year);
     }
     assert_eq!(years.into_iter().collect::<Vec<_>>(), [2025, 2026]);
+}
+
+/// The states the README's demo paragraph names for this year's cycles: the `code` spans of
+/// the sentence "… in six states (`planned`, …)".
+fn readme_demo_states() -> Vec<String> {
+    let readme = include_str!("../../README.md").replace('\n', " ");
+    let start = readme
+        .find("in six states (")
+        .expect("the README names the demo's six states");
+    let list = &readme[start..];
+    let list = &list[..list.find(')').unwrap()];
+    list.split(':')
+        .next()
+        .unwrap()
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let states: std::collections::BTreeSet<String> = every_case(&server)
+        .await
+        .into_iter()
+        .filter(|c| matches!(&c.details, Some(Details::AssessmentCycle(d)) if d.year == 2026))
+        .map(|c| c.state)
+        .collect();
+    let mut named = readme_demo_states();
+    assert_eq!(named.len(), 6, "{named:?}");
+    named.sort();
+    assert_eq!(states.into_iter().collect::<Vec<_>>(), named);
+    // Every state of the cycle's workflow but the final one.
+    let workflow = server
+        .workflows()
+        .await
+        .get_workflow(v1::GetWorkflowRequest {
+            name: "workflows/assessment_cycle".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut open: Vec<String> = workflow
+        .states
+        .iter()
+        .filter(|s| !s.r#final)
+        .map(|s| s.name.clone())
+        .collect();
+    open.sort();
+    assert_eq!(open, named);
 }
 
 async fn every_case(server: &TestServer) -> Vec<v1::Case> {
