@@ -23,6 +23,8 @@ backend_tests!(
     the_demo_scenario_shows_every_kind_at_work_and_loads_once,
     the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used,
     the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names,
+    the_coordinator_reviews_a_self_assessment_but_may_not_rate_it,
+    the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -1486,6 +1488,132 @@ async fn the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names(bac
         .collect();
     open.sort();
     assert_eq!(open, named);
+}
+
+async fn the_coordinator_reviews_a_self_assessment_but_may_not_rate_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let set = published_set(&server, &["BN-01"]).await;
+    let cycle = open(&mut server.assessment().await, 2026, &set, &["JenV"], false)
+        .await
+        .unwrap()
+        .opened
+        .remove(0);
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let coordinator = server.principal("coord", &[("coordinator", "rijk")]).await;
+    let mut ic_cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&ic).await);
+    let mut ic_assessment =
+        v1::assessment_service_client::AssessmentServiceClient::new(server.authed_with(&ic).await);
+    let mut coord_cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&coordinator).await);
+    let mut coord_assessment = v1::assessment_service_client::AssessmentServiceClient::new(
+        server.authed_with(&coordinator).await,
+    );
+    step(&mut ic_cases, &cycle.name, "start").await.unwrap();
+
+    // The default policy gives the coordinating directorate no `rate`: the ratings are the
+    // department's own.
+    let status = rate(
+        &mut coord_assessment,
+        &cycle.name,
+        "BN-01",
+        v1::Rating::Met,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let ratings = ic_assessment
+        .list_ratings(v1::ListRatingsRequest {
+            cycle: cycle.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(ratings.ratings.is_empty(), "{ratings:?}");
+
+    // The department's integrity coordinator rates and submits; the coordinator reviews.
+    rate(
+        &mut ic_assessment,
+        &cycle.name,
+        "BN-01",
+        v1::Rating::Met,
+        "",
+    )
+    .await
+    .unwrap();
+    step(&mut ic_cases, &cycle.name, "submit").await.unwrap();
+    let in_review = step(&mut coord_cases, &cycle.name, "start_review")
+        .await
+        .unwrap();
+    assert_eq!(in_review.state, "in_review");
+}
+
+async fn the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let mut assessment = server.assessment().await;
+    let mut access = server.access().await;
+    let mut raters = std::collections::BTreeSet::new();
+    for case in every_case(&server).await {
+        if !matches!(&case.details, Some(Details::AssessmentCycle(_))) {
+            continue;
+        }
+        let department = cycle_department(&case);
+        let ratings = assessment
+            .list_ratings(v1::ListRatingsRequest {
+                cycle: case.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        for rating in &ratings.ratings {
+            assert_eq!(
+                rating.rated_by,
+                format!("principals/demo-ic-{}", department.to_lowercase()),
+                "{} {}",
+                case.title,
+                rating.criterion
+            );
+            raters.insert((rating.rated_by.clone(), department.clone()));
+        }
+    }
+    assert!(raters.len() >= 3, "{raters:?}");
+    // Each rater is the department's integrity coordinator, allowed to rate there; the
+    // coordinating directorate is allowed to rate nowhere.
+    for (rater, department) in raters {
+        assert!(may_rate(&mut access, &rater, &department).await, "{rater}");
+        assert!(
+            !may_rate(&mut access, "principals/demo-coordinator", &department).await,
+            "the coordinator may rate in {department}"
+        );
+    }
+}
+
+/// Whether `principal` may rate a criterion of a cycle in `domain`, as CheckAccess says.
+async fn may_rate(
+    access: &mut v1::access_service_client::AccessServiceClient<Authed>,
+    principal: &str,
+    domain: &str,
+) -> bool {
+    access
+        .check_access(v1::CheckAccessRequest {
+            subject: Some(v1::check_access_request::Subject::Principal(
+                principal.into(),
+            )),
+            domain: domain.into(),
+            object: "case:assessment_cycle".into(),
+            action: "rate".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .allowed
 }
 
 async fn every_case(server: &TestServer) -> Vec<v1::Case> {
