@@ -25,6 +25,7 @@ backend_tests!(
     the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names,
     the_coordinator_reviews_a_self_assessment_but_may_not_rate_it,
     the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator,
+    recording_an_observance_closes_that_departments_observance_item_and_no_other,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -813,6 +814,145 @@ async fn a_framework_is_adopted_by_the_coordinator_after_consultation_and_then_o
         .await
         .unwrap();
     assert_eq!(back.state, "in_force");
+}
+
+async fn recording_an_observance_closes_that_departments_observance_item_and_no_other(
+    backend: Backend,
+) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let coordinator = server.principal("coord", &[("coordinator", "rijk")]).await;
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let mut coord_cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&coordinator).await);
+    let mut coord_frameworks = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&coordinator).await,
+    );
+    let mut ic_frameworks =
+        v1::framework_service_client::FrameworkServiceClient::new(server.authed_with(&ic).await);
+    let scope = ["BZK", "JenV", "OCW"];
+    let kader = coord_cases
+        .create_case(v1::CreateCaseRequest {
+            case: Some(framework(
+                "Kader meldpunten",
+                &scope,
+                &[v1::FrameworkPurpose::Unity],
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    step(&mut coord_cases, &kader.name, "start_consultation")
+        .await
+        .unwrap();
+    for department in scope {
+        consult(&mut coord_frameworks, &kader.name, department)
+            .await
+            .unwrap();
+    }
+    for transition in ["adopt", "put_in_force"] {
+        step(&mut coord_cases, &kader.name, transition)
+            .await
+            .unwrap();
+    }
+    let state_of = |items: &[v1::Case]| -> BTreeMap<String, String> {
+        items
+            .iter()
+            .map(|i| (cycle_department(i), i.state.clone()))
+            .collect()
+    };
+    let items = children(&server, &kader.name).await;
+    assert!(
+        state_of(&items).values().all(|s| s == "proposed"),
+        "{items:?}"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i.description.contains("regie frameworks observe")
+                && !i.description.contains("FrameworkService")),
+        "{:?}",
+        items[0].description
+    );
+
+    observe(&mut ic_frameworks, &kader.name, "JenV")
+        .await
+        .unwrap();
+    let items = children(&server, &kader.name).await;
+    assert_eq!(
+        state_of(&items),
+        BTreeMap::from([
+            ("BZK".to_owned(), "proposed".to_owned()),
+            ("JenV".to_owned(), "done".to_owned()),
+            ("OCW".to_owned(), "proposed".to_owned()),
+        ])
+    );
+    let jenv = items
+        .iter()
+        .find(|i| cycle_department(i) == "JenV")
+        .unwrap();
+    assert_eq!(jenv.assignee, "principals/ic-jenv");
+    // Moved through its workflow by whoever recorded the observance, one event per step, in
+    // the item's own chain.
+    let history = server
+        .cases()
+        .await
+        .list_case_events(v1::ListCaseEventsRequest {
+            name: jenv.name.clone(),
+            page_size: 1000,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let steps: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|e| (e.r#type.as_str(), e.transition.as_str(), e.actor.as_str()))
+        .collect();
+    let ic_name = "principals/ic-jenv";
+    assert_eq!(
+        steps[1..],
+        [
+            ("case.updated", "", ic_name),
+            ("case.transitioned", "accept", ic_name),
+            ("case.transitioned", "start", ic_name),
+            ("case.transitioned", "submit_for_review", ic_name),
+            ("case.transitioned", "complete", ic_name),
+        ]
+    );
+    // A second observance by the same department leaves the closed item as it is.
+    observe(&mut ic_frameworks, &kader.name, "JenV")
+        .await
+        .unwrap();
+    let again = children(&server, &kader.name).await;
+    assert_eq!(state_of(&again), state_of(&items));
+    assert_eq!(
+        again
+            .iter()
+            .find(|i| i.name == jenv.name)
+            .map(|i| i.etag.clone()),
+        Some(jenv.etag.clone())
+    );
+    // The other departments' items close with their own observance.
+    observe(&mut coord_frameworks, &kader.name, "OCW")
+        .await
+        .unwrap();
+    let items = children(&server, &kader.name).await;
+    assert_eq!(state_of(&items)["OCW"], "done");
+    assert_eq!(state_of(&items)["BZK"], "proposed");
+    let report = server
+        .audit()
+        .await
+        .verify_audit_chain(v1::VerifyAuditChainRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.valid, "{report:?}");
 }
 
 /// A deterministic rating for (department index, criterion index, year): some unrated.

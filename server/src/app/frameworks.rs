@@ -61,7 +61,8 @@ impl App {
     }
 
     /// Records how a department observes a framework in force; the department speaks for
-    /// itself (`observe` in its own domain, `cases::needs`).
+    /// itself (`observe` in its own domain, `cases::needs`). The same write closes the
+    /// department's observance item (`domain::cases::command::close_observance_item`).
     pub async fn record_observance(
         &self,
         caller: &Caller,

@@ -40,6 +40,8 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
         (Some(case), Command::Record { record, .. }) => match record {
             Record::Rating(_) => vec![on(case, "rate")],
             // A department records its own observance, whatever the framework's own domain.
+            // Closing its observance item with it needs nothing more: the item asked for
+            // exactly this record.
             Record::Observance(o) => {
                 vec![Need::on_case(&case.kind, Some(&o.department), "observe")]
             }
