@@ -169,6 +169,7 @@ fn operation(command: &Command) -> &'static str {
             Record::Dialogue(_) => assessment::op::DIALOGUE,
             Record::Consultation(_) => frameworks::op::CONSULT,
             Record::Observance(_) => frameworks::op::OBSERVE,
+            Record::Evaluation(_) => frameworks::op::EVALUATE,
             Record::AddRisk(_) => risks::op::ADD,
             Record::UpdateRisk { .. } => risks::op::UPDATE,
         },

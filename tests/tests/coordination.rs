@@ -26,6 +26,7 @@ backend_tests!(
     the_coordinator_reviews_a_self_assessment_but_may_not_rate_it,
     the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator,
     recording_an_observance_closes_that_departments_observance_item_and_no_other,
+    a_framework_falls_due_for_evaluation_and_an_evaluation_records_its_verdict,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -953,6 +954,107 @@ async fn recording_an_observance_closes_that_departments_observance_item_and_no_
         .unwrap()
         .into_inner();
     assert!(report.valid, "{report:?}");
+}
+
+async fn a_framework_falls_due_for_evaluation_and_an_evaluation_records_its_verdict(
+    backend: Backend,
+) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let coordinator = server.principal("coord", &[("coordinator", "rijk")]).await;
+    let mut cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&coordinator).await);
+    let mut frameworks = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&coordinator).await,
+    );
+    let mut new = framework("Kader evaluatie", &["BZK"], &[v1::FrameworkPurpose::Unity]);
+    if let Some(Details::Framework(details)) = &mut new.details {
+        details.effective_date = "2090-01-01".into();
+        details.evaluation_interval_months = 24;
+    }
+    let kader = cases
+        .create_case(v1::CreateCaseRequest {
+            case: Some(new),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kader.due_time, None);
+    step(&mut cases, &kader.name, "start_consultation")
+        .await
+        .unwrap();
+    consult(&mut frameworks, &kader.name, "BZK").await.unwrap();
+    step(&mut cases, &kader.name, "adopt").await.unwrap();
+    // In force: the first evaluation is due 24 months after the effective date.
+    let in_force = step(&mut cases, &kader.name, "put_in_force").await.unwrap();
+    assert_eq!(in_force.due_time.map(|t| t.seconds), Some(3_849_984_000));
+
+    let evaluation = |verdict: v1::EvaluationVerdict| v1::RecordEvaluationRequest {
+        framework: kader.name.clone(),
+        evaluation: Some(v1::Evaluation {
+            date: "2091-12-01".into(),
+            verdict: verdict as i32,
+            summary: "Werkt, maar de meldroutes verschillen te veel per departement".into(),
+            link: "https://example.org/evaluatie.pdf".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let status = frameworks
+        .record_evaluation(evaluation(v1::EvaluationVerdict::Revise))
+        .await
+        .unwrap_err();
+    assert_error(&status, Code::FailedPrecondition, "STATE_FORBIDS_CHANGE");
+    step(&mut cases, &kader.name, "start_evaluation")
+        .await
+        .unwrap();
+    let status = frameworks
+        .record_evaluation(evaluation(v1::EvaluationVerdict::Unspecified))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let recorded = frameworks
+        .record_evaluation(evaluation(v1::EvaluationVerdict::Revise))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(recorded.verdict, v1::EvaluationVerdict::Revise as i32);
+    assert_eq!(recorded.recorded_by, "principals/coord");
+    let listed = frameworks
+        .list_evaluations(v1::ListEvaluationsRequest {
+            framework: kader.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.evaluations, [recorded]);
+
+    // Continued after the evaluation: the next one is due 24 months from now.
+    observe(&mut frameworks, &kader.name, "BZK").await.unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let continued = step(&mut cases, &kader.name, "continue").await.unwrap();
+    assert_eq!(continued.state, "in_force");
+    let due = u64::try_from(continued.due_time.unwrap().seconds).unwrap();
+    let days = (due - before) / 86_400;
+    assert!((729..=732).contains(&days), "due in {days} days");
+    let history = server
+        .cases()
+        .await
+        .list_case_events(v1::ListCaseEventsRequest {
+            name: kader.name.clone(),
+            page_size: 1000,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert!(history.iter().any(|e| e.r#type == "framework.evaluated"));
 }
 
 /// A deterministic rating for (department index, criterion index, year): some unrated.

@@ -11,7 +11,7 @@ use crate::domain::workflow::{self, EffectKind, Facts, Refusal, WorkflowDefiniti
 
 use super::cycle::{CriterionRating, Dialogue};
 use super::draft::{CasePatch, NewCase};
-use super::framework::{Consultation, Observance};
+use super::framework::{Consultation, Evaluation, Observance};
 use super::model::{Case, CaseId, Details};
 use super::risk::RiskFields;
 
@@ -51,6 +51,7 @@ pub enum Record {
     Dialogue(Dialogue),
     Consultation(Consultation),
     Observance(Observance),
+    Evaluation(Evaluation),
     AddRisk(RiskFields),
     UpdateRisk { id: u32, fields: RiskFields },
 }
@@ -62,6 +63,7 @@ impl Record {
             Self::Dialogue(_) => EventType::DialogueRecorded,
             Self::Consultation(_) => EventType::Consulted,
             Self::Observance(_) => EventType::Observed,
+            Self::Evaluation(_) => EventType::Evaluated,
             Self::AddRisk(_) => EventType::RiskAdded,
             Self::UpdateRisk { .. } => EventType::RiskUpdated,
         }
@@ -71,7 +73,7 @@ impl Record {
     fn kind(&self) -> &'static str {
         match self {
             Self::Rating(_) | Self::Dialogue(_) => "assessment_cycle",
-            Self::Consultation(_) | Self::Observance(_) => "framework",
+            Self::Consultation(_) | Self::Observance(_) | Self::Evaluation(_) => "framework",
             Self::AddRisk(_) | Self::UpdateRisk { .. } => "risk_analysis",
         }
     }
@@ -106,6 +108,7 @@ pub enum EventType {
     DialogueRecorded,
     Consulted,
     Observed,
+    Evaluated,
     RiskAdded,
     RiskUpdated,
 }
@@ -122,6 +125,7 @@ impl EventType {
             Self::DialogueRecorded => "cycle.dialogue_recorded",
             Self::Consulted => "framework.consulted",
             Self::Observed => "framework.observed",
+            Self::Evaluated => "framework.evaluated",
             Self::RiskAdded => "risk.added",
             Self::RiskUpdated => "risk.updated",
         }
@@ -526,6 +530,15 @@ fn transition_case(
         // Whoever starts the review is its reviewer (`cycle.reviewer_independent`).
         cycle.reviewer = ctx.actor.to_owned();
     }
+    if let Details::Framework(framework) = &after.details
+        && after.state == super::framework::IN_FORCE
+        && before.state != after.state
+        && let Some(due) = framework.next_evaluation(&before.state, ctx.now)
+    {
+        // In force (again): the next evaluation is due one evaluation interval on.
+        after.due_time = Some(due);
+        after.overdue = false;
+    }
     if def.is_final(&after.state) {
         after.overdue = false;
     }
@@ -609,6 +622,15 @@ fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Res
                 recorded_by: actor,
                 record_time: now,
                 ..o
+            },
+        )?,
+        (Record::Evaluation(e), Details::Framework(f)) => f.evaluate(
+            state,
+            &name,
+            Evaluation {
+                recorded_by: actor,
+                record_time: now,
+                ..e
             },
         )?,
         (Record::AddRisk(fields), Details::RiskAnalysis(r)) => {

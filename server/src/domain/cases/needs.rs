@@ -47,6 +47,7 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
             }
             Record::Dialogue(_)
             | Record::Consultation(_)
+            | Record::Evaluation(_)
             | Record::AddRisk(_)
             | Record::UpdateRisk { .. } => vec![on(case, "update")],
         },
