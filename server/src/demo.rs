@@ -6,8 +6,9 @@
 //! the IPIM working group on quality criteria and its items, the Court of Audit's four
 //! recommendations on the coordinating role, the toetsingskader framework in consultation, the
 //! risk-analysis pilot with implementing organisations, and this year's assessment cycles in
-//! several states, with last year's for comparison. A database that already holds cases is left
-//! alone.
+//! every state but closed, with last year's for comparison. Each department's self-assessment is
+//! started, rated and submitted by its own integrity coordinator, and reviewed by the
+//! coordinating directorate. A database that already holds cases is left alone.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,12 +66,53 @@ const PEOPLE: &[(&str, &str, &str, &str)] = &[
         "IenW",
     ),
     (
+        "demo-ic-bzk",
+        "Ilse de Boer (integriteitscoördinator BZK)",
+        "integrity_coordinator",
+        "BZK",
+    ),
+    (
+        "demo-ic-ocw",
+        "Mohamed Amrani (integriteitscoördinator OCW)",
+        "integrity_coordinator",
+        "OCW",
+    ),
+    (
+        "demo-ic-az",
+        "Laura Smit (integriteitscoördinator AZ)",
+        "integrity_coordinator",
+        "AZ",
+    ),
+    (
+        "demo-ic-szw",
+        "Thomas Mulder (integriteitscoördinator SZW)",
+        "integrity_coordinator",
+        "SZW",
+    ),
+    (
+        "demo-ic-vws",
+        "Esther Bos (integriteitscoördinator VWS)",
+        "integrity_coordinator",
+        "VWS",
+    ),
+    (
         "demo-auditor",
         "Algemene Rekenkamer (inzage)",
         "auditor",
         "rijk",
     ),
 ];
+
+/// The department's own integrity coordinator among the demo principals: who starts, rates and
+/// submits its self-assessment. The coordinating directorate reviews it and may not rate it
+/// (deploy/policies/policy.csv says why).
+fn integrity_coordinator(department: &str) -> anyhow::Result<String> {
+    PEOPLE
+        .iter()
+        .find(|(_, _, role, domain)| *role == "integrity_coordinator" && *domain == department)
+        .map(|(id, ..)| format!("principals/{id}"))
+        .ok_or_else(|| anyhow::anyhow!("demo: {department} has no integrity coordinator"))
+}
 
 /// Loads the scenario unless the database already holds cases. Returns whether it loaded.
 pub async fn load(app: &Arc<App>) -> anyhow::Result<bool> {
@@ -127,6 +169,7 @@ fn operation(command: &Command) -> &'static str {
             Record::Dialogue(_) => assessment::op::DIALOGUE,
             Record::Consultation(_) => frameworks::op::CONSULT,
             Record::Observance(_) => frameworks::op::OBSERVE,
+            Record::Evaluation(_) => frameworks::op::EVALUATE,
             Record::AddRisk(_) => risks::op::ADD,
             Record::UpdateRisk { .. } => risks::op::UPDATE,
         },
@@ -362,8 +405,14 @@ impl Demo {
         let mut set = criteria::template(now);
         set.id = CriteriaSetId::generate();
         set.template = false;
-        set.title = format!("Toetsingskader integriteit {YEAR}");
-        set.description = "De actuele set kwaliteitscriteria van de IPIM-werkgroep.".to_owned();
+        // Last year's cycles and this year's use this one set, so its title names no year: each
+        // cycle's title ("Toetsing 2025 BZK: …") says which year it is.
+        set.title = "Toetsingskader integriteit".to_owned();
+        set.description = format!(
+            "De actuele set kwaliteitscriteria van de IPIM-werkgroep, gebruikt voor de toetsing \
+             van {} en {YEAR}.",
+            YEAR - 1
+        );
         set.publish("", now)?;
         Ok(self.app.store.create_criteria_set(set).await?)
     }
@@ -539,25 +588,19 @@ impl Demo {
     }
 
     /// Last year's cycles of three departments, closed; this year's for every department of
-    /// the sector Rijk, carried over where there was one, in several states.
+    /// the sector Rijk, carried over where there was one, in every state but closed.
     async fn cycles(&self, set: &criteria::CriteriaSet) -> anyhow::Result<()> {
         let departments = self.sector_rijk().await?;
         let codes = set.codes();
         let mut last_year = std::collections::HashMap::new();
         for (d, department) in ["BZK", "JenV", "Fin"].iter().enumerate() {
             let case = self.open(YEAR - 1, department, set, None).await?;
-            let ic = format!("principals/demo-ic-{}", department.to_ascii_lowercase());
-            let rater = if PEOPLE.iter().any(|(p, ..)| format!("principals/{p}") == ic) {
-                ic
-            } else {
-                COORDINATOR.to_owned()
-            };
-            self.walk(&rater, &case, &["start"]).await?;
+            let ic = integrity_coordinator(department)?;
+            self.walk(&ic, &case, &["start"]).await?;
             for (c, code) in codes.iter().enumerate() {
-                self.rate(&rater, &case, code, rating(d, c, YEAR - 1))
-                    .await?;
+                self.rate(&ic, &case, code, rating(d, c, YEAR - 1)).await?;
             }
-            self.walk(&rater, &case, &["submit"]).await?;
+            self.walk(&ic, &case, &["submit"]).await?;
             self.walk(COORDINATOR, &case, &["start_review", "approve_review"])
                 .await?;
             let case = self.dialogue(&case, YEAR - 1).await?;
@@ -572,36 +615,47 @@ impl Demo {
             let case = self
                 .open(YEAR, department, set, last_year.get(department))
                 .await?;
-            // How far each department has come this year.
+            // How far each department has come this year: together, every state of the
+            // workflow but `closed` (README, "Set-up").
             let progress = match department.as_str() {
-                "JenV" => 4,
-                "BZK" => 3,
-                "IenW" | "OCW" => 2,
-                // Fin has confirmed half of last year's ratings; the rest are still carried over.
+                // dialogue_held
+                "JenV" => 5,
+                // reviewed
+                "BZK" => 4,
+                // in_review
+                "OCW" => 3,
+                // submitted
+                "IenW" => 2,
+                // self_assessment. Fin has confirmed half of last year's ratings; the rest are
+                // still carried over.
                 "Fin" | "AZ" | "SZW" | "VWS" => 1,
+                // planned
                 _ => 0,
             };
             if progress == 0 {
                 continue;
             }
-            self.walk(COORDINATOR, &case, &["start"]).await?;
+            // The department assesses itself; the coordinating directorate reviews.
+            let ic = integrity_coordinator(department)?;
+            self.walk(&ic, &case, &["start"]).await?;
             let rated = if progress == 1 {
                 codes.len() / 2
             } else {
                 codes.len()
             };
             for (c, code) in codes.iter().enumerate().take(rated) {
-                self.rate(COORDINATOR, &case, code, rating(d, c, YEAR))
-                    .await?;
+                self.rate(&ic, &case, code, rating(d, c, YEAR)).await?;
             }
             if progress >= 2 {
-                self.walk(COORDINATOR, &case, &["submit"]).await?;
+                self.walk(&ic, &case, &["submit"]).await?;
             }
             if progress >= 3 {
-                self.walk(COORDINATOR, &case, &["start_review", "approve_review"])
-                    .await?;
+                self.walk(COORDINATOR, &case, &["start_review"]).await?;
             }
             if progress >= 4 {
+                self.walk(COORDINATOR, &case, &["approve_review"]).await?;
+            }
+            if progress >= 5 {
                 let case = self.dialogue(&case, YEAR).await?;
                 self.walk(COORDINATOR, &case, &["hold_dialogue"]).await?;
             }

@@ -21,6 +21,12 @@ backend_tests!(
     a_risk_analysis_keeps_its_register_and_heat_map_and_guards_its_steps,
     criteria_sets_change_only_as_drafts,
     the_demo_scenario_shows_every_kind_at_work_and_loads_once,
+    the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used,
+    the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names,
+    the_coordinator_reviews_a_self_assessment_but_may_not_rate_it,
+    the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator,
+    recording_an_observance_closes_that_departments_observance_item_and_no_other,
+    a_framework_falls_due_for_evaluation_and_an_evaluation_records_its_verdict,
 );
 
 type Assessment = v1::assessment_service_client::AssessmentServiceClient<Authed>;
@@ -811,6 +817,246 @@ async fn a_framework_is_adopted_by_the_coordinator_after_consultation_and_then_o
     assert_eq!(back.state, "in_force");
 }
 
+async fn recording_an_observance_closes_that_departments_observance_item_and_no_other(
+    backend: Backend,
+) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let coordinator = server.principal("coord", &[("coordinator", "rijk")]).await;
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let mut coord_cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&coordinator).await);
+    let mut coord_frameworks = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&coordinator).await,
+    );
+    let mut ic_frameworks =
+        v1::framework_service_client::FrameworkServiceClient::new(server.authed_with(&ic).await);
+    let scope = ["BZK", "JenV", "OCW"];
+    let kader = coord_cases
+        .create_case(v1::CreateCaseRequest {
+            case: Some(framework(
+                "Kader meldpunten",
+                &scope,
+                &[v1::FrameworkPurpose::Unity],
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    step(&mut coord_cases, &kader.name, "start_consultation")
+        .await
+        .unwrap();
+    for department in scope {
+        consult(&mut coord_frameworks, &kader.name, department)
+            .await
+            .unwrap();
+    }
+    for transition in ["adopt", "put_in_force"] {
+        step(&mut coord_cases, &kader.name, transition)
+            .await
+            .unwrap();
+    }
+    let state_of = |items: &[v1::Case]| -> BTreeMap<String, String> {
+        items
+            .iter()
+            .map(|i| (cycle_department(i), i.state.clone()))
+            .collect()
+    };
+    let items = children(&server, &kader.name).await;
+    assert!(
+        state_of(&items).values().all(|s| s == "proposed"),
+        "{items:?}"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i.description.contains("regie frameworks observe")
+                && !i.description.contains("FrameworkService")),
+        "{:?}",
+        items[0].description
+    );
+
+    observe(&mut ic_frameworks, &kader.name, "JenV")
+        .await
+        .unwrap();
+    let items = children(&server, &kader.name).await;
+    assert_eq!(
+        state_of(&items),
+        BTreeMap::from([
+            ("BZK".to_owned(), "proposed".to_owned()),
+            ("JenV".to_owned(), "done".to_owned()),
+            ("OCW".to_owned(), "proposed".to_owned()),
+        ])
+    );
+    let jenv = items
+        .iter()
+        .find(|i| cycle_department(i) == "JenV")
+        .unwrap();
+    assert_eq!(jenv.assignee, "principals/ic-jenv");
+    // Moved through its workflow by whoever recorded the observance, one event per step, in
+    // the item's own chain.
+    let history = server
+        .cases()
+        .await
+        .list_case_events(v1::ListCaseEventsRequest {
+            name: jenv.name.clone(),
+            page_size: 1000,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let steps: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|e| (e.r#type.as_str(), e.transition.as_str(), e.actor.as_str()))
+        .collect();
+    let ic_name = "principals/ic-jenv";
+    assert_eq!(
+        steps[1..],
+        [
+            ("case.updated", "", ic_name),
+            ("case.transitioned", "accept", ic_name),
+            ("case.transitioned", "start", ic_name),
+            ("case.transitioned", "submit_for_review", ic_name),
+            ("case.transitioned", "complete", ic_name),
+        ]
+    );
+    // A second observance by the same department leaves the closed item as it is.
+    observe(&mut ic_frameworks, &kader.name, "JenV")
+        .await
+        .unwrap();
+    let again = children(&server, &kader.name).await;
+    assert_eq!(state_of(&again), state_of(&items));
+    assert_eq!(
+        again
+            .iter()
+            .find(|i| i.name == jenv.name)
+            .map(|i| i.etag.clone()),
+        Some(jenv.etag.clone())
+    );
+    // The other departments' items close with their own observance.
+    observe(&mut coord_frameworks, &kader.name, "OCW")
+        .await
+        .unwrap();
+    let items = children(&server, &kader.name).await;
+    assert_eq!(state_of(&items)["OCW"], "done");
+    assert_eq!(state_of(&items)["BZK"], "proposed");
+    let report = server
+        .audit()
+        .await
+        .verify_audit_chain(v1::VerifyAuditChainRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.valid, "{report:?}");
+}
+
+async fn a_framework_falls_due_for_evaluation_and_an_evaluation_records_its_verdict(
+    backend: Backend,
+) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let coordinator = server.principal("coord", &[("coordinator", "rijk")]).await;
+    let mut cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&coordinator).await);
+    let mut frameworks = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&coordinator).await,
+    );
+    let mut new = framework("Kader evaluatie", &["BZK"], &[v1::FrameworkPurpose::Unity]);
+    if let Some(Details::Framework(details)) = &mut new.details {
+        details.effective_date = "2090-01-01".into();
+        details.evaluation_interval_months = 24;
+    }
+    let kader = cases
+        .create_case(v1::CreateCaseRequest {
+            case: Some(new),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kader.due_time, None);
+    step(&mut cases, &kader.name, "start_consultation")
+        .await
+        .unwrap();
+    consult(&mut frameworks, &kader.name, "BZK").await.unwrap();
+    step(&mut cases, &kader.name, "adopt").await.unwrap();
+    // In force: the first evaluation is due 24 months after the effective date.
+    let in_force = step(&mut cases, &kader.name, "put_in_force").await.unwrap();
+    assert_eq!(in_force.due_time.map(|t| t.seconds), Some(3_849_984_000));
+
+    let evaluation = |verdict: v1::EvaluationVerdict| v1::RecordEvaluationRequest {
+        framework: kader.name.clone(),
+        evaluation: Some(v1::Evaluation {
+            date: "2091-12-01".into(),
+            verdict: verdict as i32,
+            summary: "Werkt, maar de meldroutes verschillen te veel per departement".into(),
+            link: "https://example.org/evaluatie.pdf".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let status = frameworks
+        .record_evaluation(evaluation(v1::EvaluationVerdict::Revise))
+        .await
+        .unwrap_err();
+    assert_error(&status, Code::FailedPrecondition, "STATE_FORBIDS_CHANGE");
+    step(&mut cases, &kader.name, "start_evaluation")
+        .await
+        .unwrap();
+    let status = frameworks
+        .record_evaluation(evaluation(v1::EvaluationVerdict::Unspecified))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let recorded = frameworks
+        .record_evaluation(evaluation(v1::EvaluationVerdict::Revise))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(recorded.verdict, v1::EvaluationVerdict::Revise as i32);
+    assert_eq!(recorded.recorded_by, "principals/coord");
+    let listed = frameworks
+        .list_evaluations(v1::ListEvaluationsRequest {
+            framework: kader.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.evaluations, [recorded]);
+
+    // Continued after the evaluation: the next one is due 24 months from now.
+    observe(&mut frameworks, &kader.name, "BZK").await.unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let continued = step(&mut cases, &kader.name, "continue").await.unwrap();
+    assert_eq!(continued.state, "in_force");
+    let due = u64::try_from(continued.due_time.unwrap().seconds).unwrap();
+    let days = (due - before) / 86_400;
+    assert!((729..=732).contains(&days), "due in {days} days");
+    let history = server
+        .cases()
+        .await
+        .list_case_events(v1::ListCaseEventsRequest {
+            name: kader.name.clone(),
+            page_size: 1000,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert!(history.iter().any(|e| e.r#type == "framework.evaluated"));
+}
+
 /// A deterministic rating for (department index, criterion index, year): some unrated.
 fn planned_rating(d: usize, c: usize, year: i32) -> Option<v1::Rating> {
     match (d * 7 + c * 3 + year as usize) % 5 {
@@ -1392,6 +1638,224 @@ async fn the_demo_scenario_shows_every_kind_at_work_and_loads_once(backend: Back
     // A second start with --demo leaves the database as it is.
     server.restart_with(vec!["--demo".to_owned()]).await;
     assert_eq!(every_case(&server).await.len(), cases.len());
+}
+
+async fn the_demo_titles_each_cycle_after_its_own_year_and_the_set_it_used(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let mut assessment = server.assessment().await;
+    let mut years = std::collections::BTreeSet::new();
+    for case in every_case(&server).await {
+        let Some(Details::AssessmentCycle(cycle)) = &case.details else {
+            continue;
+        };
+        let set = assessment
+            .get_criteria_set(v1::GetCriteriaSetRequest {
+                name: cycle.criteria_set.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            case.title,
+            format!(
+                "Toetsing {} {}: {}",
+                cycle.year,
+                cycle_department(&case),
+                set.title
+            )
+        );
+        // No other year in the title: not in the cycle's words, not in the set's.
+        for other in [2024, 2025, 2026, 2027] {
+            assert!(
+                other == cycle.year || !case.title.contains(&other.to_string()),
+                "{}",
+                case.title
+            );
+        }
+        years.insert(cycle.year);
+    }
+    assert_eq!(years.into_iter().collect::<Vec<_>>(), [2025, 2026]);
+}
+
+/// The states the README's demo paragraph names for this year's cycles: the `code` spans of
+/// the sentence "… in six states (`planned`, …)".
+fn readme_demo_states() -> Vec<String> {
+    let readme = include_str!("../../README.md").replace('\n', " ");
+    let start = readme
+        .find("in six states (")
+        .expect("the README names the demo's six states");
+    let list = &readme[start..];
+    let list = &list[..list.find(')').unwrap()];
+    list.split(':')
+        .next()
+        .unwrap()
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let states: std::collections::BTreeSet<String> = every_case(&server)
+        .await
+        .into_iter()
+        .filter(|c| matches!(&c.details, Some(Details::AssessmentCycle(d)) if d.year == 2026))
+        .map(|c| c.state)
+        .collect();
+    let mut named = readme_demo_states();
+    assert_eq!(named.len(), 6, "{named:?}");
+    named.sort();
+    assert_eq!(states.into_iter().collect::<Vec<_>>(), named);
+    // Every state of the cycle's workflow but the final one.
+    let workflow = server
+        .workflows()
+        .await
+        .get_workflow(v1::GetWorkflowRequest {
+            name: "workflows/assessment_cycle".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut open: Vec<String> = workflow
+        .states
+        .iter()
+        .filter(|s| !s.r#final)
+        .map(|s| s.name.clone())
+        .collect();
+    open.sort();
+    assert_eq!(open, named);
+}
+
+async fn the_coordinator_reviews_a_self_assessment_but_may_not_rate_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let set = published_set(&server, &["BN-01"]).await;
+    let cycle = open(&mut server.assessment().await, 2026, &set, &["JenV"], false)
+        .await
+        .unwrap()
+        .opened
+        .remove(0);
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let coordinator = server.principal("coord", &[("coordinator", "rijk")]).await;
+    let mut ic_cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&ic).await);
+    let mut ic_assessment =
+        v1::assessment_service_client::AssessmentServiceClient::new(server.authed_with(&ic).await);
+    let mut coord_cases =
+        v1::case_service_client::CaseServiceClient::new(server.authed_with(&coordinator).await);
+    let mut coord_assessment = v1::assessment_service_client::AssessmentServiceClient::new(
+        server.authed_with(&coordinator).await,
+    );
+    step(&mut ic_cases, &cycle.name, "start").await.unwrap();
+
+    // The default policy gives the coordinating directorate no `rate`: the ratings are the
+    // department's own.
+    let status = rate(
+        &mut coord_assessment,
+        &cycle.name,
+        "BN-01",
+        v1::Rating::Met,
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let ratings = ic_assessment
+        .list_ratings(v1::ListRatingsRequest {
+            cycle: cycle.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(ratings.ratings.is_empty(), "{ratings:?}");
+
+    // The department's integrity coordinator rates and submits; the coordinator reviews.
+    rate(
+        &mut ic_assessment,
+        &cycle.name,
+        "BN-01",
+        v1::Rating::Met,
+        "",
+    )
+    .await
+    .unwrap();
+    step(&mut ic_cases, &cycle.name, "submit").await.unwrap();
+    let in_review = step(&mut coord_cases, &cycle.name, "start_review")
+        .await
+        .unwrap();
+    assert_eq!(in_review.state, "in_review");
+}
+
+async fn the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let mut assessment = server.assessment().await;
+    let mut access = server.access().await;
+    let mut raters = std::collections::BTreeSet::new();
+    for case in every_case(&server).await {
+        if !matches!(&case.details, Some(Details::AssessmentCycle(_))) {
+            continue;
+        }
+        let department = cycle_department(&case);
+        let ratings = assessment
+            .list_ratings(v1::ListRatingsRequest {
+                cycle: case.name.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        for rating in &ratings.ratings {
+            assert_eq!(
+                rating.rated_by,
+                format!("principals/demo-ic-{}", department.to_lowercase()),
+                "{} {}",
+                case.title,
+                rating.criterion
+            );
+            raters.insert((rating.rated_by.clone(), department.clone()));
+        }
+    }
+    assert!(raters.len() >= 3, "{raters:?}");
+    // Each rater is the department's integrity coordinator, allowed to rate there; the
+    // coordinating directorate is allowed to rate nowhere.
+    for (rater, department) in raters {
+        assert!(may_rate(&mut access, &rater, &department).await, "{rater}");
+        assert!(
+            !may_rate(&mut access, "principals/demo-coordinator", &department).await,
+            "the coordinator may rate in {department}"
+        );
+    }
+}
+
+/// Whether `principal` may rate a criterion of a cycle in `domain`, as CheckAccess says.
+async fn may_rate(
+    access: &mut v1::access_service_client::AccessServiceClient<Authed>,
+    principal: &str,
+    domain: &str,
+) -> bool {
+    access
+        .check_access(v1::CheckAccessRequest {
+            subject: Some(v1::check_access_request::Subject::Principal(
+                principal.into(),
+            )),
+            domain: domain.into(),
+            object: "case:assessment_cycle".into(),
+            action: "rate".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .allowed
 }
 
 async fn every_case(server: &TestServer) -> Vec<v1::Case> {

@@ -167,7 +167,9 @@ pub fn event(e: crate::domain::cases::audit::StoredEvent) -> v1::CaseEvent {
 use crate::domain::cases::cycle::{
     self as cycles, CriterionRating, Cycle, Delta, Dialogue, Evidence, Maturity, Rating,
 };
-use crate::domain::cases::framework::{Consultation, Framework, Observance, Outcome, Purpose};
+use crate::domain::cases::framework::{
+    Consultation, Evaluation, Framework, Observance, Outcome, Purpose, Verdict,
+};
 use crate::domain::cases::risk::{Category, Process, Risk, RiskAnalysis, Status};
 use crate::domain::criteria::{CriteriaSet, Criterion, SetState};
 
@@ -426,6 +428,30 @@ pub fn observance(o: &Observance) -> v1::Observance {
         link: o.link.clone(),
         recorded_by: o.recorded_by.clone(),
         record_time: Some(timestamp_micros(o.record_time)),
+    }
+}
+
+pub fn evaluation(e: &Evaluation) -> v1::Evaluation {
+    v1::Evaluation {
+        date: e.date.clone(),
+        verdict: (match e.verdict {
+            Verdict::Continue => v1::EvaluationVerdict::Continue,
+            Verdict::Revise => v1::EvaluationVerdict::Revise,
+            Verdict::Withdraw => v1::EvaluationVerdict::Withdraw,
+        }) as i32,
+        summary: e.summary.clone(),
+        link: e.link.clone(),
+        recorded_by: e.recorded_by.clone(),
+        record_time: Some(timestamp_micros(e.record_time)),
+    }
+}
+
+pub fn verdict_from(value: i32) -> Option<Verdict> {
+    match v1::EvaluationVerdict::try_from(value) {
+        Ok(v1::EvaluationVerdict::Continue) => Some(Verdict::Continue),
+        Ok(v1::EvaluationVerdict::Revise) => Some(Verdict::Revise),
+        Ok(v1::EvaluationVerdict::Withdraw) => Some(Verdict::Withdraw),
+        _ => None,
     }
 }
 

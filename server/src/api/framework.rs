@@ -12,7 +12,7 @@ use super::convert;
 use crate::api::access::caller;
 use crate::app::App;
 use crate::app::frameworks::op;
-use crate::domain::cases::framework::{ConsultationDraft, ObservanceDraft};
+use crate::domain::cases::framework::{ConsultationDraft, EvaluationDraft, ObservanceDraft};
 use crate::domain::error::Error;
 use crate::rpc::status::{reply, to_status};
 
@@ -102,6 +102,55 @@ impl FrameworkService for FrameworkApi {
                     .record_observance(&caller, id, observance, r.etag, r.request_id)
                     .await?;
                 Ok(convert::observance(&observance))
+            }
+            .await,
+        )
+    }
+
+    async fn record_evaluation(
+        &self,
+        request: Request<v1::RecordEvaluationRequest>,
+    ) -> Result<Response<v1::Evaluation>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("framework", &r.framework)?;
+                let given = r
+                    .evaluation
+                    .ok_or_else(|| Error::invalid_field("evaluation", "is required"))?;
+                let evaluation = EvaluationDraft {
+                    verdict: convert::verdict_from(given.verdict),
+                    date: given.date,
+                    summary: given.summary,
+                    link: given.link,
+                };
+                let evaluation = self
+                    .app
+                    .record_evaluation(&caller, id, evaluation, r.etag, r.request_id)
+                    .await?;
+                Ok(convert::evaluation(&evaluation))
+            }
+            .await,
+        )
+    }
+
+    async fn list_evaluations(
+        &self,
+        request: Request<v1::ListEvaluationsRequest>,
+    ) -> Result<Response<v1::ListEvaluationsResponse>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
+        let r = request.into_inner();
+        reply(
+            async {
+                let id = case_id("framework", &r.framework)?;
+                let f = self
+                    .app
+                    .read_framework(&caller, op::EVALUATIONS, &id)
+                    .await?;
+                Ok(v1::ListEvaluationsResponse {
+                    evaluations: f.evaluations.iter().map(convert::evaluation).collect(),
+                })
             }
             .await,
         )

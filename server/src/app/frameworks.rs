@@ -7,7 +7,8 @@ use crate::authz::Caller;
 use crate::domain::Result;
 use crate::domain::cases::command::Record;
 use crate::domain::cases::framework::{
-    Consultation, ConsultationDraft, Framework, Observance, ObservanceDraft,
+    Consultation, ConsultationDraft, Evaluation, EvaluationDraft, Framework, Observance,
+    ObservanceDraft,
 };
 use crate::domain::cases::{Case, CaseId, Details};
 use crate::domain::error::{Error, reason};
@@ -18,6 +19,8 @@ pub mod op {
     pub const CONSULTATIONS: &str = "/regie.v1.FrameworkService/ListConsultations";
     pub const OBSERVE: &str = "/regie.v1.FrameworkService/RecordObservance";
     pub const OBSERVANCES: &str = "/regie.v1.FrameworkService/ListObservances";
+    pub const EVALUATE: &str = "/regie.v1.FrameworkService/RecordEvaluation";
+    pub const EVALUATIONS: &str = "/regie.v1.FrameworkService/ListEvaluations";
 }
 
 /// The framework's details out of a case; another kind is refused.
@@ -61,7 +64,8 @@ impl App {
     }
 
     /// Records how a department observes a framework in force; the department speaks for
-    /// itself (`observe` in its own domain, `cases::needs`).
+    /// itself (`observe` in its own domain, `cases::needs`). The same write closes the
+    /// department's observance item (`domain::cases::command::close_observance_item`).
     pub async fn record_observance(
         &self,
         caller: &Caller,
@@ -86,6 +90,35 @@ impl App {
             .last()
             .cloned()
             .ok_or_else(|| Error::internal("the observance was not recorded"))
+    }
+
+    /// Records the outcome of an evaluation of a framework under evaluation; returns it as
+    /// recorded. The next evaluation's due time is set when the framework continues
+    /// (`domain::cases::framework::Framework::next_evaluation`).
+    pub async fn record_evaluation(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        draft: EvaluationDraft,
+        etag: String,
+        request_id: String,
+    ) -> Result<Evaluation> {
+        let evaluation = draft.validate()?;
+        let case = self
+            .record(
+                caller,
+                op::EVALUATE,
+                id,
+                etag,
+                request_id,
+                Record::Evaluation(evaluation),
+            )
+            .await?;
+        details(&case)?
+            .evaluations
+            .last()
+            .cloned()
+            .ok_or_else(|| Error::internal("the evaluation was not recorded"))
     }
 
     /// The framework, if the caller may read it (as `operation`).

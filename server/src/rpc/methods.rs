@@ -182,6 +182,14 @@ pub const METHODS: &[(&str, Rule)] = &[
         resource("case:framework", "read"),
     ),
     (
+        "/regie.v1.FrameworkService/RecordEvaluation",
+        resource("case:framework", "update"),
+    ),
+    (
+        "/regie.v1.FrameworkService/ListEvaluations",
+        resource("case:framework", "read"),
+    ),
+    (
         "/regie.v1.RiskService/AddRisk",
         resource("case:risk_analysis", "update"),
     ),

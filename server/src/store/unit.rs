@@ -353,6 +353,53 @@ async fn children_of<B: Backend>(
     Ok(children)
 }
 
+/// For an observance of `department` on `framework`: loads the department's observance items
+/// into the batch (locked where the backend locks rows, with the hash of their newest event)
+/// so that the domain may close them in this transaction, and adds their own sub-items to
+/// `children` for the rules that read them.
+async fn observance_items<B: Backend>(
+    backend: &B,
+    tx: &mut B::Tx,
+    batch: &mut Batch,
+    framework: &Case,
+    department: &str,
+    children: &mut Vec<Case>,
+) -> Result<()> {
+    let items: Vec<CaseId> = cases::effects::observance_items(framework, department, children)
+        .map(|c| c.id.clone())
+        .collect();
+    let missing: Vec<String> = items
+        .iter()
+        .filter(|id| !batch.cases.contains_key(id.as_str()))
+        .map(|id| id.as_str().to_owned())
+        .collect();
+    if !missing.is_empty() {
+        for (case, last_hash) in backend.cases(tx, missing).await? {
+            let working = Working {
+                case,
+                last_hash,
+                dirty: false,
+                labels_changed: false,
+                open: true,
+            };
+            batch
+                .cases
+                .insert(working.case.id.as_str().to_owned(), working);
+        }
+    }
+    for id in &items {
+        // The item as this transaction holds it (it may have been read before the lock).
+        if let Some(working) = batch.cases.get(id.as_str())
+            && let Some(child) = children.iter_mut().find(|c| &c.id == id)
+        {
+            *child = working.case.clone();
+        }
+        let own = children_of(backend, tx, batch, id).await?;
+        children.extend(own);
+    }
+    Ok(())
+}
+
 /// One command against the batch: replays a known request id, or checks the permit and lets
 /// the domain decide on the case as the batch sees it, and stages the result.
 async fn apply<B: Backend>(
@@ -381,7 +428,14 @@ async fn apply<B: Backend>(
     }
     let children = match &current {
         Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
-            match children_of(backend, tx, batch, &command.case_id).await {
+            let loaded = async {
+                let mut children = children_of(backend, tx, batch, &command.case_id).await?;
+                if let Some(department) = cases::command::observance_of(&command.command) {
+                    observance_items(backend, tx, batch, case, department, &mut children).await?;
+                }
+                Ok::<_, Error>(children)
+            };
+            match loaded.await {
                 Ok(children) => children,
                 Err(e) => return Step::Broken(e),
             }
@@ -428,6 +482,26 @@ async fn apply<B: Backend>(
     );
     for created in decision.created {
         stage(batch, workflows, command, created, None, String::new(), now);
+    }
+    for changed in decision.changed {
+        // Loaded into the batch before the decision (`observance_items`).
+        let Some(working) = batch.cases.get(changed.case.id.as_str()) else {
+            return Step::Broken(Error::internal(format!(
+                "{} changed without being loaded",
+                changed.case.name()
+            )));
+        };
+        let (labels_before, last_hash) =
+            (Some(working.case.labels.clone()), working.last_hash.clone());
+        stage(
+            batch,
+            workflows,
+            command,
+            changed,
+            labels_before,
+            last_hash,
+            now,
+        );
     }
     let executed = Executed {
         case,

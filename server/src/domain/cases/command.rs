@@ -11,7 +11,7 @@ use crate::domain::workflow::{self, EffectKind, Facts, Refusal, WorkflowDefiniti
 
 use super::cycle::{CriterionRating, Dialogue};
 use super::draft::{CasePatch, NewCase};
-use super::framework::{Consultation, Observance};
+use super::framework::{Consultation, Evaluation, Observance};
 use super::model::{Case, CaseId, Details};
 use super::risk::RiskFields;
 
@@ -51,6 +51,7 @@ pub enum Record {
     Dialogue(Dialogue),
     Consultation(Consultation),
     Observance(Observance),
+    Evaluation(Evaluation),
     AddRisk(RiskFields),
     UpdateRisk { id: u32, fields: RiskFields },
 }
@@ -62,6 +63,7 @@ impl Record {
             Self::Dialogue(_) => EventType::DialogueRecorded,
             Self::Consultation(_) => EventType::Consulted,
             Self::Observance(_) => EventType::Observed,
+            Self::Evaluation(_) => EventType::Evaluated,
             Self::AddRisk(_) => EventType::RiskAdded,
             Self::UpdateRisk { .. } => EventType::RiskUpdated,
         }
@@ -71,7 +73,7 @@ impl Record {
     fn kind(&self) -> &'static str {
         match self {
             Self::Rating(_) | Self::Dialogue(_) => "assessment_cycle",
-            Self::Consultation(_) | Self::Observance(_) => "framework",
+            Self::Consultation(_) | Self::Observance(_) | Self::Evaluation(_) => "framework",
             Self::AddRisk(_) | Self::UpdateRisk { .. } => "risk_analysis",
         }
     }
@@ -83,7 +85,9 @@ pub struct Context<'a> {
     /// Who asks, as recorded in the events.
     pub actor: &'a str,
     pub now: i64,
-    /// The case's sub-items (cases whose parent it is), for `work_item.children_closed`.
+    /// The case's sub-items (cases whose parent it is), for `work_item.children_closed`; for
+    /// an observance also the sub-items of the department's observance items, which it closes
+    /// (each child names its parent, and the guards count only the case's own).
     pub children: &'a [Case],
     /// The roles the actor holds, as (role, domain); `None` when unknown (the server's own
     /// work), which fails the guards that need them.
@@ -104,6 +108,7 @@ pub enum EventType {
     DialogueRecorded,
     Consulted,
     Observed,
+    Evaluated,
     RiskAdded,
     RiskUpdated,
 }
@@ -120,6 +125,7 @@ impl EventType {
             Self::DialogueRecorded => "cycle.dialogue_recorded",
             Self::Consulted => "framework.consulted",
             Self::Observed => "framework.observed",
+            Self::Evaluated => "framework.evaluated",
             Self::RiskAdded => "risk.added",
             Self::RiskUpdated => "risk.updated",
         }
@@ -172,18 +178,24 @@ impl Change {
     }
 }
 
-/// A command decided: the change to its case, and the new cases its transition's effects
-/// create (decided too, so that a refusal of one of them refuses the whole command).
+/// A command decided: the change to its case, the new cases its transition's effects create
+/// (decided too, so that a refusal of one of them refuses the whole command), and the existing
+/// cases it moves on (an observance closes its department's observance items).
 #[derive(Debug, Clone)]
 pub struct Decision {
     pub change: Change,
     pub created: Vec<Change>,
+    /// Cases other than the command's own, among `Context::children`, changed with it.
+    pub changed: Vec<Change>,
 }
 
 /// Decides `command` on `current` and expands the effects of the transition it makes
 /// (`close` of a cycle → follow-up items, `put_in_force` of a framework → observance items),
-/// each created with an id from `ctx.new_id` at `ctx.now`.
+/// each created with an id from `ctx.new_id` at `ctx.now`; and of the record it makes: a
+/// department's observance closes its observance items among `ctx.children`
+/// ([`close_observance_item`]).
 pub fn decide(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Result<Decision> {
+    let observed = observance_of(&command).map(str::to_owned);
     let change = execute(current, command, ctx)?;
     let mut created = Vec::new();
     for effect in &change.effects {
@@ -192,7 +204,123 @@ pub fn decide(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Res
             created.push(execute(None, Command::Create { id, case }, ctx)?);
         }
     }
-    Ok(Decision { change, created })
+    let mut changed = Vec::new();
+    if let Some(department) = observed
+        && !change.events.is_empty()
+    {
+        for item in super::effects::observance_items(&change.case, &department, ctx.children) {
+            if let Some(closed) = close_observance_item(item, &change.case, ctx)? {
+                changed.push(closed);
+            }
+        }
+    }
+    Ok(Decision {
+        change,
+        created,
+        changed,
+    })
+}
+
+/// The department whose observance `command` records, if it records one.
+pub fn observance_of(command: &Command) -> Option<&str> {
+    match command {
+        Command::Record {
+            record: Record::Observance(o),
+            ..
+        } => Some(o.department.as_str()),
+        _ => None,
+    }
+}
+
+/// The observance item `item` of `framework`, moved on to
+/// [`OBSERVANCE_DONE`](super::effects::OBSERVANCE_DONE) through its own workflow now that its
+/// department has recorded its observance: the shortest way there, one event per transition,
+/// each checked by the workflow as if the actor took it (after giving the item to the actor
+/// when it has no assignee, as `work_item.assignee_required` asks). `None` when the item is
+/// already final, has no way there, or a rule of its own holds it back (an open sub-item): it
+/// is then left as it is, and the observance is recorded all the same.
+pub fn close_observance_item(
+    item: &Case,
+    framework: &Case,
+    ctx: &Context<'_>,
+) -> Result<Option<Change>> {
+    let def = definition(ctx, item)?;
+    if def.is_final(&item.state) {
+        return Ok(None);
+    }
+    let Some(path) = path_to(def, &item.state, super::effects::OBSERVANCE_DONE) else {
+        return Ok(None);
+    };
+    let comment = format!(
+        "Naleving van {} vastgelegd ({}).",
+        framework.title,
+        framework.name()
+    );
+    let mut events = Vec::new();
+    let mut current = item.clone();
+    if current.assignee.trim().is_empty() {
+        let mut after = next(&current, ctx);
+        after.assignee = ctx.actor.to_owned();
+        events.push(EventDraft {
+            event_type: EventType::Updated,
+            before: Some(current),
+            after: Some(after.clone()),
+            transition: String::new(),
+            comment: String::new(),
+        });
+        current = after;
+    }
+    for transition in path {
+        let step = Command::Transition {
+            transition,
+            etag: String::new(),
+            comment: comment.clone(),
+        };
+        match execute(Some(current), step, ctx) {
+            Ok(change) => {
+                events.extend(change.events);
+                current = change.case;
+            }
+            Err(Error::FailedPrecondition { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(Change {
+        case: current,
+        events,
+        effects: Vec::new(),
+    }))
+}
+
+/// The transitions of the shortest way from `from` to `to` in `def` (breadth first, in the
+/// order of the file), or `None` when there is none.
+fn path_to(def: &WorkflowDefinition, from: &str, to: &str) -> Option<Vec<String>> {
+    let mut came_from: std::collections::HashMap<String, (String, String)> =
+        std::collections::HashMap::new();
+    let mut queue = std::collections::VecDeque::from([from.to_owned()]);
+    while let Some(state) = queue.pop_front() {
+        if state == to {
+            let mut path = Vec::new();
+            let mut at = state;
+            while let Some((previous, transition)) = came_from.get(&at) {
+                path.push(transition.clone());
+                at = previous.clone();
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for t in def.transitions_from(&state) {
+            if t.to == from {
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(entry) = came_from.entry(t.to.clone())
+            {
+                entry.insert((state.clone(), t.id.clone()));
+                queue.push_back(t.to.clone());
+            }
+        }
+    }
+    None
 }
 
 /// Decides `command` on `current`, without its effects ([`decide`] expands them).
@@ -298,6 +426,10 @@ fn update(before: Case, etag: &str, patch: CasePatch, ctx: &Context<'_>) -> Resu
 /// Whether deciding `command` on `case` needs the case's sub-items (a guard of the transition
 /// reads them); the store skips reading them otherwise.
 pub fn needs_children(workflows: &Workflows, case: &Case, command: &Command) -> bool {
+    if observance_of(command).is_some() {
+        // An observance closes the department's observance items, sub-items of the framework.
+        return true;
+    }
     let Command::Transition { transition, .. } = command else {
         return false;
     };
@@ -316,6 +448,7 @@ pub fn facts(case: &Case, ctx: &Context<'_>) -> Facts {
     let open_children = ctx
         .children
         .iter()
+        .filter(|child| child.parent.as_ref() == Some(&case.id))
         .filter(|child| {
             ctx.workflows
                 .get(&child.kind, child.workflow_version)
@@ -396,6 +529,15 @@ fn transition_case(
     {
         // Whoever starts the review is its reviewer (`cycle.reviewer_independent`).
         cycle.reviewer = ctx.actor.to_owned();
+    }
+    if let Details::Framework(framework) = &after.details
+        && after.state == super::framework::IN_FORCE
+        && before.state != after.state
+        && let Some(due) = framework.next_evaluation(&before.state, ctx.now)
+    {
+        // In force (again): the next evaluation is due one evaluation interval on.
+        after.due_time = Some(due);
+        after.overdue = false;
     }
     if def.is_final(&after.state) {
         after.overdue = false;
@@ -480,6 +622,15 @@ fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Res
                 recorded_by: actor,
                 record_time: now,
                 ..o
+            },
+        )?,
+        (Record::Evaluation(e), Details::Framework(f)) => f.evaluate(
+            state,
+            &name,
+            Evaluation {
+                recorded_by: actor,
+                record_time: now,
+                ..e
             },
         )?,
         (Record::AddRisk(fields), Details::RiskAnalysis(r)) => {
@@ -619,6 +770,145 @@ mod tests {
         run(workflows, Some(case), command, now)
             .expect(transition)
             .case
+    }
+
+    /// A framework in force with scope BZK and JenV, and its two observance items (proposed),
+    /// as `put_in_force` creates them.
+    fn framework_in_force(workflows: &Workflows) -> (Case, Vec<Case>) {
+        use crate::domain::cases::effects;
+        use crate::domain::cases::framework::Framework;
+        let new = NewCase {
+            kind: "framework".into(),
+            title: "Kader".into(),
+            description: String::new(),
+            department: None,
+            working_group: None,
+            assignee: String::new(),
+            labels: Vec::new(),
+            due_time: None,
+            parent: None,
+            details: Details::Framework(Framework {
+                scope: vec!["BZK".into(), "JenV".into()],
+                ..Framework::default()
+            }),
+        };
+        let command = Command::Create {
+            id: CaseId::generate(),
+            case: new,
+        };
+        let mut framework = run(workflows, None, command, 0).expect("created").case;
+        framework.state = "in_force".into();
+        let items = effects::new_cases(EffectKind::CreateObservanceItems, &framework)
+            .into_iter()
+            .map(|case| {
+                let command = Command::Create {
+                    id: CaseId::generate(),
+                    case,
+                };
+                run(workflows, None, command, 0).expect("item").case
+            })
+            .collect();
+        (framework, items)
+    }
+
+    fn observance(department: &str) -> Command {
+        Command::Record {
+            etag: String::new(),
+            record: Record::Observance(Observance {
+                department: department.into(),
+                summary: "Opgenomen in de gedragscode".into(),
+                date: "2027-02-01".into(),
+                link: String::new(),
+                recorded_by: String::new(),
+                record_time: 0,
+            }),
+        }
+    }
+
+    fn observe_with(
+        workflows: &Workflows,
+        framework: Case,
+        department: &str,
+        children: &[Case],
+    ) -> Decision {
+        let ctx = Context {
+            workflows,
+            actor: "principals/ic-jenv",
+            now: 5,
+            children,
+            actor_roles: None,
+            new_id: &CaseId::generate,
+        };
+        decide(Some(framework), observance(department), &ctx).expect("observed")
+    }
+
+    #[test]
+    fn an_observance_closes_its_departments_observance_item_and_no_other() {
+        let w = workflows();
+        let (framework, items) = framework_in_force(&w);
+        let decision = observe_with(&w, framework, "JenV", &items);
+        assert_eq!(decision.change.events[0].event_type, EventType::Observed);
+        assert!(decision.created.is_empty());
+        assert_eq!(decision.changed.len(), 1, "{:?}", decision.changed);
+        let closed = &decision.changed[0];
+        let jenv = items
+            .iter()
+            .find(|i| i.department.as_deref() == Some("JenV"))
+            .expect("JenV's item");
+        assert_eq!(closed.case.id, jenv.id);
+        assert_eq!(closed.case.state, "done");
+        assert_eq!(closed.case.assignee, "principals/ic-jenv");
+        // Walked through its workflow, one event per step, as revisions of the item.
+        let steps: Vec<(EventType, &str)> = closed
+            .events
+            .iter()
+            .map(|e| (e.event_type, e.transition.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (EventType::Updated, ""),
+                (EventType::Transitioned, "accept"),
+                (EventType::Transitioned, "start"),
+                (EventType::Transitioned, "submit_for_review"),
+                (EventType::Transitioned, "complete"),
+            ]
+        );
+        assert_eq!(closed.case.revision, jenv.revision + 5);
+        assert!(
+            closed
+                .events
+                .iter()
+                .skip(1)
+                .all(|e| e.comment.contains("Kader"))
+        );
+    }
+
+    #[test]
+    fn an_observance_leaves_an_item_with_open_sub_items_as_it_is() {
+        let w = workflows();
+        let (framework, mut items) = framework_in_force(&w);
+        let jenv = items
+            .iter()
+            .find(|i| i.department.as_deref() == Some("JenV"))
+            .expect("JenV's item")
+            .clone();
+        let mut sub = new_item(&w, None);
+        sub.parent = Some(jenv.id.clone());
+        items.push(sub);
+        let decision = observe_with(&w, framework.clone(), "JenV", &items);
+        assert!(decision.changed.is_empty(), "{:?}", decision.changed);
+        let Details::Framework(f) = &decision.change.case.details else {
+            panic!("a framework");
+        };
+        assert_eq!(
+            f.observances.len(),
+            1,
+            "the observance is recorded all the same"
+        );
+        // Only the observing department's items are looked at: none loaded, none changed.
+        let decision = observe_with(&w, framework, "BZK", &[]);
+        assert!(decision.changed.is_empty());
     }
 
     #[test]

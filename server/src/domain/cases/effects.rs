@@ -13,6 +13,25 @@ use super::model::{Case, Details};
 pub const FOLLOW_UP_LABEL: &str = "follow-up";
 /// Label of the work items that ask a department to observe a framework.
 pub const OBSERVANCE_LABEL: &str = "observance";
+/// The state of the work-item workflow an observance item reaches when its department records
+/// its observance (`command::close_observance_item`). Like the record states of the kinds, it
+/// is fixed here: a workflow version that renames it needs it changed here too.
+pub const OBSERVANCE_DONE: &str = "done";
+
+/// The observance items of `department` among `children`: sub-items of `framework`, work items
+/// labelled [`OBSERVANCE_LABEL`] in that department.
+pub fn observance_items<'a>(
+    framework: &'a Case,
+    department: &'a str,
+    children: &'a [Case],
+) -> impl Iterator<Item = &'a Case> + 'a {
+    children.iter().filter(move |c| {
+        c.parent.as_ref() == Some(&framework.id)
+            && c.kind == "work_item"
+            && c.department.as_deref() == Some(department)
+            && c.labels.iter().any(|l| l == OBSERVANCE_LABEL)
+    })
+}
 
 /// The work items `effect` creates for `case` (just moved by its transition): one per agreement
 /// of a closed cycle's dialogue, one per department in a framework's scope. Each is a
@@ -51,8 +70,11 @@ pub fn new_cases(effect: EffectKind, case: &Case) -> Vec<NewCase> {
                     title(&format!("Kader naleven en vertalen: {}", case.title)),
                     format!(
                         "Het kader {} ({}) is van kracht. Leg vast hoe {department} het naleeft en \
-                         naar de eigen organisatie vertaalt (FrameworkService.RecordObservance).",
+                         naar de eigen organisatie vertaalt (regie frameworks observe {} \
+                         --department {department} --summary … --date JJJJ-MM-DD); daarmee is \
+                         dit item afgerond.",
                         case.title,
+                        case.name(),
                         case.name()
                     ),
                     Some(department),
@@ -176,5 +198,24 @@ mod tests {
         assert_eq!(departments, ["AZ", "BZK", "JenV"]);
         assert!(items.iter().all(|i| i.labels == [OBSERVANCE_LABEL]));
         assert!(new_cases(EffectKind::CreateObservanceItems, &case(Details::WorkItem)).is_empty());
+    }
+
+    #[test]
+    fn an_observance_item_says_what_the_department_does_not_which_api_method() {
+        let framework = Framework {
+            scope: vec!["JenV".into()],
+            ..Framework::default()
+        };
+        let items = new_cases(
+            EffectKind::CreateObservanceItems,
+            &case(Details::Framework(framework)),
+        );
+        let description = &items[0].description;
+        assert!(
+            description.contains("Leg vast hoe JenV het naleeft")
+                && description.contains("regie frameworks observe cases/c1 --department JenV"),
+            "{description}"
+        );
+        assert!(!description.contains("Service."), "{description}");
     }
 }

@@ -16,6 +16,11 @@ pub const MAX_RECORDS: usize = 500;
 
 const CONSULTATION_STATES: &[&str] = &["in_consultation"];
 const OBSERVANCE_STATES: &[&str] = &["in_force", "under_evaluation"];
+const EVALUATION_STATES: &[&str] = &["under_evaluation"];
+/// The state in which a framework is in force, and the evaluation interval runs.
+pub const IN_FORCE: &str = "in_force";
+/// The state a framework comes from when it goes into force for the first time.
+const ADOPTED: &str = "adopted";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Framework {
@@ -27,6 +32,9 @@ pub struct Framework {
     pub evaluation_interval_months: u32,
     pub consultations: Vec<Consultation>,
     pub observances: Vec<Observance>,
+    /// The evaluations held, oldest first (frameworks stored before they existed have none).
+    #[serde(default)]
+    pub evaluations: Vec<Evaluation>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -64,6 +72,75 @@ pub struct Observance {
     pub link: String,
     pub recorded_by: String,
     pub record_time: i64,
+}
+
+/// What an evaluation concluded about the framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// It works as intended: it stays in force as it is.
+    Continue,
+    /// It stays in force, and is to be revised.
+    Revise,
+    /// It has had its day: to be withdrawn.
+    Withdraw,
+}
+
+/// The outcome of an evaluation of the framework (decree art. 2: the evaluation interval).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub verdict: Verdict,
+    /// The findings, and what is to change.
+    pub summary: String,
+    /// Where the evaluation report is, http(s); optional.
+    pub link: String,
+    pub recorded_by: String,
+    pub record_time: i64,
+}
+
+/// An evaluation as a client sends it.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluationDraft {
+    pub date: String,
+    pub verdict: Option<Verdict>,
+    pub summary: String,
+    pub link: String,
+}
+
+impl EvaluationDraft {
+    pub fn validate(self) -> Result<Evaluation> {
+        let mut v = Violations::new();
+        let date = v.take(text::date("evaluation.date", &self.date));
+        if self.verdict.is_none() {
+            v.add(
+                "evaluation.verdict",
+                "is required: CONTINUE, REVISE or WITHDRAW",
+            );
+        }
+        let summary = v.take(text::body(
+            "evaluation.summary",
+            &self.summary,
+            MAX_TEXT_CHARS,
+        ));
+        if summary.as_deref().is_some_and(str::is_empty) {
+            v.add("evaluation.summary", "is required");
+        }
+        let link = v.take(text::optional_url("evaluation.link", &self.link));
+        v.finish()?;
+        match (date, self.verdict, summary, link) {
+            (Some(date), Some(verdict), Some(summary), Some(link)) => Ok(Evaluation {
+                date,
+                verdict,
+                summary,
+                link,
+                recorded_by: String::new(),
+                record_time: 0,
+            }),
+            _ => Err(Error::internal("evaluation validation lost a violation")),
+        }
+    }
 }
 
 /// The framework details as a client sends them (departments as names).
@@ -116,6 +193,7 @@ impl FrameworkDraft {
             evaluation_interval_months: interval,
             consultations: Vec::new(),
             observances: Vec::new(),
+            evaluations: Vec::new(),
         }
     }
 }
@@ -270,6 +348,49 @@ impl Framework {
         self.observances.push(observance);
         Ok(())
     }
+
+    pub fn evaluate(&mut self, state: &str, name: &str, evaluation: Evaluation) -> Result<()> {
+        allowed_in(state, EVALUATION_STATES, name, "evaluations are recorded")?;
+        self.room(self.evaluations.len())?;
+        self.evaluations.push(evaluation);
+        Ok(())
+    }
+
+    /// When the next evaluation is due, for a framework going into force at `now` from
+    /// `from_state`: its evaluation interval after it took effect (the effective date, when it
+    /// is later than now, at 00:00 UTC) the first time; after an evaluation (from
+    /// `under_evaluation`), the interval after now. `None` without an interval.
+    pub fn next_evaluation(&self, from_state: &str, now: i64) -> Option<i64> {
+        if self.evaluation_interval_months == 0 {
+            return None;
+        }
+        let now_time =
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000).ok()?;
+        let effective = time::Date::parse(
+            &self.effective_date,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .ok()
+        .map(|date| date.midnight().assume_utc())
+        .filter(|start| *start > now_time);
+        let start = match effective {
+            Some(start) if from_state == ADOPTED => start,
+            _ => now_time,
+        };
+        let due = add_months(start, self.evaluation_interval_months)?;
+        i64::try_from(due.unix_timestamp_nanos() / 1_000).ok()
+    }
+}
+
+/// `at` plus `months` calendar months, on the same day of the month (or the month's last day,
+/// when it is shorter) and at the same time.
+fn add_months(at: time::OffsetDateTime, months: u32) -> Option<time::OffsetDateTime> {
+    let index = i64::from(at.year()) * 12 + i64::from(u8::from(at.month())) - 1 + i64::from(months);
+    let year = i32::try_from(index.div_euclid(12)).ok()?;
+    let month = time::Month::try_from(u8::try_from(index.rem_euclid(12) + 1).ok()?).ok()?;
+    let day = at.day().min(month.length(year));
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    Some(at.replace_date(date))
 }
 
 #[cfg(test)]
@@ -294,6 +415,90 @@ mod tests {
         }
         .validate()
         .unwrap()
+    }
+
+    const DAY: i64 = 86_400 * 1_000_000;
+
+    /// Microseconds at 00:00 UTC of `date` (`YYYY-MM-DD`).
+    fn midnight(date: &str) -> i64 {
+        let date = time::Date::parse(
+            date,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap();
+        i64::try_from(date.midnight().assume_utc().unix_timestamp_nanos() / 1_000).unwrap()
+    }
+
+    #[test]
+    fn the_evaluation_interval_sets_when_the_next_evaluation_is_due() {
+        let mut f = Framework {
+            effective_date: "2027-01-01".into(),
+            evaluation_interval_months: 24,
+            ..framework()
+        };
+        let now = midnight("2026-11-20") + 3_600 * 1_000_000;
+        // Into force before its effective date: two years after it takes effect.
+        assert_eq!(
+            f.next_evaluation("adopted", now),
+            Some(midnight("2029-01-01"))
+        );
+        // After an evaluation, or in force after the effective date: two years from now.
+        assert_eq!(
+            f.next_evaluation("under_evaluation", now),
+            Some(midnight("2028-11-20") + 3_600 * 1_000_000)
+        );
+        let later = midnight("2027-03-31");
+        assert_eq!(
+            f.next_evaluation("adopted", later),
+            Some(midnight("2029-03-31"))
+        );
+        // A month shorter than the day: its last day.
+        f.evaluation_interval_months = 11;
+        assert_eq!(
+            f.next_evaluation("under_evaluation", midnight("2027-03-31")),
+            Some(midnight("2028-02-29"))
+        );
+        assert!(f.next_evaluation("adopted", later).unwrap() - later > 300 * DAY);
+        f.evaluation_interval_months = 0;
+        assert_eq!(f.next_evaluation("adopted", now), None);
+    }
+
+    #[test]
+    fn an_evaluation_records_its_verdict_only_under_evaluation() {
+        let draft = || EvaluationDraft {
+            date: "2029-01-15".into(),
+            verdict: Some(Verdict::Revise),
+            summary: "Werkt, maar de meldroutes verschillen te veel".into(),
+            link: String::new(),
+        };
+        let missing = EvaluationDraft {
+            verdict: None,
+            ..draft()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(
+            matches!(missing, Error::InvalidArgument { .. }),
+            "{missing:?}"
+        );
+        let mut f = framework();
+        let evaluation = draft().validate().unwrap();
+        assert_eq!(
+            f.evaluate("in_force", "cases/f", evaluation.clone())
+                .unwrap_err()
+                .reason(),
+            reason::STATE_FORBIDS_CHANGE
+        );
+        f.evaluate("under_evaluation", "cases/f", evaluation)
+            .unwrap();
+        assert_eq!(f.evaluations.len(), 1);
+        assert_eq!(f.evaluations[0].verdict, Verdict::Revise);
+        // Stored before evaluations existed: none.
+        let old: Framework = serde_json::from_str(
+            r#"{"purposes":[],"scope":[],"effective_date":"","evaluation_interval_months":0,"consultations":[],"observances":[]}"#,
+        )
+        .unwrap();
+        assert!(old.evaluations.is_empty());
     }
 
     #[test]

@@ -40,11 +40,14 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
         (Some(case), Command::Record { record, .. }) => match record {
             Record::Rating(_) => vec![on(case, "rate")],
             // A department records its own observance, whatever the framework's own domain.
+            // Closing its observance item with it needs nothing more: the item asked for
+            // exactly this record.
             Record::Observance(o) => {
                 vec![Need::on_case(&case.kind, Some(&o.department), "observe")]
             }
             Record::Dialogue(_)
             | Record::Consultation(_)
+            | Record::Evaluation(_)
             | Record::AddRisk(_)
             | Record::UpdateRisk { .. } => vec![on(case, "update")],
         },
