@@ -17,6 +17,7 @@ backend_tests!(
     import_checks_every_row_first_then_imports_each_row_once,
     a_risk_analysis_has_a_register_and_a_heatmap,
     cycles_are_opened_rated_compared_and_rolled_up,
+    a_comparison_counts_and_names_added_and_removed_criteria,
     a_framework_is_consulted_before_adoption_and_observed_in_force,
 );
 
@@ -678,6 +679,12 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     let compare = compare.ok();
     assert!(compare.contains("improved"), "{compare}");
     assert!(compare.contains("improved 1, declined 0"), "{compare}");
+    assert!(
+        compare
+            .trim_end()
+            .ends_with("changed 0, added 0, removed 0"),
+        "{compare:?}"
+    );
 
     // Confirm the carried-over ratings, submit, review, and record the dialogue.
     for (code, rating) in [("BN-02", "not-met"), ("TH-1", "met")] {
@@ -823,6 +830,165 @@ async fn rollup_is_dutch_by_default_with_a_legend_and_the_year_before(
     let first = first.ok();
     assert!(first.starts_with("Toetsing integriteit 2025"), "{first}");
     assert!(!first.contains("T.O.V."), "{first}");
+}
+
+const CRITERIA_2025: &str = r#"
+[[criteria]]
+code = "BN-01"
+title_nl = "Integriteitsbeleid is vastgesteld"
+title_en = "An integrity policy has been adopted"
+
+[[criteria]]
+code = "BN-02"
+title_nl = "Er is een vertrouwenspersoon"
+title_en = "There is a confidential adviser"
+"#;
+
+const CRITERIA_2026: &str = r#"
+[[criteria]]
+code = "BN-01"
+title_nl = "Integriteitsbeleid is vastgesteld"
+title_en = "An integrity policy has been adopted"
+
+[[criteria]]
+code = "TH-03"
+title_nl = "Positie van de integriteitscoördinator"
+title_en = "The integrity coordinator's position"
+"#;
+
+/// Between two years whose sets differ (TH-03 new, BN-02 dropped), `cycles compare` counts
+/// and names the added and removed criteria in its summary, and the roll-up compares each
+/// department with its cycle of the year before even against another set.
+async fn a_comparison_counts_and_names_added_and_removed_criteria(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (year, criteria, ratings) in [
+        (
+            "2025",
+            CRITERIA_2025,
+            &[("BN-01", "not-met"), ("BN-02", "met")],
+        ),
+        ("2026", CRITERIA_2026, &[("BN-01", "met"), ("TH-03", "met")]),
+    ] {
+        let file = write(dir.path(), &format!("criteria-{year}.toml"), criteria);
+        let title = format!("Toetsingskader integriteit {year}");
+        let set = json(
+            &server
+                .cli(&[
+                    "--output",
+                    "json",
+                    "criteria-sets",
+                    "create",
+                    "--title",
+                    &title,
+                    "--criteria-file",
+                    &file,
+                ])
+                .await,
+        );
+        let set = set["name"].as_str().unwrap().to_owned();
+        server.cli(&["criteria-sets", "publish", &set]).await.ok();
+        let opened = json(
+            &server
+                .cli(&[
+                    "--output",
+                    "json",
+                    "cycles",
+                    "open",
+                    "--year",
+                    year,
+                    "--criteria-set",
+                    &set,
+                    "--department",
+                    "JenV",
+                ])
+                .await,
+        );
+        let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
+        server
+            .cli(&["cases", "transition", &cycle, "start"])
+            .await
+            .ok();
+        for &(code, rating) in ratings {
+            server
+                .cli(&[
+                    "cycles",
+                    "rate",
+                    &cycle,
+                    code,
+                    "--rating",
+                    rating,
+                    "--justification",
+                    "Zie jaarverslag",
+                ])
+                .await
+                .ok();
+        }
+    }
+
+    let compare = server
+        .cli(&[
+            "cycles",
+            "compare",
+            "--department",
+            "JenV",
+            "--from",
+            "2025",
+            "--to",
+            "2026",
+        ])
+        .await;
+    let compare = compare.ok();
+    let rows: Vec<&str> = compare.lines().collect();
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("TH-03") && l.contains("added")),
+        "{compare}"
+    );
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("BN-02") && l.contains("removed")),
+        "{compare}"
+    );
+    assert_eq!(
+        rows.last().copied(),
+        Some(
+            "improved 1, declined 0, unchanged 0, changed 0, added 1 (TH-03), \
+             removed 1 (BN-02)"
+        ),
+        "{compare}"
+    );
+
+    // JenV met one criterion of two in 2025, both in 2026: +50 percentage points.
+    let csv = server
+        .cli(&[
+            "report", "rollup", "--year", "2026", "--format", "csv", "--lang", "en",
+        ])
+        .await;
+    assert_eq!(
+        csv.ok().lines().collect::<Vec<_>>(),
+        vec![
+            "department,state,completion_pct,met_change_pp_vs_2025,BN-01,TH-03",
+            "JenV,self_assessment,100.0,50.0,met,met",
+            "completion,,100.0,,100.0,100.0",
+        ],
+        "{}",
+        csv.stdout
+    );
+    let table = server.cli(&["report", "rollup", "--year", "2026"]).await;
+    let text = table.ok();
+    assert!(
+        text.contains("\nCriteriaset: Toetsingskader integriteit 2026\n"),
+        "{text}"
+    );
+    assert!(text.contains("+50 %-punt"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == "TH-03  Positie van de integriteitscoördinator"),
+        "{text}"
+    );
 }
 
 async fn a_framework_is_consulted_before_adoption_and_observed_in_force(backend: Backend) {
