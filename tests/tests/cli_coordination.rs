@@ -17,6 +17,7 @@ backend_tests!(
     import_checks_every_row_first_then_imports_each_row_once,
     a_risk_analysis_has_a_register_and_a_heatmap,
     cycles_are_opened_rated_compared_and_rolled_up,
+    a_comparison_counts_and_names_added_and_removed_criteria,
     a_framework_is_consulted_before_adoption_and_observed_in_force,
 );
 
@@ -588,27 +589,39 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
         bzk_ratings.stdout
     );
 
-    // The roll-up: CSV, HTML to a file, and the table.
+    // The roll-up: CSV, HTML to a file, and the table. With a year-on-year column, as 2025
+    // has cycles: JenV met one criterion of three (confirmed) both years, BZK had none.
     let csv = server
-        .cli(&["report", "rollup", "--year", "2026", "--format", "csv"])
+        .cli(&[
+            "report", "rollup", "--year", "2026", "--format", "csv", "--lang", "en",
+        ])
         .await;
     let lines: Vec<&str> = csv.ok().lines().collect();
     assert_eq!(
         lines.first().copied(),
-        Some("department,state,completion_pct,BN-01,BN-02,TH-1"),
+        Some("department,state,completion_pct,met_change_pp_vs_2025,BN-01,BN-02,TH-1"),
         "{}",
         csv.stdout
     );
     assert!(
-        lines.contains(&"JenV,self_assessment,33.3,met,not_met*,met*"),
+        lines.contains(&"JenV,self_assessment,33.3,0.0,met,not_met*,met*"),
         "{}",
         csv.stdout
     );
-    assert!(lines.contains(&"BZK,planned,0.0,,,"), "{}", csv.stdout);
+    assert!(lines.contains(&"BZK,planned,0.0,,,,"), "{}", csv.stdout);
     assert!(
         lines.last().unwrap().starts_with("completion,,"),
         "{}",
         csv.stdout
+    );
+    let csv_nl = server
+        .cli(&["report", "rollup", "--year", "2026", "--format", "csv"])
+        .await;
+    assert_eq!(
+        csv_nl.ok().lines().next(),
+        Some("departement,status,beoordeeld_pct,voldaan_verschil_pp_2025,BN-01,BN-02,TH-1"),
+        "Dutch by default: {}",
+        csv_nl.stdout
     );
     let html_file = dir.path().join("rollup-2026.html");
     let html = server
@@ -623,6 +636,8 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
             "html",
             "--output-file",
             html_file.to_str().unwrap(),
+            "--lang",
+            "en",
         ])
         .await;
     assert!(html.ok().is_empty(), "the page goes to the file");
@@ -631,6 +646,13 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     assert!(page.contains("Integrity assessments 2026"));
     assert!(page.contains("Moreel leiderschap &amp; &lt;voorbeeldgedrag&gt;"));
     assert!(page.contains("r-met") && page.contains("r-unrated") && page.contains("carried"));
+    assert!(page.contains("<html lang=\"en\">"));
+    assert!(
+        page.contains("· Criteria set: Toetsingskader integriteit</p>"),
+        "the set by its title:\n{page}"
+    );
+    assert!(page.contains("<tr><th scope=\"row\">TH-1</th><td>Moral leadership</td></tr>"));
+    assert!(page.contains("<th scope=\"col\">Met vs 2025</th>"));
     let table = server.cli(&["report", "rollup", "--year", "2026"]).await;
     assert!(table.ok().contains("JenV"), "{}", table.stdout);
     let raw = json(
@@ -639,6 +661,7 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
             .await,
     );
     assert_eq!(raw["rows"].as_array().map(Vec::len), Some(2));
+    rollup_is_dutch_by_default_with_a_legend_and_the_year_before(&server, dir.path()).await;
 
     // Compared with 2025: BN-01 went from partially met to met.
     let compare = server
@@ -656,6 +679,12 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     let compare = compare.ok();
     assert!(compare.contains("improved"), "{compare}");
     assert!(compare.contains("improved 1, declined 0"), "{compare}");
+    assert!(
+        compare
+            .trim_end()
+            .ends_with("changed 0, added 0, removed 0"),
+        "{compare:?}"
+    );
 
     // Confirm the carried-over ratings, submit, review, and record the dialogue.
     for (code, rating) in [("BN-02", "not-met"), ("TH-1", "met")] {
@@ -705,6 +734,260 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
         shown.ok().contains("Voortgang besproken"),
         "{}",
         shown.stdout
+    );
+}
+
+/// The 2026 roll-up of `cycles_are_opened_rated_compared_and_rolled_up` in its default
+/// language, Dutch: the set's title, the criteria with their titles below the matrix (in the
+/// page and in the table), and the change against 2025 per department.
+async fn rollup_is_dutch_by_default_with_a_legend_and_the_year_before(
+    server: &TestServer,
+    dir: &Path,
+) {
+    let html_file = dir.join("rollup-2026-nl.html");
+    let html = server
+        .cli(&[
+            "report",
+            "rollup",
+            "--year",
+            "2026",
+            "--format",
+            "html",
+            "--output-file",
+            html_file.to_str().unwrap(),
+        ])
+        .await;
+    assert!(html.ok().is_empty(), "the page goes to the file");
+    let page = std::fs::read_to_string(&html_file).unwrap();
+    assert!(page.contains("<html lang=\"nl\">"), "{page}");
+    assert!(page.contains("<h1>Toetsing integriteit 2026 — overzicht</h1>"));
+    assert_eq!(
+        page.lines().find(|l| l.starts_with("<p class=\"meta\">")),
+        Some(
+            "<p class=\"meta\">2 departementen · 3 criteria · \
+             Criteriaset: Toetsingskader integriteit</p>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<caption>Beoordelingen per departement en criterium</caption>"));
+    assert!(page.contains(
+        "<tr><th scope=\"row\">TH-1</th><td>Moreel leiderschap &amp; \
+         &lt;voorbeeldgedrag&gt;</td></tr>"
+    ));
+    assert!(
+        page.contains("<tr><th scope=\"row\">BN-02</th><td>Er is een vertrouwenspersoon</td></tr>")
+    );
+    assert!(page.contains("<th scope=\"col\">Voldaan t.o.v. 2025</th>"));
+    assert!(
+        page.contains("<td class=\"yoy\">0 %-punt<span class=\"counts\">33% → 33%</span></td>"),
+        "JenV:\n{page}"
+    );
+    assert!(page.contains("<td class=\"yoy\" title=\"BZK: geen toetsing in 2025\">—</td>"));
+    assert!(
+        page.contains("<td class=\"state\">Zelfevaluatie</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td class=\"state\">Gepland</td>"), "{page}");
+    assert!(!page.contains("Integrity"), "{page}");
+
+    let table = server.cli(&["report", "rollup", "--year", "2026"]).await;
+    let text = table.ok();
+    assert!(
+        text.starts_with(
+            "Toetsing integriteit 2026 — overzicht\nCriteriaset: Toetsingskader integriteit\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("VOLDAAN T.O.V. 2025"), "{text}");
+    let (matrix, legend) = text
+        .split_once("\nCriteria:\n")
+        .unwrap_or_else(|| panic!("no legend of criteria below the matrix:\n{text}"));
+    assert!(
+        matrix.contains("JenV") && matrix.contains("0 %-punt"),
+        "{text}"
+    );
+    assert_eq!(
+        legend.lines().map(str::trim).collect::<Vec<_>>(),
+        vec![
+            "BN-01  Integriteitsbeleid is vastgesteld",
+            "BN-02  Er is een vertrouwenspersoon",
+            "TH-1   Moreel leiderschap & <voorbeeldgedrag>",
+        ],
+        "{text}"
+    );
+    let english = server
+        .cli(&["report", "rollup", "--year", "2026", "--lang", "en"])
+        .await;
+    let english = english.ok();
+    assert!(
+        english.starts_with("Integrity assessments 2026 — roll-up\n"),
+        "{english}"
+    );
+    assert!(english.contains("MET VS 2025"), "{english}");
+    assert!(english.contains("  TH-1   Moral leadership"), "{english}");
+    // 2025 has no year before: no such column.
+    let first = server.cli(&["report", "rollup", "--year", "2025"]).await;
+    let first = first.ok();
+    assert!(first.starts_with("Toetsing integriteit 2025"), "{first}");
+    assert!(!first.contains("T.O.V."), "{first}");
+}
+
+const CRITERIA_2025: &str = r#"
+[[criteria]]
+code = "BN-01"
+title_nl = "Integriteitsbeleid is vastgesteld"
+title_en = "An integrity policy has been adopted"
+
+[[criteria]]
+code = "BN-02"
+title_nl = "Er is een vertrouwenspersoon"
+title_en = "There is a confidential adviser"
+"#;
+
+const CRITERIA_2026: &str = r#"
+[[criteria]]
+code = "BN-01"
+title_nl = "Integriteitsbeleid is vastgesteld"
+title_en = "An integrity policy has been adopted"
+
+[[criteria]]
+code = "TH-03"
+title_nl = "Positie van de integriteitscoördinator"
+title_en = "The integrity coordinator's position"
+"#;
+
+/// Between two years whose sets differ (TH-03 new, BN-02 dropped), `cycles compare` counts
+/// and names the added and removed criteria in its summary, and the roll-up compares each
+/// department with its cycle of the year before even against another set.
+async fn a_comparison_counts_and_names_added_and_removed_criteria(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (year, criteria, ratings) in [
+        (
+            "2025",
+            CRITERIA_2025,
+            &[("BN-01", "not-met"), ("BN-02", "met")],
+        ),
+        ("2026", CRITERIA_2026, &[("BN-01", "met"), ("TH-03", "met")]),
+    ] {
+        let file = write(dir.path(), &format!("criteria-{year}.toml"), criteria);
+        let title = format!("Toetsingskader integriteit {year}");
+        let set = json(
+            &server
+                .cli(&[
+                    "--output",
+                    "json",
+                    "criteria-sets",
+                    "create",
+                    "--title",
+                    &title,
+                    "--criteria-file",
+                    &file,
+                ])
+                .await,
+        );
+        let set = set["name"].as_str().unwrap().to_owned();
+        server.cli(&["criteria-sets", "publish", &set]).await.ok();
+        let opened = json(
+            &server
+                .cli(&[
+                    "--output",
+                    "json",
+                    "cycles",
+                    "open",
+                    "--year",
+                    year,
+                    "--criteria-set",
+                    &set,
+                    "--department",
+                    "JenV",
+                ])
+                .await,
+        );
+        let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
+        server
+            .cli(&["cases", "transition", &cycle, "start"])
+            .await
+            .ok();
+        for &(code, rating) in ratings {
+            server
+                .cli(&[
+                    "cycles",
+                    "rate",
+                    &cycle,
+                    code,
+                    "--rating",
+                    rating,
+                    "--justification",
+                    "Zie jaarverslag",
+                ])
+                .await
+                .ok();
+        }
+    }
+
+    let compare = server
+        .cli(&[
+            "cycles",
+            "compare",
+            "--department",
+            "JenV",
+            "--from",
+            "2025",
+            "--to",
+            "2026",
+        ])
+        .await;
+    let compare = compare.ok();
+    let rows: Vec<&str> = compare.lines().collect();
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("TH-03") && l.contains("added")),
+        "{compare}"
+    );
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("BN-02") && l.contains("removed")),
+        "{compare}"
+    );
+    assert_eq!(
+        rows.last().copied(),
+        Some(
+            "improved 1, declined 0, unchanged 0, changed 0, added 1 (TH-03), \
+             removed 1 (BN-02)"
+        ),
+        "{compare}"
+    );
+
+    // JenV met one criterion of two in 2025, both in 2026: +50 percentage points.
+    let csv = server
+        .cli(&[
+            "report", "rollup", "--year", "2026", "--format", "csv", "--lang", "en",
+        ])
+        .await;
+    assert_eq!(
+        csv.ok().lines().collect::<Vec<_>>(),
+        vec![
+            "department,state,completion_pct,met_change_pp_vs_2025,BN-01,TH-03",
+            "JenV,self_assessment,100.0,50.0,met,met",
+            "completion,,100.0,,100.0,100.0",
+        ],
+        "{}",
+        csv.stdout
+    );
+    let table = server.cli(&["report", "rollup", "--year", "2026"]).await;
+    let text = table.ok();
+    assert!(
+        text.contains("\nCriteriaset: Toetsingskader integriteit 2026\n"),
+        "{text}"
+    );
+    assert!(text.contains("+50 %-punt"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == "TH-03  Positie van de integriteitscoördinator"),
+        "{text}"
     );
 }
 

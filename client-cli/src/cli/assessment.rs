@@ -273,4 +273,7 @@ pub struct ReportRollup {
     /// Write the report to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+    /// The language of headings, labels, legends and criterion titles.
+    #[arg(long, value_enum, default_value_t = crate::report::Lang::Nl)]
+    pub lang: crate::report::Lang,
 }

@@ -204,7 +204,8 @@ async fn compare(ctx: &Context, args: CycleCompare) -> Result<(), CliError> {
     emit(&compare_text(&response, args.from, args.to))
 }
 
-/// The change table and the counts.
+/// The change table and the counts: of every kind of change, so that every row of the table is
+/// counted once, with the criteria added and removed named.
 fn compare_text(response: &CompareYearsResponse, from: i32, to: i32) -> String {
     let mut table = output::table(&["CRITERION", &from.to_string(), &to.to_string(), "CHANGE"]);
     for c in &response.changes {
@@ -216,13 +217,40 @@ fn compare_text(response: &CompareYearsResponse, from: i32, to: i32) -> String {
         ]);
     }
     format!(
-        "{} {from} ({}) → {to} ({})\n{table}\nimproved {}, declined {}, unchanged {}",
+        "{} {from} ({}) → {to} ({})\n{table}\n{}",
         short_id(DEPARTMENTS, &response.department),
         or_dash(short_id(CASES, &response.from_cycle)),
         or_dash(short_id(CASES, &response.to_cycle)),
+        compare_summary(response),
+    )
+}
+
+/// `improved 1, declined 0, unchanged 12, changed 0, added 1 (TH-03), removed 0`.
+fn compare_summary(response: &CompareYearsResponse) -> String {
+    let with = |delta: RatingDelta| {
+        response
+            .changes
+            .iter()
+            .filter(|c| c.delta == i32::from(delta))
+            .map(|c| c.criterion.as_str())
+            .collect::<Vec<&str>>()
+    };
+    let named = |word: &str, delta: RatingDelta| {
+        let codes = with(delta);
+        if codes.is_empty() {
+            format!("{word} 0")
+        } else {
+            format!("{word} {} ({})", codes.len(), codes.join(", "))
+        }
+    };
+    format!(
+        "improved {}, declined {}, unchanged {}, changed {}, {}, {}",
         response.improved,
         response.declined,
         response.unchanged,
+        with(RatingDelta::Changed).len(),
+        named("added", RatingDelta::Added),
+        named("removed", RatingDelta::Removed),
     )
 }
 
@@ -312,8 +340,61 @@ mod tests {
         assert!(text.contains("not-met"), "{text}");
         assert!(text.contains("improved"), "{text}");
         assert!(
-            text.ends_with("improved 1, declined 0, unchanged 0"),
+            text.ends_with("improved 1, declined 0, unchanged 0, changed 0, added 0, removed 0"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_comparison_summary_counts_and_names_added_and_removed_criteria() {
+        let change = |code: &str, from: Rating, to: Rating, delta: RatingDelta| RatingChange {
+            criterion: code.into(),
+            from_rating: from.into(),
+            to_rating: to.into(),
+            delta: delta.into(),
+        };
+        let response = CompareYearsResponse {
+            department: "departments/JenV".into(),
+            from_cycle: "cases/a1".into(),
+            to_cycle: "cases/b2".into(),
+            changes: vec![
+                change("BN-01", Rating::Met, Rating::Met, RatingDelta::Unchanged),
+                change(
+                    "BN-02",
+                    Rating::Met,
+                    Rating::NotApplicable,
+                    RatingDelta::Changed,
+                ),
+                change(
+                    "TH-03",
+                    Rating::Unspecified,
+                    Rating::Unspecified,
+                    RatingDelta::Added,
+                ),
+                change(
+                    "TH-04",
+                    Rating::Unspecified,
+                    Rating::Met,
+                    RatingDelta::Added,
+                ),
+                change(
+                    "TH-1",
+                    Rating::PartiallyMet,
+                    Rating::Unspecified,
+                    RatingDelta::Removed,
+                ),
+            ],
+            improved: 0,
+            declined: 0,
+            unchanged: 1,
+        };
+        let text = compare_text(&response, 2026, 2027);
+        assert!(text.contains("TH-03"), "a row of its own: {text}");
+        let summary = text.lines().next_back().unwrap_or_default();
+        assert_eq!(
+            summary,
+            "improved 0, declined 0, unchanged 1, changed 1, added 2 (TH-03, TH-04), \
+             removed 1 (TH-1)"
         );
     }
 }
