@@ -82,6 +82,7 @@ pub struct Cli {
 
     /// How to print results: a table, or the protobuf JSON mapping of the response.
     #[arg(
+        short = 'o',
         long,
         env = "REGIE_OUTPUT",
         value_enum,
@@ -182,6 +183,42 @@ pub enum Command {
     /// Asks the server whether an action would be allowed, and why.
     #[command(subcommand)]
     Access(AccessCommand),
+    /// Prints the shell completion script for bash, zsh or fish (no server needed), e.g.
+    /// `regie completions bash > ~/.local/share/bash-completion/completions/regie`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// The shells `regie completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(shell: CompletionShell) -> Self {
+        match shell {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
+/// Writes the completion script for `shell` of the whole command line, as `regie`.
+pub fn write_completions(shell: CompletionShell, out: &mut dyn std::io::Write) {
+    let mut command = Cli::command();
+    clap_complete::generate(
+        clap_complete::Shell::from(shell),
+        &mut command,
+        "regie",
+        out,
+    );
 }
 
 impl Cli {
@@ -291,6 +328,40 @@ mod tests {
         ] {
             assert!(seen.iter().any(|s| s == arg), "{arg} not checked");
         }
+    }
+
+    #[test]
+    fn o_is_short_for_output() {
+        let cli = Cli::try_parse_from(["regie", "-o", "json", "whoami"]).expect("valid");
+        assert_eq!(cli.output, OutputFormat::Json);
+        let cli = Cli::try_parse_from(["regie", "departments", "list", "-o", "json"])
+            .expect("global, after the subcommand too");
+        assert_eq!(cli.output, OutputFormat::Json);
+    }
+
+    #[test]
+    fn completions_are_written_for_bash_zsh_and_fish() {
+        for (shell, marker) in [
+            (CompletionShell::Bash, "complete -F"),
+            (CompletionShell::Zsh, "#compdef regie"),
+            (CompletionShell::Fish, "complete -c regie"),
+        ] {
+            let mut script = Vec::new();
+            write_completions(shell, &mut script);
+            let script = String::from_utf8(script).expect("UTF-8");
+            assert!(script.contains(marker), "{shell:?} lacks {marker:?}");
+            for word in ["criteria-sets", "transition", "--output"] {
+                assert!(script.contains(word), "{shell:?} lacks {word}");
+            }
+        }
+        let cli = Cli::try_parse_from(["regie", "completions", "zsh"]).expect("valid");
+        assert!(matches!(
+            cli.command,
+            Command::Completions {
+                shell: CompletionShell::Zsh
+            }
+        ));
+        assert!(Cli::try_parse_from(["regie", "completions", "tcsh"]).is_err());
     }
 
     #[test]
