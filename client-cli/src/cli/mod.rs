@@ -141,7 +141,8 @@ pub enum Command {
     /// Working groups and their members.
     #[command(subcommand)]
     Groups(GroupCommand),
-    /// Cases (work items, recommendations): create, change, move through their workflow, watch.
+    /// Cases of all five kinds (working-group items, recommendations, frameworks, assessment
+    /// cycles, risk analyses): create, change, move through their workflow, watch.
     #[command(subcommand)]
     Cases(CaseCommand),
     /// Criteria sets (toetsingskaders) that departments are assessed against.
@@ -327,6 +328,25 @@ mod tests {
             "regie import work-items file",
         ] {
             assert!(seen.iter().any(|s| s == arg), "{arg} not checked");
+        }
+    }
+
+    #[test]
+    fn the_help_says_cases_covers_all_five_kinds() {
+        let command = Cli::command();
+        let cases = command.find_subcommand("cases").expect("a cases command");
+        let about = cases
+            .get_about()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        for kind in [
+            "working-group items",
+            "recommendations",
+            "frameworks",
+            "assessment cycles",
+            "risk analyses",
+        ] {
+            assert!(about.contains(kind), "{about}");
         }
     }
 
