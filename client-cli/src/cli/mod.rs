@@ -424,6 +424,25 @@ mod tests {
     }
 
     #[test]
+    fn as_of_accepts_a_date_for_the_end_of_that_day_in_amsterdam() {
+        let cli = Cli::try_parse_from(["regie", "cases", "get", "abc", "--as-of", "2026-12-01"])
+            .expect("a date is accepted");
+        let Command::Cases(CaseCommand::Get(get)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        // 2026-12-01T23:59:59+01:00 (CET).
+        assert_eq!(get.as_of.map(|t| t.seconds), Some(1_796_165_999));
+        let help = Cli::command()
+            .find_subcommand_mut("cases")
+            .and_then(|c| c.find_subcommand_mut("get"))
+            .map(|c| c.render_long_help().to_string())
+            .unwrap_or_default();
+        assert!(help.contains("Europe/Amsterdam"), "{help}");
+        let bad = ["regie", "cases", "get", "abc", "--as-of", "2026-13-01"];
+        assert!(Cli::try_parse_from(bad).is_err());
+    }
+
+    #[test]
     fn conflicting_workflow_versions_are_a_usage_error() {
         let parse = |args: &[&str]| {
             Cli::try_parse_from(["regie", "workflows"].iter().chain(args)).and_then(Cli::checked)
