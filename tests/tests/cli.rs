@@ -11,6 +11,7 @@ backend_tests!(
     errors_print_code_reason_and_fields_with_their_exit_code,
     a_work_item_goes_from_proposed_to_done_through_the_cli,
     login_whoami_tokens_roles_and_access_check_through_the_cli,
+    a_new_profile_starts_from_the_current_profiles_server,
 );
 
 async fn the_cli_tour_from_the_readme_works(backend: Backend) {
@@ -429,4 +430,54 @@ async fn login_whoami_tokens_roles_and_access_check_through_the_cli(backend: Bac
     // ... and the refusal is in the audit.
     let denials = server.cli(&["audit", "denials"]).await;
     assert!(denials.ok().contains("TOKEN_REVOKED"), "{}", denials.stdout);
+}
+
+async fn a_new_profile_starts_from_the_current_profiles_server(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // The default profile knows this server (from --server).
+    server
+        .cli_as(None, &["login", "--token", &server.admin_token])
+        .await
+        .ok();
+    // A new profile, without --server: this server, not the built-in 127.0.0.1:50051.
+    let login = server
+        .cli_without_server(
+            None,
+            &[
+                "--profile",
+                "coordinator",
+                "login",
+                "--token",
+                &server.admin_token,
+            ],
+        )
+        .await;
+    assert!(
+        login
+            .ok()
+            .starts_with(&format!("logged in to {} as", server.endpoint())),
+        "{}",
+        login.stdout
+    );
+    assert!(
+        login
+            .stderr
+            .contains("starts from the server of profile `default`"),
+        "{}",
+        login.stderr
+    );
+    let whoami = server
+        .cli_without_server(None, &["--profile", "coordinator", "whoami"])
+        .await;
+    assert!(
+        whoami.ok().contains("principals/admin"),
+        "{}",
+        whoami.stdout
+    );
+    let profiles =
+        std::fs::read_to_string(server.data_dir().join("cli-config").join("profiles.toml"))
+            .unwrap();
+    assert!(profiles.contains("[profiles.coordinator]"), "{profiles}");
 }
