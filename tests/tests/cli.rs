@@ -277,6 +277,23 @@ async fn a_work_item_goes_from_proposed_to_done_through_the_cli(backend: Backend
         "the rule's sentence is printed: {}",
         guarded.stderr
     );
+    // Once: not on the error line, a `precondition` line and the `✗` line alike.
+    assert_eq!(
+        guarded
+            .stderr
+            .matches("Work on an item starts only once it has an assignee.")
+            .count(),
+        1,
+        "{}",
+        guarded.stderr
+    );
+    assert!(
+        guarded
+            .stderr
+            .contains("✗ work_item.assignee_required: Work on an item starts"),
+        "{}",
+        guarded.stderr
+    );
 
     let transitions = server.cli(&["cases", "transitions", &name]).await;
     assert!(transitions.ok().contains("work_item.assignee_required"));
