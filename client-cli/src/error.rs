@@ -13,6 +13,8 @@ use std::io::Write as _;
 use tonic::{Code, Status};
 use tonic_types::{PreconditionViolation, StatusExt};
 
+use crate::output::in_cli_words;
+
 /// The exit codes of `regie`.
 pub mod exit {
     pub const SUCCESS: u8 = 0;
@@ -155,7 +157,7 @@ pub fn code_name(code: Code) -> &'static str {
 }
 
 fn status_lines(status: &Status) -> Vec<String> {
-    let mut lines = vec![head_line(status.code(), status.message())];
+    let mut lines = vec![head_line(status.code(), &in_cli_words(status.message()))];
     lines.extend(detail_lines(status, true));
     lines
 }
@@ -193,7 +195,7 @@ fn rules_failed_lines(status: &Status) -> Vec<String> {
     lines.extend(
         violations
             .iter()
-            .map(|v| format!("  ✗ {}: {}", v.r#type, v.description)),
+            .map(|v| format!("  ✗ {}: {}", v.r#type, in_cli_words(&v.description))),
     );
     lines
 }
@@ -211,14 +213,20 @@ fn detail_lines(status: &Status, preconditions: bool) -> Vec<String> {
     }
     if let Some(bad_request) = details.bad_request() {
         for v in &bad_request.field_violations {
-            lines.push(format!("  field {}: {}", v.field, v.description));
+            lines.push(format!(
+                "  field {}: {}",
+                v.field,
+                in_cli_words(&v.description)
+            ));
         }
     }
     if preconditions {
         for v in precondition_violations(status) {
             lines.push(format!(
                 "  precondition {} {}: {}",
-                v.r#type, v.subject, v.description
+                v.r#type,
+                v.subject,
+                in_cli_words(&v.description)
             ));
         }
     }
@@ -362,6 +370,30 @@ mod tests {
         );
         let other = CliError::Rpc(Status::aborted("stale etag")).explaining_rules();
         assert!(matches!(other, CliError::Rpc(_)), "{other:?}");
+    }
+
+    #[test]
+    fn error_hints_name_the_cli_command_not_the_api_method() {
+        let mut details = ErrorDetails::new();
+        details.add_precondition_failure_violation(
+            "cycle.dialogue_recorded",
+            "cases/c1",
+            "A cycle closes only after the dialogue. (no dialogue has been recorded \
+             (AssessmentService.RecordDialogue))",
+        );
+        let status = Status::with_error_details(Code::FailedPrecondition, "refused", details);
+        let lines = CliError::Rpc(status).explaining_rules().lines().join("\n");
+        assert!(lines.contains("(`regie cycles dialogue`)"), "{lines}");
+        assert!(!lines.contains("AssessmentService"), "{lines}");
+        let status = Status::invalid_argument(
+            "case.kind: assessment cycles are opened with AssessmentService.OpenCycles",
+        );
+        assert_eq!(
+            CliError::Rpc(status).lines(),
+            vec![
+                "error: INVALID_ARGUMENT: case.kind: assessment cycles are opened with `regie cycles open`"
+            ]
+        );
     }
 
     #[test]

@@ -106,7 +106,11 @@ impl Show for Case {
             ("KIND", c.kind.clone()),
             ("STATE", or_dash(&c.state)),
             ("TITLE", or_dash(&c.title)),
-            ("DESCRIPTION", or_dash(&c.description)),
+            // A work item the server made may name the API method to use: the command instead.
+            (
+                "DESCRIPTION",
+                or_dash(&output::in_cli_words(&c.description)),
+            ),
             ("DEPARTMENT", or_dash(short_id(DEPARTMENTS, &c.department))),
             (
                 "WORKING GROUP",
