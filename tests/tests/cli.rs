@@ -321,6 +321,27 @@ async fn a_work_item_goes_from_proposed_to_done_through_the_cli(backend: Backend
     assert!(verify.ok().contains("valid"), "{}", verify.stdout);
     let rules = server.cli(&["workflows", "rules"]).await;
     assert!(rules.ok().contains("decree.consulted_before_adoption"));
+    assert!(
+        rules.stdout.contains("SENTENCE (NL)") && rules.stdout.contains("SENTENCE (EN)"),
+        "Dutch and English: {}",
+        rules.stdout
+    );
+    let english = server.cli(&["workflows", "rules", "--lang", "en"]).await;
+    assert!(
+        english.ok().contains("SENTENCE (EN)") && !english.stdout.contains("SENTENCE (NL)"),
+        "{}",
+        english.stdout
+    );
+    let json = server
+        .cli(&["--output", "json", "workflows", "rules", "--lang", "en"])
+        .await;
+    let json: serde_json::Value = serde_json::from_str(json.ok()).expect("JSON rules");
+    assert!(
+        json["rules"][0]["sentenceNl"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "JSON keeps both languages: {json}"
+    );
     let diagram = server.cli(&["workflows", "diagram", "work_item"]).await;
     assert!(diagram.ok().contains("stateDiagram"));
 }
