@@ -600,7 +600,7 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
         csv.stdout
     );
     assert!(
-        lines.contains(&"JenV,self_assessment,33.3,met,not_met*,met*"),
+        lines.contains(&"JenV,self_assessment,33.3,met,not-met*,met*"),
         "{}",
         csv.stdout
     );

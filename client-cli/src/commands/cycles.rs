@@ -292,6 +292,44 @@ mod tests {
     }
 
     #[test]
+    fn ratings_are_accepted_in_every_reasonable_spelling() {
+        let parse = |rating: &str| {
+            Cli::try_parse_from(["regie", "cycles", "rate", "c", "BN-05", "--rating", rating])
+                .map(|cli| match cli.command {
+                    Command::Cycles(CycleCommand::Rate(rate)) => Some(rate.rating),
+                    _ => None,
+                })
+                .map_err(|e| e.to_string())
+        };
+        for spelling in [
+            "partially-met",
+            "partially_met",
+            "PARTIALLY_MET",
+            "partially met",
+            " Partially Met ",
+        ] {
+            assert_eq!(
+                parse(spelling),
+                Ok(Some(RatingValue::PartiallyMet)),
+                "{spelling:?}"
+            );
+        }
+        assert_eq!(
+            parse("NOT_APPLICABLE"),
+            Ok(Some(RatingValue::NotApplicable))
+        );
+        assert_eq!(parse("not met"), Ok(Some(RatingValue::NotMet)));
+        assert_eq!(parse("Met"), Ok(Some(RatingValue::Met)));
+        let err = parse("half").expect_err("not a rating");
+        assert!(
+            err.contains("half") && err.contains("partially-met"),
+            "{err}"
+        );
+        // Output uses the flag's spelling.
+        assert_eq!(rating_name(Rating::PartiallyMet.into()), "partially-met");
+    }
+
+    #[test]
     fn comparisons_list_changes_and_counts() {
         let response = CompareYearsResponse {
             department: "departments/JenV".into(),
