@@ -18,6 +18,7 @@ backend_tests!(
     a_risk_analysis_has_a_register_and_a_heatmap,
     cycles_are_opened_rated_compared_and_rolled_up,
     a_framework_is_consulted_before_adoption_and_observed_in_force,
+    an_exported_criteria_set_loads_back_through_criteria_file,
 );
 
 /// The JSON a successful `--output json` command printed.
@@ -873,4 +874,52 @@ async fn a_framework_is_consulted_before_adoption_and_observed_in_force(backend:
     let observances = observances.ok();
     assert!(observances.contains("Opgenomen in het"), "{observances}");
     assert!(observances.contains("not observed: BZK"), "{observances}");
+}
+
+async fn an_exported_criteria_set_loads_back_through_criteria_file(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
+    let set = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Toetsingskader integriteit",
+                "--criteria-file",
+                &criteria,
+            ])
+            .await,
+    );
+    let name = set["name"].as_str().unwrap().to_owned();
+    // Exported as protobuf JSON (camelCase `titleNl`), the whole set as `get` prints it.
+    let exported = server
+        .cli(&["--output", "json", "criteria-sets", "get", &name])
+        .await;
+    assert!(exported.ok().contains("\"titleNl\""), "{}", exported.stdout);
+    let file = write(dir.path(), "exported.json", exported.ok());
+    let copy = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Kopie",
+                "--criteria-file",
+                &file,
+            ])
+            .await,
+    );
+    assert_eq!(copy["criteria"], set["criteria"], "{copy}");
+    assert_eq!(
+        copy["criteria"][2]["titleNl"],
+        "Moreel leiderschap & <voorbeeldgedrag>"
+    );
 }
