@@ -12,6 +12,7 @@ backend_tests!(
     a_work_item_goes_from_proposed_to_done_through_the_cli,
     login_whoami_tokens_roles_and_access_check_through_the_cli,
     a_new_profile_starts_from_the_current_profiles_server,
+    cases_get_lists_sub_items_and_cases_list_filters_by_working_group,
 );
 
 async fn the_cli_tour_from_the_readme_works(backend: Backend) {
@@ -518,4 +519,69 @@ async fn a_new_profile_starts_from_the_current_profiles_server(backend: Backend)
         std::fs::read_to_string(server.data_dir().join("cli-config").join("profiles.toml"))
             .unwrap();
     assert!(profiles.contains("[profiles.coordinator]"), "{profiles}");
+}
+
+async fn cases_get_lists_sub_items_and_cases_list_filters_by_working_group(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    server
+        .cli(&[
+            "groups",
+            "create",
+            "--id",
+            "ipim-kwaliteit",
+            "--name",
+            "IPIM werkgroep kwaliteitscriteria",
+            "--chair",
+            "BZK",
+        ])
+        .await
+        .ok();
+    let create = async |args: &[&str]| {
+        let mut all = vec!["--output", "json", "cases", "create", "--kind", "work_item"];
+        all.extend_from_slice(args);
+        let created: serde_json::Value = serde_json::from_str(server.cli(&all).await.ok()).unwrap();
+        created["name"].as_str().unwrap().to_owned()
+    };
+    let parent = create(&[
+        "--title",
+        "Kwaliteitscriteria opstellen",
+        "--working-group",
+        "ipim-kwaliteit",
+    ])
+    .await;
+    let child = create(&[
+        "--title",
+        "Deelvraag integriteitsrisico's",
+        "--parent",
+        &parent,
+    ])
+    .await;
+    create(&["--title", "Los actiepunt"]).await;
+
+    let shown = server.cli(&["cases", "get", &parent]).await;
+    let shown = shown.ok();
+    assert!(shown.contains("sub-items (1):"), "{shown}");
+    assert!(shown.contains("Deelvraag integriteitsrisico's"), "{shown}");
+    assert!(
+        shown.contains(child.trim_start_matches("cases/")),
+        "{shown}"
+    );
+    assert!(!shown.contains("Los actiepunt"), "{shown}");
+    let leaf = server.cli(&["cases", "get", &child]).await;
+    assert!(!leaf.ok().contains("sub-items"), "{}", leaf.stdout);
+    // JSON stays the Case message alone.
+    let json = server
+        .cli(&["--output", "json", "cases", "get", &parent])
+        .await;
+    let json: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(json["name"], parent.as_str());
+
+    let listed = server
+        .cli(&["cases", "list", "--working-group", "ipim-kwaliteit"])
+        .await;
+    let listed = listed.ok();
+    assert!(listed.contains("Kwaliteitscriteria opstellen"), "{listed}");
+    assert!(!listed.contains("Los actiepunt"), "{listed}");
 }

@@ -357,6 +357,14 @@ pub struct CaseList {
         help_heading = "Filters (ANDed with --filter)"
     )]
     pub department: Option<String>,
+    /// Only cases of this working group: an id or `workingGroups/ID`.
+    #[arg(
+        long,
+        value_name = "ID",
+        value_parser = names::group_name,
+        help_heading = "Filters (ANDed with --filter)"
+    )]
+    pub working_group: Option<String>,
     /// Only cases carried by this assignee.
     #[arg(long, help_heading = "Filters (ANDed with --filter)")]
     pub assignee: Option<String>,
