@@ -582,6 +582,17 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     assert!(ratings.contains("BN-01"), "{ratings}");
     assert!(ratings.contains("not-met"), "carried over: {ratings}");
     assert!(ratings.contains("unrated: none"), "{ratings}");
+    // The history names the criterion and the rating of each `cycle.rated` row.
+    let history = server.cli(&["cases", "history", &jenv]).await;
+    let history = history.ok();
+    let rated_row = history
+        .lines()
+        .find(|l| l.contains("cycle.rated"))
+        .unwrap_or_default();
+    assert!(
+        rated_row.contains("BN-01: met (was partially-met, carried over)"),
+        "{history}"
+    );
     let bzk_ratings = server.cli(&["cycles", "ratings", &bzk]).await;
     assert!(
         bzk_ratings.ok().contains("unrated: BN-01, BN-02, TH-1"),
