@@ -581,7 +581,26 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     let ratings = ratings.ok();
     assert!(ratings.contains("BN-01"), "{ratings}");
     assert!(ratings.contains("not-met"), "carried over: {ratings}");
-    assert!(ratings.contains("unrated: none"), "{ratings}");
+    // The carried-over ratings still wait for confirmation: `ratings` and a refused `submit`
+    // say so alike.
+    assert!(
+        ratings.contains("not rated (or carried over, unconfirmed): 2 of 3"),
+        "{ratings}"
+    );
+    assert!(ratings.contains("  not rated: none"), "{ratings}");
+    assert!(
+        ratings.contains("  carried over, unconfirmed: BN-02, TH-1"),
+        "{ratings}"
+    );
+    let submit = server.cli(&["cases", "transition", &jenv, "submit"]).await;
+    assert_eq!(submit.code, Some(6), "{submit:?}");
+    assert!(
+        submit
+            .stderr
+            .contains("not rated (or carried over, unconfirmed): BN-02, TH-1"),
+        "{}",
+        submit.stderr
+    );
     // The history names the criterion and the rating of each `cycle.rated` row.
     let history = server.cli(&["cases", "history", &jenv]).await;
     let history = history.ok();
@@ -595,7 +614,7 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     );
     let bzk_ratings = server.cli(&["cycles", "ratings", &bzk]).await;
     assert!(
-        bzk_ratings.ok().contains("unrated: BN-01, BN-02, TH-1"),
+        bzk_ratings.ok().contains("  not rated: BN-01, BN-02, TH-1"),
         "{}",
         bzk_ratings.stdout
     );
