@@ -11,7 +11,9 @@
 //! group = "basisnormen"
 //! ```
 //!
-//! Only `code` is required. Unknown keys are refused (a typo would otherwise lose a field), and
+//! The titles may also be spelt `titleNl` and `titleEn`, and the other fields of a set may be
+//! there, so that a set exported with `regie --output json criteria-sets get` loads back as it
+//! is. Only `code` is required. Unknown keys are refused (a typo would otherwise lose a field), and
 //! so are codes that are not letters, digits, `-`, `_` and `.`, and codes given twice. The
 //! server checks the rest.
 
@@ -20,22 +22,46 @@ use std::path::Path;
 use anyhow::Context as _;
 use regie_proto::v1::Criterion;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::error::CliError;
 
+/// The file: a `criteria` list, alone or (a set exported with `--output json criteria-sets get`)
+/// with the other fields of a `CriteriaSet`, which are read past: the set's title and
+/// description come from the flags, the rest from the server.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CriteriaFile {
     criteria: Vec<Entry>,
+    #[serde(default, rename = "name")]
+    _name: Option<IgnoredAny>,
+    #[serde(default, rename = "title")]
+    _title: Option<IgnoredAny>,
+    #[serde(default, rename = "description")]
+    _description: Option<IgnoredAny>,
+    #[serde(default, rename = "state")]
+    _state: Option<IgnoredAny>,
+    #[serde(default, rename = "template")]
+    _template: Option<IgnoredAny>,
+    #[serde(default, rename = "etag")]
+    _etag: Option<IgnoredAny>,
+    #[serde(default, rename = "createTime", alias = "create_time")]
+    _create_time: Option<IgnoredAny>,
+    #[serde(default, rename = "updateTime", alias = "update_time")]
+    _update_time: Option<IgnoredAny>,
+    #[serde(default, rename = "publishTime", alias = "publish_time")]
+    _publish_time: Option<IgnoredAny>,
 }
 
+/// One criterion; the titles as a file spells them (`title_nl`) or as protobuf JSON does
+/// (`titleNl`), so that an exported set loads back unchanged.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
     code: String,
-    #[serde(default)]
+    #[serde(default, alias = "titleNl")]
     title_nl: String,
-    #[serde(default)]
+    #[serde(default, alias = "titleEn")]
     title_en: String,
     #[serde(default)]
     description: String,
@@ -165,6 +191,46 @@ title_nl = "Moreel leiderschap"
         assert_eq!(from_toml.len(), 2);
         assert_eq!(from_toml[0].group, "basisnormen");
         assert_eq!(from_toml[1].title_en, "");
+    }
+
+    #[test]
+    fn an_exported_set_loads_back_unchanged() {
+        // As `regie --output json criteria-sets get` prints a set (protobuf JSON, camelCase).
+        let exported = r#"{
+  "name": "criteriaSets/1b1377493661",
+  "title": "Toetsingskader integriteit 2026",
+  "description": "",
+  "state": "PUBLISHED",
+  "template": false,
+  "criteria": [
+    {"code": "BN-01", "titleNl": "Integriteitsbeleid is vastgesteld",
+     "titleEn": "An integrity policy has been adopted", "description": "",
+     "guidance": "Beleidsdocument", "group": "basisnormen"},
+    {"code": "TH-1", "titleNl": "Moreel leiderschap", "titleEn": "", "description": "",
+     "guidance": "", "group": ""}
+  ],
+  "etag": "3",
+  "createTime": "2026-01-05T09:00:00Z",
+  "updateTime": "2026-01-05T09:00:00Z",
+  "publishTime": "2026-01-06T09:00:00Z"
+}"#;
+        let criteria = parse(Format::Json, exported).expect("an exported set loads");
+        assert_eq!(criteria.len(), 2);
+        assert_eq!(criteria[0].title_nl, "Integriteitsbeleid is vastgesteld");
+        assert_eq!(criteria[0].title_en, "An integrity policy has been adopted");
+        assert_eq!(criteria[0].guidance, "Beleidsdocument");
+        assert_eq!(criteria[1].title_nl, "Moreel leiderschap");
+        // The same criteria as the file spelling gives.
+        let from_toml = parse(Format::Toml, TOML).expect("valid TOML");
+        assert_eq!(criteria[0].title_nl, from_toml[0].title_nl);
+        // Typos are still refused, at either level.
+        let typo = parse(
+            Format::Json,
+            r#"{"criteria": [{"code": "X", "titelNl": "x"}]}"#,
+        );
+        assert!(typo.is_err());
+        let typo = parse(Format::Json, r#"{"criteria": [], "titel": "x"}"#);
+        assert!(typo.is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! A failed call prints `error: <CODE>: <message>`, then the server's google.rpc details: the
 //! `ErrorInfo` reason, `BadRequest` field violations and `PreconditionFailure` violations. A
-//! refused transition adds one readable line per failed rule (`  ✗ <rule>: <sentence>`), and
+//! transition refused by its rules prints each failed rule once instead, as one readable line
+//! (`  ✗ <rule>: <sentence> (<what is missing>)`) under `error: <CODE>: <case>: N rules not met`, and
 //! UNAUTHENTICATED and PERMISSION_DENIED end with a hint on what to do (`regie login`,
 //! `regie whoami`). The exit code depends only on the class of error; the table is in the
 //! top-level `--help` and in README.md.
@@ -11,6 +12,8 @@ use std::io::Write as _;
 
 use tonic::{Code, Status};
 use tonic_types::{PreconditionViolation, StatusExt};
+
+use crate::output::in_cli_words;
 
 /// The exit codes of `regie`.
 pub mod exit {
@@ -83,15 +86,7 @@ impl CliError {
                 )]
             }
             CliError::Rpc(status) => status_lines(status),
-            CliError::RulesFailed(status) => {
-                let mut lines = status_lines(status);
-                lines.extend(
-                    precondition_violations(status)
-                        .iter()
-                        .map(|v| format!("  ✗ {}: {}", v.r#type, v.description)),
-                );
-                lines
-            }
+            CliError::RulesFailed(status) => rules_failed_lines(status),
             CliError::Usage(message) => vec![format!("error: {message}")],
             CliError::InvalidInput(lines) => lines.clone(),
             CliError::Other(error) => vec![format!("error: {error:#}")],
@@ -162,12 +157,53 @@ pub fn code_name(code: Code) -> &'static str {
 }
 
 fn status_lines(status: &Status) -> Vec<String> {
-    let code = code_name(status.code());
-    let mut lines = vec![if status.message().is_empty() {
+    let mut lines = vec![head_line(status.code(), &in_cli_words(status.message()))];
+    lines.extend(detail_lines(status, true));
+    lines
+}
+
+/// `error: CODE: message`.
+fn head_line(code: Code, message: &str) -> String {
+    let code = code_name(code);
+    if message.is_empty() {
         format!("error: {code}")
     } else {
-        format!("error: {code}: {}", status.message())
-    }];
+        format!("error: {code}: {message}")
+    }
+}
+
+/// A refused transition: each failed rule once, as `  ✗ <rule>: <sentence> (<what is
+/// missing>)`. The server's message and its `precondition` lines say the same again, so the
+/// first line only counts the rules and neither is repeated. Without violations (a transition
+/// not allowed from this state) it is printed as any other error.
+fn rules_failed_lines(status: &Status) -> Vec<String> {
+    let violations = precondition_violations(status);
+    let Some(first) = violations.first() else {
+        return status_lines(status);
+    };
+    let rules = match violations.len() {
+        1 => "1 rule not met".to_owned(),
+        n => format!("{n} rules not met"),
+    };
+    let message = if first.subject.is_empty() {
+        rules
+    } else {
+        format!("{}: {rules}", first.subject)
+    };
+    let mut lines = vec![head_line(status.code(), &message)];
+    lines.extend(detail_lines(status, false));
+    lines.extend(
+        violations
+            .iter()
+            .map(|v| format!("  ✗ {}: {}", v.r#type, in_cli_words(&v.description))),
+    );
+    lines
+}
+
+/// The reason, the field violations, the precondition violations (unless `preconditions` is
+/// false) and the hint, one line each.
+fn detail_lines(status: &Status, preconditions: bool) -> Vec<String> {
+    let mut lines = Vec::new();
     // Details that do not decode are left out: the code and message already say what happened.
     let details = status.get_error_details();
     if let Some(info) = details.error_info()
@@ -177,14 +213,22 @@ fn status_lines(status: &Status) -> Vec<String> {
     }
     if let Some(bad_request) = details.bad_request() {
         for v in &bad_request.field_violations {
-            lines.push(format!("  field {}: {}", v.field, v.description));
+            lines.push(format!(
+                "  field {}: {}",
+                v.field,
+                in_cli_words(&v.description)
+            ));
         }
     }
-    for v in precondition_violations(status) {
-        lines.push(format!(
-            "  precondition {} {}: {}",
-            v.r#type, v.subject, v.description
-        ));
+    if preconditions {
+        for v in precondition_violations(status) {
+            lines.push(format!(
+                "  precondition {} {}: {}",
+                v.r#type,
+                v.subject,
+                in_cli_words(&v.description)
+            ));
+        }
     }
     if let Some(hint) = hint(status.code()) {
         lines.push(format!("  hint: {hint}"));
@@ -283,27 +327,73 @@ mod tests {
     }
 
     #[test]
-    fn refused_transitions_list_their_rules() {
-        let mut details = ErrorDetails::new();
+    fn a_refused_transition_prints_each_rules_sentence_once() {
+        let mut details = ErrorDetails::with_error_info("RULES_NOT_MET", "regie", HashMap::new());
         details.add_precondition_failure_violation(
             "work_item.assignee_required",
             "cases/abc",
             "A work item needs an assignee before work starts.",
         );
-        let status =
-            Status::with_error_details(Code::FailedPrecondition, "transition blocked", details);
+        details.add_precondition_failure_violation(
+            "work_item.children_closed",
+            "cases/abc",
+            "An item is done only when its sub-items are closed. (open: cases/x)",
+        );
+        // The server's message names the rules and what is missing, as the violations do.
+        let status = Status::with_error_details(
+            Code::FailedPrecondition,
+            "cases/abc: rules not met: work_item.assignee_required (); \
+             work_item.children_closed (open: cases/x)",
+            details,
+        );
         let err = CliError::Rpc(status).explaining_rules();
         assert_eq!(err.exit_code(), exit::FAILED_PRECONDITION);
+        let lines = err.lines();
         assert_eq!(
-            err.lines(),
+            lines,
             vec![
-                "error: FAILED_PRECONDITION: transition blocked",
-                "  precondition work_item.assignee_required cases/abc: A work item needs an assignee before work starts.",
+                "error: FAILED_PRECONDITION: cases/abc: 2 rules not met",
+                "  reason: RULES_NOT_MET",
                 "  ✗ work_item.assignee_required: A work item needs an assignee before work starts.",
+                "  ✗ work_item.children_closed: An item is done only when its sub-items are closed. (open: cases/x)",
             ]
+        );
+        let text = lines.join("\n");
+        assert_eq!(text.matches("needs an assignee").count(), 1, "{text}");
+        assert_eq!(text.matches("open: cases/x").count(), 1, "{text}");
+
+        // Refused for another reason (no violations): printed as any error.
+        let status = Status::failed_precondition("`start` cannot be taken from state `done`");
+        assert_eq!(
+            CliError::Rpc(status).explaining_rules().lines(),
+            vec!["error: FAILED_PRECONDITION: `start` cannot be taken from state `done`"]
         );
         let other = CliError::Rpc(Status::aborted("stale etag")).explaining_rules();
         assert!(matches!(other, CliError::Rpc(_)), "{other:?}");
+    }
+
+    #[test]
+    fn error_hints_name_the_cli_command_not_the_api_method() {
+        let mut details = ErrorDetails::new();
+        details.add_precondition_failure_violation(
+            "cycle.dialogue_recorded",
+            "cases/c1",
+            "A cycle closes only after the dialogue. (no dialogue has been recorded \
+             (AssessmentService.RecordDialogue))",
+        );
+        let status = Status::with_error_details(Code::FailedPrecondition, "refused", details);
+        let lines = CliError::Rpc(status).explaining_rules().lines().join("\n");
+        assert!(lines.contains("(`regie cycles dialogue`)"), "{lines}");
+        assert!(!lines.contains("AssessmentService"), "{lines}");
+        let status = Status::invalid_argument(
+            "case.kind: assessment cycles are opened with AssessmentService.OpenCycles",
+        );
+        assert_eq!(
+            CliError::Rpc(status).lines(),
+            vec![
+                "error: INVALID_ARGUMENT: case.kind: assessment cycles are opened with `regie cycles open`"
+            ]
+        );
     }
 
     #[test]

@@ -182,6 +182,45 @@ pub fn emit_to(path: Option<&std::path::Path>, text: &str) -> Result<(), CliErro
     Ok(())
 }
 
+/// API methods that the server's texts name (in a rule's detail, an error, the description of a
+/// work item it made), and the command that does the same here.
+const COMMANDS: &[(&str, &str)] = &[
+    ("AssessmentService.OpenCycles", "`regie cycles open`"),
+    ("AssessmentService.RateCriterion", "`regie cycles rate`"),
+    (
+        "AssessmentService.RecordDialogue",
+        "`regie cycles dialogue`",
+    ),
+    ("AssessmentService.ListRatings", "`regie cycles ratings`"),
+    (
+        "FrameworkService.RecordConsultation",
+        "`regie frameworks consult`",
+    ),
+    (
+        "FrameworkService.RecordObservance",
+        "`regie frameworks observe`",
+    ),
+    ("RiskService.AddRisk", "`regie risks add`"),
+    ("RiskService.UpdateRisk", "`regie risks update`"),
+    ("CaseService.UpdateCase", "`regie cases update`"),
+    ("CaseService.TransitionCase", "`regie cases transition`"),
+    ("WorkflowService.ListRules", "`regie workflows rules`"),
+    ("AuditService.VerifyAuditChain", "`regie audit verify`"),
+];
+
+/// A server's text for a person at the command line: each API method it names as a hint
+/// (`AssessmentService.RecordDialogue`) becomes the `regie` command that does it (`regie cycles
+/// dialogue`). JSON output keeps the server's text as it is.
+pub fn in_cli_words(text: &str) -> String {
+    let mut text = text.to_owned();
+    for (method, command) in COMMANDS {
+        if text.contains(method) {
+            text = text.replace(method, command);
+        }
+    }
+    text
+}
+
 /// `text`, or `-` when it is empty, so that table cells are never blank.
 pub fn or_dash(text: &str) -> String {
     if text.is_empty() {
@@ -278,6 +317,23 @@ mod tests {
         assert_eq!(enum_name::<RatingValue, Rating>(42), "unknown (42)");
         let status = enum_name::<Status, RiskStatus>(RiskStatus::RiskClosed.into());
         assert_eq!(status, "closed");
+    }
+
+    #[test]
+    fn hints_name_the_cli_command_not_the_api_method() {
+        assert_eq!(
+            in_cli_words("no dialogue has been recorded (AssessmentService.RecordDialogue)"),
+            "no dialogue has been recorded (`regie cycles dialogue`)"
+        );
+        assert_eq!(
+            in_cli_words("Leg vast hoe BZK het naleeft (FrameworkService.RecordObservance)."),
+            "Leg vast hoe BZK het naleeft (`regie frameworks observe`)."
+        );
+        assert_eq!(
+            in_cli_words("assessment cycles are opened with AssessmentService.OpenCycles"),
+            "assessment cycles are opened with `regie cycles open`"
+        );
+        assert_eq!(in_cli_words("nothing to change"), "nothing to change");
     }
 
     #[test]

@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 /// The profile used when neither `--profile` nor `REGIE_PROFILE` names one.
 pub const DEFAULT_PROFILE: &str = "default";
 
+/// The environment variable that selects a profile, as `--profile` does.
+pub const PROFILE_VAR: &str = "REGIE_PROFILE";
+
 /// The environment variable naming the directory of the profiles file; it wins over the XDG and
 /// home directories, so tests and scripts can keep their profiles apart.
 pub const CONFIG_DIR_VAR: &str = "REGIE_CONFIG_DIR";

@@ -5,7 +5,7 @@
 //! Pure functions of a [`Report`] (the `Rollup` message, the language, the titles of the
 //! criteria sets and the roll-up of the year before; for HTML also the time it was made), so
 //! every format is unit-tested without a server. A cell's text is the rating's code (`met`,
-//! `partially_met`, `not_met`, `n/a`) or empty (not rated), with `*` after it when the rating
+//! `partially-met`, `not-met`, `not-applicable`, as `--rating` spells them) or empty (not rated), with `*` after it when the rating
 //! was carried over from the year before and not yet confirmed. A criterion that is not in a
 //! row's criteria set has no cell there (empty in the table and CSV, `—` in HTML).
 //!
@@ -300,15 +300,16 @@ fn rating_of(cell: &RollupCell) -> Rating {
 fn rating_code(rating: Rating) -> &'static str {
     match rating {
         Rating::Met => "met",
-        Rating::PartiallyMet => "partially_met",
-        Rating::NotMet => "not_met",
-        Rating::NotApplicable => "n/a",
+        Rating::PartiallyMet => "partially-met",
+        Rating::NotMet => "not-met",
+        Rating::NotApplicable => "not-applicable",
         Rating::Unspecified => "",
     }
 }
 
-/// A cell as the table and CSV show it: the rating (`met`, `partially_met`, `not_met`, `n/a`,
-/// empty when not rated or not in the set), `*` after it when carried over.
+/// A cell as the table and CSV show it: the rating as `--rating` spells it (`met`,
+/// `partially-met`, `not-met`, `not-applicable`; empty when not rated or not in the set), `*`
+/// after it when carried over.
 pub fn cell_text(cell: Option<&RollupCell>) -> String {
     let Some(cell) = cell else {
         return String::new();
@@ -1135,10 +1136,10 @@ mod tests {
         let rollup = small();
         let jenv = &rollup.rows[0];
         assert_eq!(cell_text(cell(jenv, "BN-01")), "met");
-        assert_eq!(cell_text(cell(jenv, "BN-02")), "partially_met");
-        assert_eq!(cell_text(cell(jenv, "BN-03")), "not_met*");
+        assert_eq!(cell_text(cell(jenv, "BN-02")), "partially-met");
+        assert_eq!(cell_text(cell(jenv, "BN-03")), "not-met*");
         let bzk = &rollup.rows[1];
-        assert_eq!(cell_text(cell(bzk, "BN-01")), "n/a");
+        assert_eq!(cell_text(cell(bzk, "BN-01")), "not-applicable");
         assert_eq!(cell_text(cell(bzk, "BN-02")), "");
         assert_eq!(cell_text(cell(bzk, "BN-03")), "", "not in the set");
         let carried = rated_cell("X", Rating::Unspecified, true);
@@ -1165,8 +1166,8 @@ mod tests {
             lines,
             vec![
                 "department,state,completion_pct,BN-01,BN-02,BN-03",
-                "JenV,self_assessment,66.7,met,partially_met,not_met*",
-                "BZK,planned,50.0,n/a,,",
+                "JenV,self_assessment,66.7,met,partially-met,not-met*",
+                "BZK,planned,50.0,not-applicable,,",
                 "completion,,60.0,100.0,50.0,0.0",
             ]
         );
@@ -1176,7 +1177,7 @@ mod tests {
     fn the_table_has_every_criterion_as_a_column() {
         let text = table(&Report::new(&small(), Lang::En));
         assert!(text.contains("BN-03"), "{text}");
-        assert!(text.contains("not_met*"), "{text}");
+        assert!(text.contains("not-met*"), "{text}");
         assert!(text.contains("67% (2/3)"), "{text}");
         assert!(text.contains("completion"), "{text}");
         assert!(text.contains("60% (3/5)"), "{text}");
@@ -1458,7 +1459,7 @@ mod tests {
             "the completion row: {table_nl}"
         );
         assert!(
-            table_nl.contains("partially_met: deels voldaan"),
+            table_nl.contains("partially-met: deels voldaan"),
             "{table_nl}"
         );
         assert!(!table_nl.contains("DEPARTMENT"), "{table_nl}");
@@ -1582,8 +1583,8 @@ mod tests {
             lines,
             vec![
                 "departement,status,beoordeeld_pct,voldaan_verschil_pp_2025,BN-01,BN-02,BN-03",
-                "JenV,self_assessment,66.7,8.3,met,partially_met,not_met*",
-                "BZK,planned,50.0,,n/a,,",
+                "JenV,self_assessment,66.7,8.3,met,partially-met,not-met*",
+                "BZK,planned,50.0,,not-applicable,,",
                 "beoordeeld,,60.0,,100.0,50.0,0.0",
             ]
         );

@@ -72,6 +72,28 @@ pub fn server(
     }
 }
 
+/// The server `login` saves in profile `name`: the flag or environment, else the profile's own,
+/// else, for a profile without one (a new profile), the server of the profile in use so far
+/// (`current`: `REGIE_PROFILE`, else `default`), else [`DEFAULT_SERVER`]. With it, the name of
+/// the profile the server was taken from, when that is another one.
+pub fn login_server<'a>(
+    flag: Option<&str>,
+    profiles: &Profiles,
+    name: &str,
+    current: &'a str,
+) -> Result<(String, Option<&'a str>), String> {
+    let own = profiles.get(name);
+    if flag.is_some() || own.is_some_and(|p| p.server.is_some()) || current == name {
+        return server(flag, own, name).map(|server| (server, None));
+    }
+    match profiles.get(current) {
+        Some(profile) if profile.server.is_some() => {
+            server(None, Some(profile), current).map(|server| (server, Some(current)))
+        }
+        _ => Ok((DEFAULT_SERVER.to_owned(), None)),
+    }
+}
+
 /// The token: the flag or environment, else the profile's. Blank values count as absent.
 pub fn token(flag: Option<&str>, profile: Option<&Profile>) -> Option<String> {
     let given = |token: Option<&str>| {
@@ -171,6 +193,40 @@ mod tests {
         );
         assert_eq!(token(Some(" t \n"), None).as_deref(), Some("t"));
         assert_eq!(token(None, Some(&profile(None, Some("")))), None);
+    }
+
+    #[test]
+    fn a_new_profile_starts_from_the_current_profiles_server() {
+        let mut profiles = Profiles::default();
+        profiles.log_in("default", "http://regie.example:8080", "t");
+        profiles.log_in("prod", "http://prod.example:1", "t");
+        // A new profile: the server of the profile in use so far.
+        assert_eq!(
+            login_server(None, &profiles, "coordinator", "default"),
+            Ok(("http://regie.example:8080".to_owned(), Some("default")))
+        );
+        assert_eq!(
+            login_server(None, &profiles, "coordinator", "prod"),
+            Ok(("http://prod.example:1".to_owned(), Some("prod")))
+        );
+        // --server wins; an existing profile keeps its own.
+        assert_eq!(
+            login_server(Some("http://flag:1"), &profiles, "coordinator", "default"),
+            Ok(("http://flag:1".to_owned(), None))
+        );
+        assert_eq!(
+            login_server(None, &profiles, "prod", "default"),
+            Ok(("http://prod.example:1".to_owned(), None))
+        );
+        // Nothing to start from: the default server.
+        assert_eq!(
+            login_server(None, &Profiles::default(), "coordinator", "default"),
+            Ok((DEFAULT_SERVER.to_owned(), None))
+        );
+        assert_eq!(
+            login_server(None, &Profiles::default(), "default", "default"),
+            Ok((DEFAULT_SERVER.to_owned(), None))
+        );
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! calendar dates (`2026-03-01`), pieces of evidence (`TITLE|URL|OWNER|VALID_UNTIL`), and
 //! lengths of time such as `90d` (a token's lifetime).
 //!
+//! A time flag also takes a date, `YYYY-MM-DD`, read as a day in Europe/Amsterdam (the
+//! government's own clock): the end of that day (23:59:59) for a due time or a point to look
+//! back at (`--due`, `--as-of`), its start (00:00) for the lower bound `--since`.
+//!
 //! Like the functions in `names`, these are clap value parsers, so a bad time is a usage error
 //! (exit 2) before any call is made.
 
@@ -10,19 +14,84 @@ use std::time::Duration;
 
 use prost_types::Timestamp;
 use regie_proto::v1::Evidence;
-use time::{Date, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339};
+use time::macros::time;
+use time::{Date, Month, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339};
 
 /// What the time parsers accept, for their error messages.
-const EXPECTED: &str = "an RFC 3339 time such as 2026-03-01T17:00:00Z or 2026-03-01T17:00:00+01:00";
+const EXPECTED: &str = "an RFC 3339 time such as 2026-03-01T17:00:00Z or 2026-03-01T17:00:00+01:00, \
+                        or a date YYYY-MM-DD";
 
-fn parse(arg: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(arg.trim(), &Rfc3339)
-        .map_err(|e| format!("`{arg}` is not {EXPECTED} ({e})"))
+/// Which moment of a day a date alone stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayPart {
+    /// 00:00:00 in Europe/Amsterdam.
+    Start,
+    /// 23:59:59 in Europe/Amsterdam.
+    End,
 }
 
-/// An RFC 3339 time as a protobuf timestamp.
+/// An RFC 3339 time, or a date (`YYYY-MM-DD`, ten characters) for the start or end of that day
+/// in Europe/Amsterdam.
+fn parse(arg: &str, day_part: DayPart) -> Result<OffsetDateTime, String> {
+    let text = arg.trim();
+    if text.len() == 10 && !text.contains('T') {
+        let date = parse_date(text).map_err(|e| format!("{e}; expected {EXPECTED}"))?;
+        return Ok(match day_part {
+            DayPart::Start => amsterdam(date, Time::MIDNIGHT),
+            DayPart::End => amsterdam(date, time!(23:59:59)),
+        });
+    }
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("`{arg}` is not {EXPECTED} ({e})"))
+}
+
+/// The moment that is `time` on `date` in Europe/Amsterdam.
+fn amsterdam(date: Date, time: Time) -> OffsetDateTime {
+    // The switches happen at 01:00 UTC, i.e. 02:00 or 03:00 local time: every local time of a
+    // day from 03:00 on has the offset that the day has at noon UTC, and every one before 02:00
+    // the offset the day before has at noon UTC. Neither midnight nor 23:59:59 falls between.
+    let noon = |day: Date| day.with_time(time!(12:00));
+    let reference = if time.hour() < 2 {
+        date.previous_day().unwrap_or(date)
+    } else {
+        date
+    };
+    let offset = amsterdam_offset(noon(reference).assume_utc());
+    date.with_time(time).assume_offset(offset)
+}
+
+/// The UTC offset of Europe/Amsterdam at the moment `at`: CEST (+02:00) from the last Sunday of
+/// March, 01:00 UTC, to the last Sunday of October, 01:00 UTC, CET (+01:00) the rest of the
+/// year. This is the EU rule (directive 2000/84/EC, the Netherlands' since 1996), computed here
+/// rather than read from a time-zone database: the workspace's `time` crate has none, and the
+/// well-kept crates that have one (jiff with its bundled database) would be a second date-time
+/// library in the client for this one offset.
+fn amsterdam_offset(at: OffsetDateTime) -> UtcOffset {
+    let at = at.to_offset(UtcOffset::UTC);
+    let switch = |month: Month| {
+        last_sunday(at.year(), month)
+            .with_time(time!(01:00))
+            .assume_utc()
+    };
+    let summer = at >= switch(Month::March) && at < switch(Month::October);
+    if summer {
+        time::macros::offset!(+02:00)
+    } else {
+        time::macros::offset!(+01:00)
+    }
+}
+
+/// The last Sunday of `month` in `year` (March and October: always a valid date).
+fn last_sunday(year: i32, month: Month) -> Date {
+    let first_of_next = Date::from_calendar_date(year, month.next(), 1).unwrap_or(Date::MIN);
+    let last = first_of_next.previous_day().unwrap_or(first_of_next);
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    last - time::Duration::days(back)
+}
+
+/// An RFC 3339 time as a protobuf timestamp; a date alone is the end of that day (23:59:59) in
+/// Europe/Amsterdam.
 pub fn timestamp(arg: &str) -> Result<Timestamp, String> {
-    let t = parse(arg)?;
+    let t = parse(arg, DayPart::End)?;
     Ok(Timestamp {
         seconds: t.unix_timestamp(),
         // Always below 10^9, so it fits.
@@ -118,9 +187,10 @@ pub fn optional_timestamp(arg: &str) -> Result<OptionalTime, String> {
     }
 }
 
-/// An RFC 3339 time, rewritten in UTC (`2026-03-01T16:00:00Z`) for use in a filter.
+/// An RFC 3339 time, rewritten in UTC (`2026-03-01T16:00:00Z`) for use in a filter as a lower
+/// bound; a date alone is the start of that day (00:00) in Europe/Amsterdam.
 pub fn rfc3339_utc(arg: &str) -> Result<String, String> {
-    parse(arg)?
+    parse(arg, DayPart::Start)?
         .to_offset(UtcOffset::UTC)
         .format(&Rfc3339)
         .map_err(|e| format!("`{arg}` cannot be written as {EXPECTED} ({e})"))
@@ -174,11 +244,70 @@ mod tests {
         let t = timestamp("2026-03-01T17:00:00.25+01:00").expect("valid");
         assert_eq!(t.seconds, 1_772_380_800);
         assert_eq!(t.nanos, 250_000_000);
-        assert!(
-            timestamp("2026-03-01").is_err(),
-            "a date alone is not a time"
-        );
         assert!(timestamp("tomorrow").is_err());
+        assert!(timestamp("2026-02-30").is_err());
+    }
+
+    fn utc(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &Rfc3339).expect("valid")
+    }
+
+    #[test]
+    fn a_date_is_the_end_of_that_day_in_amsterdam() {
+        let seconds = |arg| timestamp(arg).map(|t| (t.seconds, t.nanos));
+        // Winter (CET, +01:00) and summer (CEST, +02:00).
+        let winter = utc("2026-12-01T22:59:59Z").unix_timestamp();
+        assert_eq!(seconds("2026-12-01"), Ok((winter, 0)));
+        assert_eq!(seconds(" 2026-12-01 "), Ok((winter, 0)));
+        let summer = utc("2026-07-01T21:59:59Z").unix_timestamp();
+        assert_eq!(seconds("2026-07-01"), Ok((summer, 0)));
+        // The days of the switches themselves end in the new offset.
+        let spring = utc("2026-03-29T21:59:59Z").unix_timestamp();
+        assert_eq!(seconds("2026-03-29"), Ok((spring, 0)));
+        let autumn = utc("2026-10-25T22:59:59Z").unix_timestamp();
+        assert_eq!(seconds("2026-10-25"), Ok((autumn, 0)));
+        assert_eq!(
+            optional_timestamp("2026-12-01").map(|t| t.0.map(|t| t.seconds)),
+            Ok(Some(winter))
+        );
+    }
+
+    #[test]
+    fn since_a_date_is_the_start_of_that_day_in_amsterdam() {
+        assert_eq!(
+            rfc3339_utc("2026-12-01").as_deref(),
+            Ok("2026-11-30T23:00:00Z")
+        );
+        assert_eq!(
+            rfc3339_utc("2026-07-01").as_deref(),
+            Ok("2026-06-30T22:00:00Z")
+        );
+        // Midnight before the spring switch is still winter time, before the autumn one summer.
+        assert_eq!(
+            rfc3339_utc("2026-03-29").as_deref(),
+            Ok("2026-03-28T23:00:00Z")
+        );
+        assert_eq!(
+            rfc3339_utc("2026-10-25").as_deref(),
+            Ok("2026-10-24T22:00:00Z")
+        );
+    }
+
+    #[test]
+    fn amsterdam_switches_at_one_utc_on_the_last_sundays_of_march_and_october() {
+        let hours = |at: &str| amsterdam_offset(utc(at)).whole_hours();
+        assert_eq!(last_sunday(2026, Month::March).to_string(), "2026-03-29");
+        assert_eq!(last_sunday(2026, Month::October).to_string(), "2026-10-25");
+        assert_eq!(last_sunday(2027, Month::March).to_string(), "2027-03-28");
+        assert_eq!(last_sunday(2027, Month::October).to_string(), "2027-10-31");
+        // Spring: 02:00 CET becomes 03:00 CEST.
+        assert_eq!(hours("2026-03-29T00:59:59Z"), 1);
+        assert_eq!(hours("2026-03-29T01:00:00Z"), 2);
+        // Autumn: 03:00 CEST becomes 02:00 CET.
+        assert_eq!(hours("2026-10-25T00:59:59Z"), 2);
+        assert_eq!(hours("2026-10-25T01:00:00Z"), 1);
+        assert_eq!(hours("2027-01-15T12:00:00Z"), 1);
+        assert_eq!(hours("2027-08-15T12:00:00Z"), 2);
     }
 
     #[test]

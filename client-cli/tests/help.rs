@@ -67,3 +67,23 @@ fn help_lists_the_coordination_commands() {
         );
     }
 }
+
+#[test]
+fn help_describes_cases_as_all_five_kinds() {
+    let output = Command::new(env!("CARGO_BIN_EXE_regie"))
+        .arg("--help")
+        .output()
+        .expect("run regie");
+    // The help is wrapped to the terminal's width: compare with the line breaks taken out.
+    let help = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains(
+            "Cases of all five kinds (working-group items, recommendations, frameworks, \
+             assessment cycles, risk analyses)"
+        ),
+        "{help}"
+    );
+}

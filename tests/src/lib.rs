@@ -350,6 +350,23 @@ impl TestServer {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> CliOutput {
+        let server = ["--server".to_owned(), self.endpoint()];
+        self.run_cli(token, &server, args, env).await
+    }
+
+    /// As [`cli_as`](Self::cli_as), without `--server`: the CLI finds the server in its profile
+    /// (or uses its built-in default).
+    pub async fn cli_without_server(&self, token: Option<&str>, args: &[&str]) -> CliOutput {
+        self.run_cli(token, &[], args, &[]).await
+    }
+
+    async fn run_cli(
+        &self,
+        token: Option<&str>,
+        first: &[String],
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> CliOutput {
         let mut command = Command::new(binary("regie", "REGIE_CLI_BIN"));
         command.env_remove("TRACEPARENT");
         command.envs(env.iter().copied());
@@ -358,8 +375,7 @@ impl TestServer {
             None => command.env_remove("REGIE_TOKEN"),
         };
         let output = command
-            .arg("--server")
-            .arg(self.endpoint())
+            .args(first)
             .args(args)
             .env_remove("REGIE_SERVER")
             .env_remove("REGIE_OUTPUT")

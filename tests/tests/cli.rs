@@ -11,6 +11,8 @@ backend_tests!(
     errors_print_code_reason_and_fields_with_their_exit_code,
     a_work_item_goes_from_proposed_to_done_through_the_cli,
     login_whoami_tokens_roles_and_access_check_through_the_cli,
+    a_new_profile_starts_from_the_current_profiles_server,
+    cases_get_lists_sub_items_and_cases_list_filters_by_working_group,
 );
 
 async fn the_cli_tour_from_the_readme_works(backend: Backend) {
@@ -276,6 +278,23 @@ async fn a_work_item_goes_from_proposed_to_done_through_the_cli(backend: Backend
         "the rule's sentence is printed: {}",
         guarded.stderr
     );
+    // Once: not on the error line, a `precondition` line and the `✗` line alike.
+    assert_eq!(
+        guarded
+            .stderr
+            .matches("Work on an item starts only once it has an assignee.")
+            .count(),
+        1,
+        "{}",
+        guarded.stderr
+    );
+    assert!(
+        guarded
+            .stderr
+            .contains("✗ work_item.assignee_required: Work on an item starts"),
+        "{}",
+        guarded.stderr
+    );
 
     let transitions = server.cli(&["cases", "transitions", &name]).await;
     assert!(transitions.ok().contains("work_item.assignee_required"));
@@ -303,6 +322,27 @@ async fn a_work_item_goes_from_proposed_to_done_through_the_cli(backend: Backend
     assert!(verify.ok().contains("valid"), "{}", verify.stdout);
     let rules = server.cli(&["workflows", "rules"]).await;
     assert!(rules.ok().contains("decree.consulted_before_adoption"));
+    assert!(
+        rules.stdout.contains("SENTENCE (NL)") && rules.stdout.contains("SENTENCE (EN)"),
+        "Dutch and English: {}",
+        rules.stdout
+    );
+    let english = server.cli(&["workflows", "rules", "--lang", "en"]).await;
+    assert!(
+        english.ok().contains("SENTENCE (EN)") && !english.stdout.contains("SENTENCE (NL)"),
+        "{}",
+        english.stdout
+    );
+    let json = server
+        .cli(&["--output", "json", "workflows", "rules", "--lang", "en"])
+        .await;
+    let json: serde_json::Value = serde_json::from_str(json.ok()).expect("JSON rules");
+    assert!(
+        json["rules"][0]["sentenceNl"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "JSON keeps both languages: {json}"
+    );
     let diagram = server.cli(&["workflows", "diagram", "work_item"]).await;
     assert!(diagram.ok().contains("stateDiagram"));
 }
@@ -429,4 +469,119 @@ async fn login_whoami_tokens_roles_and_access_check_through_the_cli(backend: Bac
     // ... and the refusal is in the audit.
     let denials = server.cli(&["audit", "denials"]).await;
     assert!(denials.ok().contains("TOKEN_REVOKED"), "{}", denials.stdout);
+}
+
+async fn a_new_profile_starts_from_the_current_profiles_server(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // The default profile knows this server (from --server).
+    server
+        .cli_as(None, &["login", "--token", &server.admin_token])
+        .await
+        .ok();
+    // A new profile, without --server: this server, not the built-in 127.0.0.1:50051.
+    let login = server
+        .cli_without_server(
+            None,
+            &[
+                "--profile",
+                "coordinator",
+                "login",
+                "--token",
+                &server.admin_token,
+            ],
+        )
+        .await;
+    assert!(
+        login
+            .ok()
+            .starts_with(&format!("logged in to {} as", server.endpoint())),
+        "{}",
+        login.stdout
+    );
+    assert!(
+        login
+            .stderr
+            .contains("starts from the server of profile `default`"),
+        "{}",
+        login.stderr
+    );
+    let whoami = server
+        .cli_without_server(None, &["--profile", "coordinator", "whoami"])
+        .await;
+    assert!(
+        whoami.ok().contains("principals/admin"),
+        "{}",
+        whoami.stdout
+    );
+    let profiles =
+        std::fs::read_to_string(server.data_dir().join("cli-config").join("profiles.toml"))
+            .unwrap();
+    assert!(profiles.contains("[profiles.coordinator]"), "{profiles}");
+}
+
+async fn cases_get_lists_sub_items_and_cases_list_filters_by_working_group(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    server
+        .cli(&[
+            "groups",
+            "create",
+            "--id",
+            "ipim-kwaliteit",
+            "--name",
+            "IPIM werkgroep kwaliteitscriteria",
+            "--chair",
+            "BZK",
+        ])
+        .await
+        .ok();
+    let create = async |args: &[&str]| {
+        let mut all = vec!["--output", "json", "cases", "create", "--kind", "work_item"];
+        all.extend_from_slice(args);
+        let created: serde_json::Value = serde_json::from_str(server.cli(&all).await.ok()).unwrap();
+        created["name"].as_str().unwrap().to_owned()
+    };
+    let parent = create(&[
+        "--title",
+        "Kwaliteitscriteria opstellen",
+        "--working-group",
+        "ipim-kwaliteit",
+    ])
+    .await;
+    let child = create(&[
+        "--title",
+        "Deelvraag integriteitsrisico's",
+        "--parent",
+        &parent,
+    ])
+    .await;
+    create(&["--title", "Los actiepunt"]).await;
+
+    let shown = server.cli(&["cases", "get", &parent]).await;
+    let shown = shown.ok();
+    assert!(shown.contains("sub-items (1):"), "{shown}");
+    assert!(shown.contains("Deelvraag integriteitsrisico's"), "{shown}");
+    assert!(
+        shown.contains(child.trim_start_matches("cases/")),
+        "{shown}"
+    );
+    assert!(!shown.contains("Los actiepunt"), "{shown}");
+    let leaf = server.cli(&["cases", "get", &child]).await;
+    assert!(!leaf.ok().contains("sub-items"), "{}", leaf.stdout);
+    // JSON stays the Case message alone.
+    let json = server
+        .cli(&["--output", "json", "cases", "get", &parent])
+        .await;
+    let json: serde_json::Value = serde_json::from_str(json.ok()).unwrap();
+    assert_eq!(json["name"], parent.as_str());
+
+    let listed = server
+        .cli(&["cases", "list", "--working-group", "ipim-kwaliteit"])
+        .await;
+    let listed = listed.ok();
+    assert!(listed.contains("Kwaliteitscriteria opstellen"), "{listed}");
+    assert!(!listed.contains("Los actiepunt"), "{listed}");
 }

@@ -19,6 +19,7 @@ backend_tests!(
     cycles_are_opened_rated_compared_and_rolled_up,
     a_comparison_counts_and_names_added_and_removed_criteria,
     a_framework_is_consulted_before_adoption_and_observed_in_force,
+    an_exported_criteria_set_loads_back_through_criteria_file,
 );
 
 /// The JSON a successful `--output json` command printed.
@@ -581,10 +582,40 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
     let ratings = ratings.ok();
     assert!(ratings.contains("BN-01"), "{ratings}");
     assert!(ratings.contains("not-met"), "carried over: {ratings}");
-    assert!(ratings.contains("unrated: none"), "{ratings}");
+    // The carried-over ratings still wait for confirmation: `ratings` and a refused `submit`
+    // say so alike.
+    assert!(
+        ratings.contains("not rated (or carried over, unconfirmed): 2 of 3"),
+        "{ratings}"
+    );
+    assert!(ratings.contains("  not rated: none"), "{ratings}");
+    assert!(
+        ratings.contains("  carried over, unconfirmed: BN-02, TH-1"),
+        "{ratings}"
+    );
+    let submit = server.cli(&["cases", "transition", &jenv, "submit"]).await;
+    assert_eq!(submit.code, Some(6), "{submit:?}");
+    assert!(
+        submit
+            .stderr
+            .contains("not rated (or carried over, unconfirmed): BN-02, TH-1"),
+        "{}",
+        submit.stderr
+    );
+    // The history names the criterion and the rating of each `cycle.rated` row.
+    let history = server.cli(&["cases", "history", &jenv]).await;
+    let history = history.ok();
+    let rated_row = history
+        .lines()
+        .find(|l| l.contains("cycle.rated"))
+        .unwrap_or_default();
+    assert!(
+        rated_row.contains("BN-01: met (was partially-met, carried over)"),
+        "{history}"
+    );
     let bzk_ratings = server.cli(&["cycles", "ratings", &bzk]).await;
     assert!(
-        bzk_ratings.ok().contains("unrated: BN-01, BN-02, TH-1"),
+        bzk_ratings.ok().contains("  not rated: BN-01, BN-02, TH-1"),
         "{}",
         bzk_ratings.stdout
     );
@@ -604,7 +635,7 @@ async fn cycles_are_opened_rated_compared_and_rolled_up(backend: Backend) {
         csv.stdout
     );
     assert!(
-        lines.contains(&"JenV,self_assessment,33.3,0.0,met,not_met*,met*"),
+        lines.contains(&"JenV,self_assessment,33.3,0.0,met,not-met*,met*"),
         "{}",
         csv.stdout
     );
@@ -1156,4 +1187,52 @@ async fn a_framework_is_consulted_before_adoption_and_observed_in_force(backend:
     let observances = observances.ok();
     assert!(observances.contains("Opgenomen in het"), "{observances}");
     assert!(observances.contains("not observed: BZK"), "{observances}");
+}
+
+async fn an_exported_criteria_set_loads_back_through_criteria_file(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
+    let set = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Toetsingskader integriteit",
+                "--criteria-file",
+                &criteria,
+            ])
+            .await,
+    );
+    let name = set["name"].as_str().unwrap().to_owned();
+    // Exported as protobuf JSON (camelCase `titleNl`), the whole set as `get` prints it.
+    let exported = server
+        .cli(&["--output", "json", "criteria-sets", "get", &name])
+        .await;
+    assert!(exported.ok().contains("\"titleNl\""), "{}", exported.stdout);
+    let file = write(dir.path(), "exported.json", exported.ok());
+    let copy = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Kopie",
+                "--criteria-file",
+                &file,
+            ])
+            .await,
+    );
+    assert_eq!(copy["criteria"], set["criteria"], "{copy}");
+    assert_eq!(
+        copy["criteria"][2]["titleNl"],
+        "Moreel leiderschap & <voorbeeldgedrag>"
+    );
 }

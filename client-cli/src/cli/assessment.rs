@@ -139,6 +139,54 @@ pub enum RatingValue {
     NotApplicable,
 }
 
+/// Parses `--rating` in every reasonable spelling: as the flag spells it (`partially-met`), as
+/// the roll-up and the API do (`partially_met`, `PARTIALLY_MET`), or in words ("partially
+/// met"). Help and completions offer the flag's spelling.
+#[derive(Debug, Clone, Copy)]
+pub struct RatingParser;
+
+impl RatingParser {
+    /// `PARTIALLY_MET`, `partially_met` and "Partially  met" all become `partially-met`.
+    pub fn normalise(text: &str) -> String {
+        text.to_lowercase()
+            .replace(['_', '-'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}
+
+impl clap::builder::TypedValueParser for RatingParser {
+    type Value = RatingValue;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<RatingValue, clap::Error> {
+        let parser = clap::builder::EnumValueParser::<RatingValue>::new();
+        let normalised = value.to_str().map(Self::normalise);
+        match normalised {
+            Some(text) => parser
+                .parse_ref(command, arg, std::ffi::OsStr::new(&text))
+                // The error names the value as the user wrote it.
+                .or_else(|_| parser.parse_ref(command, arg, value)),
+            None => parser.parse_ref(command, arg, value),
+        }
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            RatingValue::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
 impl From<RatingValue> for Rating {
     fn from(rating: RatingValue) -> Self {
         match rating {
@@ -178,8 +226,9 @@ pub struct CycleRate {
     /// The criterion's code, e.g. `BN-05`.
     #[arg(value_name = "CRITERION")]
     pub criterion: String,
-    /// The rating.
-    #[arg(long, value_enum)]
+    /// The rating. Also spelt with `_` or a space, in any case (`partially_met`,
+    /// `PARTIALLY_MET`, "partially met").
+    #[arg(long, value_parser = RatingParser)]
     pub rating: RatingValue,
     /// Why: required for not-met and not-applicable before the cycle is submitted.
     #[arg(long, default_value = "")]

@@ -46,10 +46,11 @@ pub struct AuditList {
         help_heading = "Filters (ANDed with --filter)"
     )]
     pub event_type: Option<String>,
-    /// Only events at or after this time (RFC 3339).
+    /// Only events at or after this time: RFC 3339, or a date YYYY-MM-DD for the start of that
+    /// day (00:00) in Europe/Amsterdam.
     #[arg(
         long,
-        value_name = "RFC3339",
+        value_name = "TIME",
         value_parser = values::rfc3339_utc,
         help_heading = "Filters (ANDed with --filter)"
     )]

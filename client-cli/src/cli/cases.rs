@@ -128,8 +128,9 @@ pub struct CaseCreate {
     /// A label (lower-case letters, digits, `-`, `_`, `:`). Repeatable.
     #[arg(long = "label", value_name = "LABEL")]
     pub labels: Vec<String>,
-    /// Due time, RFC 3339 (e.g. 2026-03-01T17:00:00+01:00).
-    #[arg(long, value_name = "RFC3339", value_parser = values::timestamp)]
+    /// Due time: RFC 3339 (e.g. 2026-03-01T17:00:00+01:00), or a date YYYY-MM-DD for the end
+    /// of that day (23:59:59) in Europe/Amsterdam.
+    #[arg(long, value_name = "TIME", value_parser = values::timestamp)]
     pub due: Option<Timestamp>,
     /// The parent case, for a sub-item: an id or `cases/ID`.
     #[arg(long, value_name = "CASE", value_parser = names::case_name)]
@@ -323,8 +324,9 @@ pub struct CaseGet {
     /// A case id or resource name (`cases/ID`).
     #[arg(value_name = "CASE", value_parser = names::case_name)]
     pub case: String,
-    /// Show the case as it was at this time (RFC 3339).
-    #[arg(long, value_name = "RFC3339", value_parser = values::timestamp)]
+    /// Show the case as it was at this time: RFC 3339 (e.g. 2026-12-01T17:00:00+01:00), or a
+    /// date YYYY-MM-DD for the end of that day (23:59:59) in Europe/Amsterdam.
+    #[arg(long, value_name = "TIME", value_parser = values::timestamp)]
     pub as_of: Option<Timestamp>,
     /// Show the case as it was at this revision (1 is as created).
     #[arg(
@@ -355,6 +357,14 @@ pub struct CaseList {
         help_heading = "Filters (ANDed with --filter)"
     )]
     pub department: Option<String>,
+    /// Only cases of this working group: an id or `workingGroups/ID`.
+    #[arg(
+        long,
+        value_name = "ID",
+        value_parser = names::group_name,
+        help_heading = "Filters (ANDed with --filter)"
+    )]
+    pub working_group: Option<String>,
     /// Only cases carried by this assignee.
     #[arg(long, help_heading = "Filters (ANDed with --filter)")]
     pub assignee: Option<String>,
@@ -406,8 +416,9 @@ pub struct CaseUpdate {
     /// Removes every label.
     #[arg(long)]
     pub clear_labels: bool,
-    /// New due time, RFC 3339; "" for none.
-    #[arg(long, value_name = "RFC3339", value_parser = values::optional_timestamp)]
+    /// New due time: RFC 3339, or a date YYYY-MM-DD for the end of that day (23:59:59) in
+    /// Europe/Amsterdam; "" for none.
+    #[arg(long, value_name = "TIME", value_parser = values::optional_timestamp)]
     pub due: Option<OptionalTime>,
     /// New parent case: an id or `cases/ID`; "" for none.
     #[arg(long, value_name = "CASE", value_parser = names::case_name_or_empty)]

@@ -82,6 +82,7 @@ pub struct Cli {
 
     /// How to print results: a table, or the protobuf JSON mapping of the response.
     #[arg(
+        short = 'o',
         long,
         env = "REGIE_OUTPUT",
         value_enum,
@@ -140,7 +141,8 @@ pub enum Command {
     /// Working groups and their members.
     #[command(subcommand)]
     Groups(GroupCommand),
-    /// Cases (work items, recommendations): create, change, move through their workflow, watch.
+    /// Cases of all five kinds (working-group items, recommendations, frameworks, assessment
+    /// cycles, risk analyses): create, change, move through their workflow, watch.
     #[command(subcommand)]
     Cases(CaseCommand),
     /// Criteria sets (toetsingskaders) that departments are assessed against.
@@ -182,6 +184,42 @@ pub enum Command {
     /// Asks the server whether an action would be allowed, and why.
     #[command(subcommand)]
     Access(AccessCommand),
+    /// Prints the shell completion script for bash, zsh or fish (no server needed), e.g.
+    /// `regie completions bash > ~/.local/share/bash-completion/completions/regie`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// The shells `regie completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(shell: CompletionShell) -> Self {
+        match shell {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
+/// Writes the completion script for `shell` of the whole command line, as `regie`.
+pub fn write_completions(shell: CompletionShell, out: &mut dyn std::io::Write) {
+    let mut command = Cli::command();
+    clap_complete::generate(
+        clap_complete::Shell::from(shell),
+        &mut command,
+        "regie",
+        out,
+    );
 }
 
 impl Cli {
@@ -294,6 +332,59 @@ mod tests {
     }
 
     #[test]
+    fn the_help_says_cases_covers_all_five_kinds() {
+        let command = Cli::command();
+        let cases = command.find_subcommand("cases").expect("a cases command");
+        let about = cases
+            .get_about()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        for kind in [
+            "working-group items",
+            "recommendations",
+            "frameworks",
+            "assessment cycles",
+            "risk analyses",
+        ] {
+            assert!(about.contains(kind), "{about}");
+        }
+    }
+
+    #[test]
+    fn o_is_short_for_output() {
+        let cli = Cli::try_parse_from(["regie", "-o", "json", "whoami"]).expect("valid");
+        assert_eq!(cli.output, OutputFormat::Json);
+        let cli = Cli::try_parse_from(["regie", "departments", "list", "-o", "json"])
+            .expect("global, after the subcommand too");
+        assert_eq!(cli.output, OutputFormat::Json);
+    }
+
+    #[test]
+    fn completions_are_written_for_bash_zsh_and_fish() {
+        for (shell, marker) in [
+            (CompletionShell::Bash, "complete -F"),
+            (CompletionShell::Zsh, "#compdef regie"),
+            (CompletionShell::Fish, "complete -c regie"),
+        ] {
+            let mut script = Vec::new();
+            write_completions(shell, &mut script);
+            let script = String::from_utf8(script).expect("UTF-8");
+            assert!(script.contains(marker), "{shell:?} lacks {marker:?}");
+            for word in ["criteria-sets", "transition", "--output"] {
+                assert!(script.contains(word), "{shell:?} lacks {word}");
+            }
+        }
+        let cli = Cli::try_parse_from(["regie", "completions", "zsh"]).expect("valid");
+        assert!(matches!(
+            cli.command,
+            Command::Completions {
+                shell: CompletionShell::Zsh
+            }
+        ));
+        assert!(Cli::try_parse_from(["regie", "completions", "tcsh"]).is_err());
+    }
+
+    #[test]
     fn update_without_changes_is_a_usage_error() {
         let err = Cli::try_parse_from(["regie", "departments", "update", "BZK"])
             .expect_err("no changes given");
@@ -330,6 +421,25 @@ mod tests {
         );
         let zero = ["regie", "cases", "get", "abc", "--revision", "0"];
         assert!(Cli::try_parse_from(zero).is_err());
+    }
+
+    #[test]
+    fn as_of_accepts_a_date_for_the_end_of_that_day_in_amsterdam() {
+        let cli = Cli::try_parse_from(["regie", "cases", "get", "abc", "--as-of", "2026-12-01"])
+            .expect("a date is accepted");
+        let Command::Cases(CaseCommand::Get(get)) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        // 2026-12-01T23:59:59+01:00 (CET).
+        assert_eq!(get.as_of.map(|t| t.seconds), Some(1_796_165_999));
+        let help = Cli::command()
+            .find_subcommand_mut("cases")
+            .and_then(|c| c.find_subcommand_mut("get"))
+            .map(|c| c.render_long_help().to_string())
+            .unwrap_or_default();
+        assert!(help.contains("Europe/Amsterdam"), "{help}");
+        let bad = ["regie", "cases", "get", "abc", "--as-of", "2026-13-01"];
+        assert!(Cli::try_parse_from(bad).is_err());
     }
 
     #[test]

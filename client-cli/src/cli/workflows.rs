@@ -26,8 +26,29 @@ pub enum WorkflowCommand {
         #[arg(value_name = "FILE.toml")]
         file: PathBuf,
     },
-    /// Lists the rules that transition guards can name, with their sentences and sources.
-    Rules,
+    /// Lists the rules that transition guards can name, with their sentences (Dutch and
+    /// English) and sources.
+    Rules {
+        /// Only the sentences in this language (`--lang` alone: nl). Without it, both. JSON
+        /// output always has both.
+        #[arg(
+            long,
+            value_enum,
+            num_args = 0..=1,
+            require_equals = false,
+            default_missing_value = "nl"
+        )]
+        lang: Option<Lang>,
+    },
+}
+
+/// A language of the rules' sentences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// Nederlands.
+    Nl,
+    /// English.
+    En,
 }
 
 /// Which workflow: a kind, and optionally a version (the latest if none).

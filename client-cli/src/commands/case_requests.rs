@@ -21,6 +21,7 @@ pub fn list_filter(args: &CaseList) -> String {
         .equals("kind", args.kind.as_deref())
         .equals("state", args.state.as_deref())
         .equals("department", args.department.as_deref())
+        .equals("working_group", args.working_group.as_deref())
         .equals("assignee", args.assignee.as_deref())
         .has_each("labels", &args.labels)
         .true_if("overdue", args.overdue)
@@ -526,6 +527,17 @@ mod tests {
         assert_eq!(
             request.update_mask.expect("mask set").paths,
             vec!["framework.scope"]
+        );
+    }
+
+    #[test]
+    fn cases_are_listed_by_working_group() {
+        let CaseCommand::List(list) = parse(&["list", "--working-group", "ipim-kwaliteit"]) else {
+            panic!("parsed as the wrong command");
+        };
+        assert_eq!(
+            list_filter(&list),
+            r#"working_group = "workingGroups/ipim-kwaliteit""#
         );
     }
 

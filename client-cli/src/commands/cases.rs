@@ -9,8 +9,9 @@ use regie_proto::v1::{
 use super::case_requests::{create_request, list_filter, update_request};
 use super::render::{self, Listing, Show};
 use super::{Context, events, transitions};
-use crate::cli::{CaseCommand, Purpose};
+use crate::cli::{CaseCommand, OutputFormat, Purpose};
 use crate::error::CliError;
+use crate::filter::Filter;
 use crate::names::{CASES, CRITERIA_SETS, DEPARTMENTS, WORKING_GROUPS, short_id};
 use crate::output::{self, enum_name, id_list, or_dash, yes_no};
 
@@ -23,12 +24,23 @@ pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
             conn.call(client.create_case(conn.request(request))).await?
         }
         CaseCommand::Get(args) => {
+            // The case as it was has no list of sub-items to go with it: only the case now.
+            let now = args.as_of.is_none() && args.revision.is_none();
             let request = GetCaseRequest {
                 name: args.case,
                 as_of: args.as_of,
                 revision: args.revision.unwrap_or_default(),
             };
-            conn.call(client.get_case(conn.request(request))).await?
+            let case = conn.call(client.get_case(conn.request(request))).await?;
+            if ctx.output == OutputFormat::Json || !now {
+                return render::show(ctx.output, &case);
+            }
+            let children = sub_items(ctx, &case.name).await?;
+            render::show(ctx.output, &case)?;
+            return match sub_items_text(&children) {
+                Some(text) => output::emit(&text),
+                None => Ok(()),
+            };
         }
         CaseCommand::List(args) => {
             let filter = list_filter(&args);
@@ -64,6 +76,42 @@ pub async fn run(ctx: &Context, command: CaseCommand) -> Result<(), CliError> {
         CaseCommand::Watch(args) => return events::watch(ctx, args).await,
     };
     render::show(ctx.output, &case)
+}
+
+/// The cases whose parent is `parent` (every page), in the order they were created.
+async fn sub_items(ctx: &Context, parent: &str) -> Result<Vec<Case>, CliError> {
+    let conn = &ctx.conn;
+    let filter = Filter::new().equals("parent", Some(parent)).and_with("");
+    let mut cases = Vec::new();
+    render::pages(
+        String::new(),
+        true,
+        async |page_token| {
+            let request = ListCasesRequest {
+                page_size: 1000,
+                page_token,
+                filter: filter.clone(),
+                order_by: String::new(),
+            };
+            let mut page = conn
+                .call(conn.cases().list_cases(conn.request(request)))
+                .await?;
+            let next = std::mem::take(&mut page.next_page_token);
+            Ok((page.cases, next))
+        },
+        |page| cases.extend(page),
+    )
+    .await?;
+    Ok(cases)
+}
+
+/// `sub-items (N):` and their table, as `cases list` shows cases; nothing when there are none.
+fn sub_items_text(children: &[Case]) -> Option<String> {
+    if children.is_empty() {
+        return None;
+    }
+    let table = render::table::<ListCasesResponse>(children);
+    Some(format!("sub-items ({}):\n{table}", children.len()))
 }
 
 impl Listing for ListCasesResponse {
@@ -106,7 +154,11 @@ impl Show for Case {
             ("KIND", c.kind.clone()),
             ("STATE", or_dash(&c.state)),
             ("TITLE", or_dash(&c.title)),
-            ("DESCRIPTION", or_dash(&c.description)),
+            // A work item the server made may name the API method to use: the command instead.
+            (
+                "DESCRIPTION",
+                or_dash(&output::in_cli_words(&c.description)),
+            ),
             ("DEPARTMENT", or_dash(short_id(DEPARTMENTS, &c.department))),
             (
                 "WORKING GROUP",
@@ -210,6 +262,26 @@ fn theme_name(theme: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parent_lists_its_sub_items() {
+        assert_eq!(sub_items_text(&[]), None);
+        let child = Case {
+            name: "cases/c1".into(),
+            kind: "work_item".into(),
+            state: "proposed".into(),
+            title: "Deelvraag uitwerken".into(),
+            parent: "cases/p1".into(),
+            ..Case::default()
+        };
+        let text = sub_items_text(&[child]).expect("one sub-item");
+        assert!(text.starts_with("sub-items (1):\n"), "{text}");
+        assert!(
+            text.contains("c1") && text.contains("Deelvraag uitwerken"),
+            "{text}"
+        );
+        assert!(text.contains("proposed"), "{text}");
+    }
 
     #[test]
     fn themes_print_as_the_flags_spell_them() {

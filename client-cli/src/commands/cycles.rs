@@ -179,14 +179,42 @@ impl Listing for ListRatingsResponse {
         ]
     }
     fn footer(&self) -> Option<String> {
-        let unrated = if self.unrated.is_empty() {
-            "none".to_owned()
-        } else {
-            self.unrated.join(", ")
-        };
-        Some(format!("unrated: {unrated}"))
+        Some(open_criteria(self))
     }
 }
+
+/// What still stands between the cycle and `submit`, in the words of the rule that `submit`
+/// checks (`cycle.all_criteria_rated`: "not rated (or carried over, unconfirmed)"), so that this
+/// list and a refused submit name the same criteria alike; then the two kinds apart.
+fn open_criteria(list: &ListRatingsResponse) -> String {
+    let unconfirmed: Vec<&str> = list
+        .ratings
+        .iter()
+        .filter(|r| r.carried_over)
+        .map(|r| r.criterion.as_str())
+        .collect();
+    let open = list.unrated.len() + unconfirmed.len();
+    if open == 0 {
+        return format!("{UNRATED}: none");
+    }
+    let total = list.unrated.len() + list.ratings.len();
+    let names = |codes: &[&str]| {
+        if codes.is_empty() {
+            "none".to_owned()
+        } else {
+            codes.join(", ")
+        }
+    };
+    let unrated: Vec<&str> = list.unrated.iter().map(String::as_str).collect();
+    format!(
+        "{UNRATED}: {open} of {total}\n  not rated: {}\n  carried over, unconfirmed: {}",
+        names(&unrated),
+        names(&unconfirmed),
+    )
+}
+
+/// The words of rule `cycle.all_criteria_rated` for the criteria it still waits for.
+const UNRATED: &str = "not rated (or carried over, unconfirmed)";
 
 async fn compare(ctx: &Context, args: CycleCompare) -> Result<(), CliError> {
     let conn = &ctx.conn;
@@ -317,6 +345,85 @@ mod tests {
             "s",
         ]);
         assert!(dialogue.is_err(), "a dialogue needs a participant");
+    }
+
+    #[test]
+    fn ratings_are_accepted_in_every_reasonable_spelling() {
+        let parse = |rating: &str| {
+            Cli::try_parse_from(["regie", "cycles", "rate", "c", "BN-05", "--rating", rating])
+                .map(|cli| match cli.command {
+                    Command::Cycles(CycleCommand::Rate(rate)) => Some(rate.rating),
+                    _ => None,
+                })
+                .map_err(|e| e.to_string())
+        };
+        for spelling in [
+            "partially-met",
+            "partially_met",
+            "PARTIALLY_MET",
+            "partially met",
+            " Partially Met ",
+        ] {
+            assert_eq!(
+                parse(spelling),
+                Ok(Some(RatingValue::PartiallyMet)),
+                "{spelling:?}"
+            );
+        }
+        assert_eq!(
+            parse("NOT_APPLICABLE"),
+            Ok(Some(RatingValue::NotApplicable))
+        );
+        assert_eq!(parse("not met"), Ok(Some(RatingValue::NotMet)));
+        assert_eq!(parse("Met"), Ok(Some(RatingValue::Met)));
+        let err = parse("half").expect_err("not a rating");
+        assert!(
+            err.contains("half") && err.contains("partially-met"),
+            "{err}"
+        );
+        // Output uses the flag's spelling.
+        assert_eq!(rating_name(Rating::PartiallyMet.into()), "partially-met");
+    }
+
+    #[test]
+    fn ratings_and_submit_name_the_same_unconfirmed_criteria_in_the_same_words() {
+        let rating = |code: &str, carried_over: bool| CriterionRating {
+            criterion: code.into(),
+            rating: Rating::Met.into(),
+            carried_over,
+            ..CriterionRating::default()
+        };
+        let list = ListRatingsResponse {
+            ratings: vec![
+                rating("BN-01", false),
+                rating("BN-02", true),
+                rating("TH-01", true),
+            ],
+            unrated: vec!["TH-03".into()],
+        };
+        assert_eq!(
+            open_criteria(&list),
+            "not rated (or carried over, unconfirmed): 3 of 4\n  not rated: TH-03\n  \
+             carried over, unconfirmed: BN-02, TH-01"
+        );
+        let done = ListRatingsResponse {
+            ratings: vec![rating("BN-01", false)],
+            unrated: Vec::new(),
+        };
+        assert_eq!(
+            open_criteria(&done),
+            "not rated (or carried over, unconfirmed): none"
+        );
+        let fresh = ListRatingsResponse {
+            ratings: Vec::new(),
+            unrated: vec!["BN-01".into(), "BN-02".into()],
+        };
+        assert!(
+            open_criteria(&fresh)
+                .ends_with("not rated: BN-01, BN-02\n  carried over, unconfirmed: none"),
+            "{}",
+            open_criteria(&fresh)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::Context;
 use super::render::{self, Listing, Show};
-use crate::cli::{CaseHistory, CaseWatch, OutputFormat};
+use crate::cli::{CaseHistory, CaseWatch, OutputFormat, RatingParser};
 use crate::error::CliError;
 use crate::names::{CASES, short_id};
 use crate::output::{self, or_dash};
@@ -119,6 +119,7 @@ pub fn describe(e: &CaseEvent) -> String {
             text
         }
         "case.created" => state(&e.after).map_or_else(String::new, |s| format!("created as {s}")),
+        "cycle.rated" => rated(&e.before, &e.after).unwrap_or(comment),
         "case.updated" => {
             let fields = changed_fields(&e.before, &e.after);
             if fields.is_empty() {
@@ -129,6 +130,49 @@ pub fn describe(e: &CaseEvent) -> String {
         }
         _ => comment,
     }
+}
+
+/// A cycle's ratings in a case snapshot, as JSON objects.
+fn ratings(json: &str) -> Vec<Value> {
+    serde_json::from_str::<Value>(json)
+        .ok()
+        .and_then(|value| {
+            value
+                .pointer("/details/assessment_cycle/ratings")
+                .and_then(Value::as_array)
+                .cloned()
+        })
+        .unwrap_or_default()
+}
+
+/// A rating's criterion, its rating as `--rating` spells it, and whether it is carried over.
+fn rating_parts(rating: &Value) -> Option<(&str, String, bool)> {
+    let criterion = rating.get("criterion")?.as_str()?;
+    let value = RatingParser::normalise(rating.get("rating")?.as_str()?);
+    let carried = rating.get("carried_over").and_then(Value::as_bool) == Some(true);
+    Some((criterion, value, carried))
+}
+
+/// What a `cycle.rated` event rated: `BN-05: partially-met`, with what it was before (`was
+/// met`), or that a carried-over rating was confirmed.
+fn rated(before: &str, after: &str) -> Option<String> {
+    let before = ratings(before);
+    let after = ratings(after);
+    let changed = after.iter().find(|r| !before.contains(r))?;
+    let (criterion, rating, _) = rating_parts(changed)?;
+    let previous = before
+        .iter()
+        .filter_map(rating_parts)
+        .find(|(c, _, _)| *c == criterion);
+    Some(match previous {
+        None => format!("{criterion}: {rating}"),
+        Some((_, old, true)) if old == rating => {
+            format!("{criterion}: {rating} (carried over, confirmed)")
+        }
+        Some((_, old, true)) => format!("{criterion}: {rating} (was {old}, carried over)"),
+        Some((_, old, false)) if old == rating => format!("{criterion}: {rating} (again)"),
+        Some((_, old, false)) => format!("{criterion}: {rating} (was {old})"),
+    })
 }
 
 /// The `state` field of a case serialised as JSON, if there is one.
@@ -263,6 +307,48 @@ mod tests {
             }),
             ..CaseEvent::default()
         }
+    }
+
+    #[test]
+    fn cycle_rated_rows_show_the_criterion_and_the_rating() {
+        let snapshot = |ratings: &str| {
+            format!(
+                r#"{{"state":"self_assessment","details":{{"assessment_cycle":{{"year":2026,
+                "criteria":["BN-01","BN-02","TH-03"],"ratings":[{ratings}]}}}}}}"#
+            )
+        };
+        let bn01 = r#"{"criterion":"BN-01","rating":"met","carried_over":false,"rate_time":1}"#;
+        let carried =
+            r#"{"criterion":"BN-02","rating":"not_met","carried_over":true,"rate_time":0}"#;
+        let mut e = event("cycle.rated");
+        // A first rating.
+        e.after = snapshot(&format!(
+            r#"{bn01},{carried},{{"criterion":"TH-03","rating":"partially_met","carried_over":false,"rate_time":2}}"#
+        ));
+        e.before = snapshot(&format!("{bn01},{carried}"));
+        assert_eq!(describe(&e), "TH-03: partially-met");
+        // A carried-over rating confirmed, and one changed.
+        e.before = snapshot(carried);
+        e.after = snapshot(
+            r#"{"criterion":"BN-02","rating":"not_met","carried_over":false,"rate_time":3}"#,
+        );
+        assert_eq!(describe(&e), "BN-02: not-met (carried over, confirmed)");
+        e.after = snapshot(
+            r#"{"criterion":"BN-02","rating":"partially_met","carried_over":false,"rate_time":3}"#,
+        );
+        assert_eq!(
+            describe(&e),
+            "BN-02: partially-met (was not-met, carried over)"
+        );
+        e.before = snapshot(bn01);
+        e.after = snapshot(
+            r#"{"criterion":"BN-01","rating":"not_applicable","carried_over":false,"rate_time":4}"#,
+        );
+        assert_eq!(describe(&e), "BN-01: not-applicable (was met)");
+        // Snapshots it cannot read: the comment, as before.
+        e.after = "not json".into();
+        e.comment = "x".into();
+        assert_eq!(describe(&e), "x");
     }
 
     #[test]

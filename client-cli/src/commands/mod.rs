@@ -52,6 +52,10 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Login => return session::login(&cli, timeout).await,
         Command::Logout => return session::logout(&cli),
+        Command::Completions { shell } => {
+            crate::cli::write_completions(shell, &mut std::io::stdout().lock());
+            return Ok(exit::SUCCESS);
+        }
         _ => {}
     }
     let settings = settings_for(&cli)?;
@@ -71,8 +75,8 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         output: cli.output,
     };
     match cli.command {
-        // Handled above, without a connection of this kind.
-        Command::Login | Command::Logout => Ok(exit::SUCCESS),
+        // Handled above, without a connection of this kind (or none at all).
+        Command::Login | Command::Logout | Command::Completions { .. } => Ok(exit::SUCCESS),
         Command::Whoami => {
             session::whoami(&ctx).await?;
             Ok(exit::SUCCESS)

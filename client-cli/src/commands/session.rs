@@ -29,9 +29,17 @@ pub async fn login(cli: &Cli, timeout: Duration) -> Result<u8, CliError> {
         )
     })?;
     let name = settings::profile_name(cli.profile.as_deref());
-    // Logging in again to a profile keeps its server unless --server says otherwise.
-    let server = settings::server(cli.server.as_deref(), profiles.get(name), name)
+    // Logging in again to a profile keeps its server unless --server says otherwise; a new
+    // profile starts from the server of the profile in use so far.
+    let current = current_profile();
+    let (server, from) = settings::login_server(cli.server.as_deref(), &profiles, name, &current)
         .map_err(CliError::Usage)?;
+    if let Some(from) = from {
+        output::note(&format!(
+            "profile `{name}` starts from the server of profile `{from}`: {server} \
+             (--server to choose another)"
+        ));
+    }
     let token = match settings::token(cli.token.as_deref(), None) {
         Some(token) => token,
         None => read_token(&server)?,
@@ -47,6 +55,15 @@ pub async fn login(cli: &Cli, timeout: Duration) -> Result<u8, CliError> {
     }
     output::note(&format!("saved in profile `{name}` of {}", path.display()));
     Ok(exit::SUCCESS)
+}
+
+/// The profile in use without `--profile`: `REGIE_PROFILE`, else `default`.
+fn current_profile() -> String {
+    std::env::var(crate::profiles::PROFILE_VAR)
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| crate::profiles::DEFAULT_PROFILE.to_owned())
 }
 
 /// Removes the profile's token, keeping its server for the next login.

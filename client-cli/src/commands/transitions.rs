@@ -10,7 +10,7 @@ use super::Context;
 use super::render::{self, Listing};
 use crate::cli::CaseTransition;
 use crate::error::CliError;
-use crate::output::{or_dash, yes_no};
+use crate::output::{in_cli_words, or_dash, yes_no};
 
 /// Takes the transition and prints the resulting case. When the server refuses it with
 /// FAILED_PRECONDITION, the error lists each failed rule with its sentence.
@@ -71,7 +71,7 @@ fn blocked_by(rules: &[RuleViolation]) -> String {
                 if !explanation.is_empty() {
                     explanation.push_str(" — ");
                 }
-                explanation.push_str(&r.detail);
+                explanation.push_str(&in_cli_words(&r.detail));
             }
             if explanation.is_empty() {
                 r.rule.clone()

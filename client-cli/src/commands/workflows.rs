@@ -4,12 +4,12 @@
 use anyhow::Context as _;
 use regie_proto::v1::{
     GetWorkflowRequest, ListRulesRequest, ListWorkflowsRequest, ListWorkflowsResponse,
-    PublishWorkflowRequest, Workflow,
+    PublishWorkflowRequest, Rule, Workflow,
 };
 
 use super::Context;
 use super::render::{self, Listing, Show};
-use crate::cli::{DiagramFormat, OutputFormat, WorkflowCommand};
+use crate::cli::{DiagramFormat, Lang, OutputFormat, WorkflowCommand};
 use crate::error::CliError;
 use crate::output::{self, emit, emit_json, or_dash, yes_no};
 
@@ -58,25 +58,38 @@ pub async fn run(ctx: &Context, command: WorkflowCommand) -> Result<(), CliError
                 OutputFormat::Table => emit(&summary(&workflow).to_string()),
             }
         }
-        WorkflowCommand::Rules => {
+        WorkflowCommand::Rules { lang } => {
             let response = conn
                 .call(client.list_rules(conn.request(ListRulesRequest {})))
                 .await?;
             if ctx.output == OutputFormat::Json {
                 return emit_json(&response);
             }
-            let mut table = output::table(&["RULE", "IMPLEMENTED", "SENTENCE (EN)", "SOURCE"]);
-            for r in &response.rules {
-                table.add_row(vec![
-                    r.id.clone(),
-                    yes_no(r.implemented).to_owned(),
-                    or_dash(&r.sentence_en),
-                    or_dash(&r.source),
-                ]);
-            }
-            emit(&table.to_string())
+            emit(&rules_table(&response.rules, lang).to_string())
         }
     }
+}
+
+/// The rule catalogue: the Dutch and the English sentence, or only those of `lang`.
+fn rules_table(rules: &[Rule], lang: Option<Lang>) -> comfy_table::Table {
+    let (nl, en) = match lang {
+        None => (true, true),
+        Some(Lang::Nl) => (true, false),
+        Some(Lang::En) => (false, true),
+    };
+    let mut header = vec!["RULE", "IMPLEMENTED"];
+    header.extend(nl.then_some("SENTENCE (NL)"));
+    header.extend(en.then_some("SENTENCE (EN)"));
+    header.push("SOURCE");
+    let mut table = output::table(&header);
+    for r in rules {
+        let mut row = vec![r.id.clone(), yes_no(r.implemented).to_owned()];
+        row.extend(nl.then(|| or_dash(&r.sentence_nl)));
+        row.extend(en.then(|| or_dash(&r.sentence_en)));
+        row.push(or_dash(&r.source));
+        table.add_row(row);
+    }
+    table
 }
 
 /// The latest version of each kind's workflow.
@@ -161,5 +174,62 @@ impl Show for Workflow {
             effects.add_row(vec![e.transition.clone(), e.effect.clone()]);
         }
         format!("{text}\n{effects}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn rule() -> Rule {
+        Rule {
+            id: "work_item.assignee_required".into(),
+            sentence_nl: "Aan een werkgroep-item wordt pas gewerkt als er een behandelaar is."
+                .into(),
+            sentence_en: "Work on an item starts only once it has an assignee.".into(),
+            source: String::new(),
+            implemented: true,
+        }
+    }
+
+    fn lang(args: &[&str]) -> Option<Lang> {
+        let cli = Cli::try_parse_from(["regie", "workflows", "rules"].iter().chain(args))
+            .expect("valid command line");
+        let Command::Workflows(WorkflowCommand::Rules { lang }) = cli.command else {
+            panic!("parsed as the wrong command");
+        };
+        lang
+    }
+
+    #[test]
+    fn rules_show_dutch_and_english_or_the_language_chosen() {
+        assert_eq!(lang(&[]), None);
+        assert_eq!(lang(&["--lang"]), Some(Lang::Nl));
+        assert_eq!(lang(&["--lang", "en"]), Some(Lang::En));
+        assert_eq!(lang(&["--lang", "nl"]), Some(Lang::Nl));
+
+        let both = rules_table(&[rule()], None).to_string();
+        assert!(
+            both.contains("SENTENCE (NL)") && both.contains("SENTENCE (EN)"),
+            "{both}"
+        );
+        assert!(
+            both.contains("behandelaar") && both.contains("assignee"),
+            "{both}"
+        );
+        let nl = rules_table(&[rule()], Some(Lang::Nl)).to_string();
+        assert!(
+            nl.contains("behandelaar") && !nl.contains("assignee."),
+            "{nl}"
+        );
+        assert!(!nl.contains("SENTENCE (EN)"), "{nl}");
+        let en = rules_table(&[rule()], Some(Lang::En)).to_string();
+        assert!(
+            en.contains("assignee.") && !en.contains("behandelaar"),
+            "{en}"
+        );
     }
 }
