@@ -124,6 +124,7 @@ pub async fn load(app: &Arc<App>) -> anyhow::Result<bool> {
             filter: "",
             order_by: "",
         },
+        &crate::domain::listing::PageKey::ephemeral(),
     )?;
     if !app.store.list_cases(&probe).await?.items.is_empty() {
         tracing::info!("--demo: the database already holds cases; the demo scenario is not loaded");
@@ -219,7 +220,7 @@ impl Demo {
             case_id: id.clone(),
             operation: operation(&command),
             command,
-            request_id: String::new(),
+            request_id: crate::domain::request::RequestKey::none(),
             check: true,
         };
         let executed = self

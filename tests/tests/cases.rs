@@ -882,6 +882,8 @@ async fn writes_that_arrive_together_each_get_their_own_answer(backend: Backend)
                 Call::Good | Call::SameKey | Call::Poisoned => {
                     let title = match kind {
                         Call::Poisoned => "vergiftigd".to_owned(),
+                        // A retry is the same request again.
+                        Call::SameKey => "Eén sleutel".to_owned(),
                         _ => format!("Stuk {i}"),
                     };
                     let request_id = match kind {

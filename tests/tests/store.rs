@@ -107,11 +107,40 @@ conformance!(
     principals_tokens_rules_and_denials,
     criteria_sets_seed_once_and_change_with_their_revision,
     workflows_are_stored_once_per_version,
+    a_server_key_is_made_once_and_shared,
 );
+
+/// Several servers starting at once each offer a key; all of them get the first one stored.
+async fn a_server_key_is_made_once_and_shared(store: Arc<dyn Store>) {
+    let mut offers = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        offers.push(tokio::spawn(async move {
+            store
+                .server_key("page_tokens", &format!("{i:064}"), 1_000)
+                .await
+                .expect("server key")
+        }));
+    }
+    let mut keys = Vec::new();
+    for offer in offers {
+        keys.push(offer.await.expect("task"));
+    }
+    keys.dedup();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let later = store
+        .server_key("page_tokens", "something else", 2_000)
+        .await
+        .expect("server key");
+    assert_eq!(later, keys[0]);
+}
 
 fn code(text: &str) -> DepartmentCode {
     DepartmentCode::parse("department", text).expect("department code")
 }
+
+static PAGE_KEY: std::sync::LazyLock<regie_server::domain::listing::PageKey> =
+    std::sync::LazyLock::new(regie_server::domain::listing::PageKey::ephemeral);
 
 fn query(
     spec: &regie_server::domain::listing::ListSpec,
@@ -128,6 +157,7 @@ fn query(
             filter,
             order_by,
         },
+        &PAGE_KEY,
     )
     .expect("a valid query")
 }
@@ -163,6 +193,8 @@ fn command(
         command,
         actor: "principals/anna".to_owned(),
         request_id: request_id.to_owned(),
+        // As the API hashes a request: the same call, the same hash.
+        request_hash: format!("{method}:{request_id}"),
         method,
         permit: None,
         actor_roles: None,
@@ -525,12 +557,40 @@ async fn request_ids_replay_and_refuse_reuse(store: Arc<dyn Store>) {
             ),
         )
         .await;
+    let w = workflows();
     assert_eq!(
         reused.err().map(|e| e.reason()),
         Some(regie_server::domain::error::reason::REQUEST_ID_REUSED)
     );
     assert_eq!(store.last_sequence().await.expect("last"), 1);
-    assert_eq!(store.purge_requests(i64::MAX).await.expect("purge"), 1);
+    // The same id with another request of the same method (a different title): refused.
+    let mut retitled = create(
+        &CaseId::generate(),
+        new_item("Anders", "JenV", &[]),
+        "req-1",
+        4_000,
+    );
+    retitled.request_hash = "another request".to_owned();
+    assert_eq!(
+        store
+            .execute(w.clone(), retitled)
+            .await
+            .err()
+            .map(|e| e.reason()),
+        Some(regie_server::domain::error::reason::REQUEST_ID_REUSED)
+    );
+    // Another principal's id of the same text is its own: a new case.
+    let mut theirs = create(
+        &CaseId::generate(),
+        new_item("Eens", "Fin", &[]),
+        "req-1",
+        5_000,
+    );
+    theirs.actor = "principals/bert".to_owned();
+    let theirs = store.execute(w, theirs).await.expect("bert's own create");
+    assert!(!theirs.replayed);
+    assert_ne!(theirs.case.id, first.case.id);
+    assert_eq!(store.purge_requests(i64::MAX).await.expect("purge"), 2);
 }
 
 async fn a_bad_write_in_a_burst_costs_no_other_write_its_answer(store: Arc<dyn Store>) {

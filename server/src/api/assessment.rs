@@ -186,6 +186,7 @@ impl AssessmentService for AssessmentApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("cycle", &r.cycle)?;
                 let given = r.rating.ok_or_else(|| missing_field("rating"))?;
                 let rating = RatingDraft {
@@ -201,7 +202,7 @@ impl AssessmentService for AssessmentApi {
                 };
                 let rating = self
                     .app
-                    .rate_criterion(&caller, id, rating, r.etag, r.request_id)
+                    .rate_criterion(&caller, id, rating, r.etag, request_key)
                     .await?;
                 Ok(convert::criterion_rating(&rating))
             }
@@ -247,6 +248,7 @@ impl AssessmentService for AssessmentApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("cycle", &r.cycle)?;
                 let given = r.dialogue.ok_or_else(|| missing_field("dialogue"))?;
                 let dialogue = DialogueDraft {
@@ -257,7 +259,7 @@ impl AssessmentService for AssessmentApi {
                 };
                 let case = self
                     .app
-                    .record_dialogue(&caller, id, dialogue, r.etag, r.request_id)
+                    .record_dialogue(&caller, id, dialogue, r.etag, request_key)
                     .await?;
                 Ok(convert::case(case))
             }

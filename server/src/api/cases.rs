@@ -81,9 +81,11 @@ impl CaseService for CaseApi {
     ) -> Result<Response<v1::Case>, Status> {
         let caller = caller(&request).map_err(to_status)?;
         let request = request.into_inner();
+        let request_key = super::request_key(&request, &request.request_id);
         let c = request.case.ok_or_else(|| missing("case"))?;
         reply(
             async {
+                let request_key = request_key?;
                 let recommendation = match c.details.clone() {
                     Some(v1::case::Details::Recommendation(r)) => {
                         let report = r.source_report.unwrap_or_default();
@@ -122,10 +124,7 @@ impl CaseService for CaseApi {
                     framework,
                     risk_analysis,
                 };
-                let case = self
-                    .app
-                    .create_case(&caller, draft, request.request_id)
-                    .await?;
+                let case = self.app.create_case(&caller, draft, request_key).await?;
                 Ok(convert::case(case))
             }
             .await,
@@ -173,10 +172,12 @@ impl CaseService for CaseApi {
     ) -> Result<Response<v1::Case>, Status> {
         let caller = caller(&request).map_err(to_status)?;
         let request = request.into_inner();
+        let request_key = super::request_key(&request, &request.request_id);
         let c = request.case.ok_or_else(|| missing("case"))?;
         let paths = request.update_mask.map(|m| m.paths).unwrap_or_default();
         reply(
             async {
+                let request_key = request_key?;
                 let id = case_id("case.name", &c.name)?;
                 let fields = mask::parse(&paths, CasePatch::UPDATABLE)?;
                 let has = |f: &str| fields.contains(&f);
@@ -258,7 +259,7 @@ impl CaseService for CaseApi {
                 };
                 let case = self
                     .app
-                    .update_case(&caller, id, c.etag, patch, request.request_id)
+                    .update_case(&caller, id, c.etag, patch, request_key)
                     .await?;
                 Ok(convert::case(case))
             }
@@ -274,10 +275,11 @@ impl CaseService for CaseApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("name", &r.name)?;
                 let case = self
                     .app
-                    .transition_case(&caller, id, r.transition, r.etag, r.comment, r.request_id)
+                    .transition_case(&caller, id, r.transition, r.etag, r.comment, request_key)
                     .await?;
                 Ok(convert::case(case))
             }
@@ -331,10 +333,11 @@ impl CaseService for CaseApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("name", &r.name)?;
                 let event = self
                     .app
-                    .add_comment(&caller, id, r.text, r.request_id)
+                    .add_comment(&caller, id, r.text, request_key)
                     .await?;
                 Ok(convert::event(event))
             }

@@ -36,6 +36,7 @@ impl FrameworkService for FrameworkApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("framework", &r.framework)?;
                 let given = r
                     .consultation
@@ -49,7 +50,7 @@ impl FrameworkService for FrameworkApi {
                 };
                 let consultation = self
                     .app
-                    .record_consultation(&caller, id, consultation, r.etag, r.request_id)
+                    .record_consultation(&caller, id, consultation, r.etag, request_key)
                     .await?;
                 Ok(convert::consultation(&consultation))
             }
@@ -87,6 +88,7 @@ impl FrameworkService for FrameworkApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("framework", &r.framework)?;
                 let given = r
                     .observance
@@ -99,7 +101,7 @@ impl FrameworkService for FrameworkApi {
                 };
                 let observance = self
                     .app
-                    .record_observance(&caller, id, observance, r.etag, r.request_id)
+                    .record_observance(&caller, id, observance, r.etag, request_key)
                     .await?;
                 Ok(convert::observance(&observance))
             }
@@ -115,6 +117,7 @@ impl FrameworkService for FrameworkApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("framework", &r.framework)?;
                 let given = r
                     .evaluation
@@ -127,7 +130,7 @@ impl FrameworkService for FrameworkApi {
                 };
                 let evaluation = self
                     .app
-                    .record_evaluation(&caller, id, evaluation, r.etag, r.request_id)
+                    .record_evaluation(&caller, id, evaluation, r.etag, request_key)
                     .await?;
                 Ok(convert::evaluation(&evaluation))
             }

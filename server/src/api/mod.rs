@@ -14,6 +14,16 @@ macro_rules! list_params {
     };
 }
 
+/// The idempotency key of a write: its request id with a hash of the request as decoded, so
+/// that a retry (the same message) is told from a reuse of the id (docs/architecture.md,
+/// "Request ids").
+fn request_key<M: prost::Message>(
+    message: &M,
+    request_id: &str,
+) -> crate::domain::Result<crate::domain::request::RequestKey> {
+    crate::domain::request::RequestKey::new(request_id.to_owned(), &message.encode_to_vec())
+}
+
 pub mod access;
 pub mod assessment;
 pub mod audit;

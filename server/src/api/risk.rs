@@ -56,6 +56,7 @@ impl RiskService for RiskApi {
         let r = request.into_inner();
         reply(
             async {
+                let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("analysis", &r.analysis)?;
                 let risk = r
                     .risk
@@ -73,7 +74,7 @@ impl RiskService for RiskApi {
                 };
                 let (case, number) = self
                     .app
-                    .add_risk(&caller, id, fields, r.etag, r.request_id)
+                    .add_risk(&caller, id, fields, r.etag, request_key)
                     .await?;
                 let a = analysis(&case)?;
                 a.risk(number)
@@ -90,9 +91,11 @@ impl RiskService for RiskApi {
     ) -> Result<Response<v1::Risk>, Status> {
         let caller = caller(&request).map_err(to_status)?;
         let r = request.into_inner();
+        let request_key = super::request_key(&r, &r.request_id);
         let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
         reply(
             async {
+                let request_key = request_key?;
                 let risk = r
                     .risk
                     .ok_or_else(|| Error::invalid_field("risk", "is required"))?;
@@ -111,7 +114,7 @@ impl RiskService for RiskApi {
                 };
                 let case = self
                     .app
-                    .update_risk(&caller, id, number, fields, r.etag, r.request_id)
+                    .update_risk(&caller, id, number, fields, r.etag, request_key)
                     .await?;
                 let a = analysis(&case)?;
                 a.risk(number)

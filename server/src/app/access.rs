@@ -124,7 +124,7 @@ impl App {
     }
 
     pub async fn list_principals(&self, params: ListParams<'_>) -> Result<Page<Principal>> {
-        let query = ListQuery::parse(&Principal::LIST, params)?;
+        let query = ListQuery::parse(&Principal::LIST, params, &self.page_key)?;
         self.store.list_principals(&query).await
     }
 
@@ -223,7 +223,7 @@ impl App {
             order_by: "",
         };
         self.store
-            .list_tokens(&ListQuery::parse(&Token::LIST, params)?)
+            .list_tokens(&ListQuery::parse(&Token::LIST, params, &self.page_key)?)
             .await
     }
 

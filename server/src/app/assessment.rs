@@ -21,6 +21,7 @@ use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
 use crate::domain::limits::MAX_NAME_CHARS;
 use crate::domain::listing::{ListParams, ListQuery, Page};
+use crate::domain::request::RequestKey;
 
 /// The operations of this family, as their RPCs' full paths (named in denials).
 pub mod op {
@@ -74,7 +75,7 @@ impl App {
     }
 
     pub async fn list_criteria_sets(&self, params: ListParams<'_>) -> Result<Page<CriteriaSet>> {
-        let query = ListQuery::parse(&CriteriaSet::LIST, params)?;
+        let query = ListQuery::parse(&CriteriaSet::LIST, params, &self.page_key)?;
         self.store.list_criteria_sets(&query).await
     }
 
@@ -162,7 +163,7 @@ impl App {
                     id: id.clone(),
                     case: new,
                 },
-                request_id: String::new(),
+                request_id: RequestKey::none(),
                 operation: op::OPEN_CYCLES,
                 check: false,
             };
@@ -185,7 +186,7 @@ impl App {
         id: CaseId,
         draft: RatingDraft,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<CriterionRating> {
         let rating = draft.validate()?;
         let criterion = rating.criterion.clone();
@@ -231,7 +232,7 @@ impl App {
         id: CaseId,
         draft: DialogueDraft,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Case> {
         let dialogue = draft.validate()?;
         self.record(

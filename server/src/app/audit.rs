@@ -20,7 +20,7 @@ const DEFAULT_DENIALS: i64 = 100;
 impl App {
     /// Events of every case, in the log's order, filtered as `params` says.
     pub async fn list_audit_events(&self, params: ListParams<'_>) -> Result<Page<StoredEvent>> {
-        let query = ListQuery::parse(&StoredEvent::LIST, params)?;
+        let query = ListQuery::parse(&StoredEvent::LIST, params, &self.page_key)?;
         self.store.list_events(&query).await
     }
 

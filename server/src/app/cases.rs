@@ -8,19 +8,21 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::references::{check_case, check_departments, check_group, sector_rijk_scope};
+use super::references::{check_departments, check_group, sector_rijk_scope};
 use super::{App, Write};
 use crate::authz::Caller;
 use crate::domain::Result;
-use crate::domain::access::Need;
+use crate::domain::access::{Need, ScopeFilter};
 use crate::domain::cases::audit::{EventFilter, StoredEvent};
 use crate::domain::cases::command::{self, Record, is_overdue};
+use crate::domain::cases::draft::{check_children, check_parent};
 use crate::domain::cases::framework::FrameworkDraft;
 use crate::domain::cases::model::now;
 use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch, Command, Details, needs};
 use crate::domain::directory::{DepartmentCode, GroupId};
-use crate::domain::error::{Error, Violations};
+use crate::domain::error::{Error, Violations, reason};
 use crate::domain::listing::{ListParams, ListQuery, Page};
+use crate::domain::request::RequestKey;
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{self, FailedRule, Transition};
 use crate::store::Executed;
@@ -81,18 +83,19 @@ impl App {
         &self,
         caller: &Caller,
         draft: CaseDraft,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Case> {
-        let (department, group, parent) = (
-            draft.department.clone(),
-            draft.working_group.clone(),
-            draft.parent.clone(),
-        );
+        let (department, group) = (draft.department.clone(), draft.working_group.clone());
         let mut new = draft.validate()?;
         self.access
             .require(caller, op::CREATE, &needs::to_create(&new))
             .await?;
-        self.check_references(&department, &group, &parent).await?;
+        self.check_references(&department, &group).await?;
+        if let Some(parent) = &new.parent {
+            let department = new.department.as_ref().map(DepartmentCode::as_str);
+            self.check_parent(caller, op::CREATE, parent, department)
+                .await?;
+        }
         if let Details::Framework(f) = &mut new.details {
             f.scope = self.framework_scope(&f.scope).await?;
         }
@@ -119,7 +122,7 @@ impl App {
         id: CaseId,
         etag: String,
         patch: CasePatch,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Case> {
         if let Some(scope) = patch.framework.as_ref().and_then(|f| f.scope.as_ref()) {
             let checked = FrameworkDraft {
@@ -141,9 +144,11 @@ impl App {
         self.check_references(
             &reference(&patch.department),
             &reference(&patch.working_group),
-            &reference(&patch.parent),
         )
         .await?;
+        if patch.parent.is_some() || patch.department.is_some() {
+            self.check_family(caller, &id, &patch).await?;
+        }
         let write = Write {
             case_id: id,
             command: Command::Update { etag, patch },
@@ -162,7 +167,7 @@ impl App {
         transition: String,
         etag: String,
         comment: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Case> {
         if transition.trim().is_empty() {
             return Err(Error::invalid_field("transition", "is required"));
@@ -189,7 +194,7 @@ impl App {
         caller: &Caller,
         id: CaseId,
         text: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<StoredEvent> {
         let write = Write {
             case_id: id,
@@ -214,7 +219,7 @@ impl App {
         operation: &'static str,
         id: CaseId,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
         record: Record,
     ) -> Result<Case> {
         let write = Write {
@@ -228,11 +233,45 @@ impl App {
     }
 
     /// The case, if the caller may read it (as `operation`, for the denial).
+    /// Whether it exists is itself only told to a caller who may read it (AIP-211,
+    /// `authz::Access::missing`).
     pub async fn read_case(&self, caller: &Caller, operation: &str, id: &CaseId) -> Result<Case> {
-        let case = self.store.get_case(id).await?;
-        let need = Need::on_case(&case.kind, case.department.as_deref(), "read");
-        self.access.require(caller, operation, &need).await?;
+        let case = match self.store.get_case(id).await {
+            Ok(case) => case,
+            Err(Error::NotFound { .. }) => {
+                return Err(self.access.missing(caller, operation, &id.name()).await);
+            }
+            Err(e) => return Err(e),
+        };
+        let resource = needs::resource(&case);
+        self.access
+            .require_on(caller, operation, &resource.read, &resource)
+            .await?;
         Ok(case)
+    }
+
+    /// The parent a case would have: one the caller may read, in the case's department or
+    /// government-wide (`domain::cases::draft::check_parent`). Asked after the caller's right
+    /// to create or change the case, so that its refusal tells only what that caller may know.
+    async fn check_parent(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        parent: &CaseId,
+        department: Option<&str>,
+    ) -> Result<()> {
+        let parent = match self.read_case(caller, operation, parent).await {
+            Ok(parent) => parent,
+            Err(Error::NotFound { resource }) => {
+                return Err(Error::invalid(
+                    reason::REFERENCED_RESOURCE_MISSING,
+                    "case.parent",
+                    format!("{resource} does not exist"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        check_parent(department, &parent)
     }
 
     /// The case now, or as it was at `as_of` (micros) or at `revision` (0: now).
@@ -255,11 +294,30 @@ impl App {
         }
     }
 
-    /// A page of cases. Only what the caller may read; a page can therefore hold fewer than
-    /// asked for, and its token still continues after the last case looked at.
+    /// A page of cases: only what the caller may read. The caller's readable scope is part of
+    /// the query, before the page is cut (docs/architecture.md, "Lists"), so a page is full
+    /// whenever enough readable cases match, and neither it nor its sealed token tells
+    /// anything of the others.
     pub async fn list_cases(&self, caller: &Caller, params: ListParams<'_>) -> Result<Page<Case>> {
-        let query = ListQuery::parse(&Case::LIST, params)?;
+        let mut query = ListQuery::parse(&Case::LIST, params, &self.page_key)?;
+        let workflows = self.workflows.snapshot();
+        let kinds: Vec<&str> = workflows.kinds().collect();
+        let scope = self
+            .access
+            .read_scope(caller.subject(), kinds.iter().copied());
+        match scope.filter(&kinds) {
+            ScopeFilter::Nothing => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_page_token: String::new(),
+                });
+            }
+            ScopeFilter::Only(scope) => query.restrict(scope),
+            ScopeFilter::Everything => {}
+        }
         let mut page = self.store.list_cases(&query).await?;
+        // The scope is the policy worked out (`authz::Access::read_scope`); asking the policy
+        // itself as well costs little and keeps a list from ever showing more than GetCase.
         let mut readable = Vec::with_capacity(page.items.len());
         for case in page.items {
             if self
@@ -289,7 +347,7 @@ impl App {
             filter: &filter,
             order_by: "",
         };
-        let query = ListQuery::parse(&StoredEvent::LIST, params)?;
+        let query = ListQuery::parse(&StoredEvent::LIST, params, &self.page_key)?;
         self.store.list_events(&query).await
     }
 
@@ -401,8 +459,41 @@ impl App {
             .await
     }
 
+    /// A case that gets another parent or moves stays in its family's department: its parent
+    /// in the same department or government-wide, and so its sub-items. Checked after the
+    /// caller's right to read the case, before the write (which checks the right to change it).
+    async fn check_family(&self, caller: &Caller, id: &CaseId, patch: &CasePatch) -> Result<()> {
+        let case = self.read_case(caller, op::UPDATE, id).await?;
+        let department = match &patch.department {
+            Some(name) if name.is_empty() => None,
+            Some(name) => Some(
+                DepartmentCode::from_name("case.department", name)
+                    .map_err(crate::domain::error::name_error)?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => case.department.clone(),
+        };
+        let parent = match &patch.parent {
+            Some(name) if name.is_empty() => None,
+            Some(name) => Some(
+                CaseId::from_name("case.parent", name).map_err(crate::domain::error::name_error)?,
+            ),
+            None => case.parent.clone(),
+        };
+        if let Some(parent) = &parent {
+            self.check_parent(caller, op::UPDATE, parent, department.as_deref())
+                .await?;
+        }
+        if department != case.department {
+            let children = self.store.children(id).await?;
+            check_children(department.as_deref(), &children)?;
+        }
+        Ok(())
+    }
+
     /// The references of a new or changed case must exist (empty: not given).
-    async fn check_references(&self, department: &str, group: &str, parent: &str) -> Result<()> {
+    async fn check_references(&self, department: &str, group: &str) -> Result<()> {
         let store = self.store.as_ref();
         if !department.is_empty()
             && let Ok(code) = DepartmentCode::from_name("case.department", department)
@@ -413,11 +504,6 @@ impl App {
             && let Ok(id) = GroupId::from_name("case.working_group", group)
         {
             check_group(store, "case.working_group", &id).await?;
-        }
-        if !parent.is_empty()
-            && let Ok(id) = CaseId::from_name("case.parent", parent)
-        {
-            check_case(store, "case.parent", &id).await?;
         }
         Ok(())
     }

@@ -22,7 +22,7 @@ impl App {
     }
 
     pub async fn list_departments(&self, params: ListParams<'_>) -> Result<Page<Department>> {
-        let query = ListQuery::parse(&Department::LIST, params)?;
+        let query = ListQuery::parse(&Department::LIST, params, &self.page_key)?;
         self.store.list_departments(&query).await
     }
 
@@ -48,7 +48,7 @@ impl App {
     }
 
     pub async fn list_working_groups(&self, params: ListParams<'_>) -> Result<Page<WorkingGroup>> {
-        let query = ListQuery::parse(&WorkingGroup::LIST, params)?;
+        let query = ListQuery::parse(&WorkingGroup::LIST, params, &self.page_key)?;
         self.store.list_working_groups(&query).await
     }
 

@@ -12,6 +12,7 @@ use crate::domain::cases::framework::{
 };
 use crate::domain::cases::{Case, CaseId, Details};
 use crate::domain::error::{Error, reason};
+use crate::domain::request::RequestKey;
 
 /// The operations of this family, as their RPCs' full paths (named in denials).
 pub mod op {
@@ -43,7 +44,7 @@ impl App {
         id: CaseId,
         draft: ConsultationDraft,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Consultation> {
         let consultation = draft.validate()?;
         let case = self
@@ -72,7 +73,7 @@ impl App {
         id: CaseId,
         draft: ObservanceDraft,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Observance> {
         let observance = draft.validate()?;
         let case = self
@@ -101,7 +102,7 @@ impl App {
         id: CaseId,
         draft: EvaluationDraft,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Evaluation> {
         let evaluation = draft.validate()?;
         let case = self

@@ -3,8 +3,8 @@
 //! Every entry point — the gRPC handlers in `api/`, the deadline scheduler, the demo loader, and
 //! the console and notifiers to come — calls the use cases here, so each gets the same
 //! validation, authorization, idempotency, events and metrics. A use case takes a
-//! [`Caller`](crate::authz::Caller) and a typed input, and does, in order: the request-id check,
-//! the authorization decision (asked of `authz`), the domain decision, one unit of work in the
+//! [`Caller`](crate::authz::Caller) and a typed input, and does, in order: the authorization
+//! decision (asked of `authz`), the domain decision, one unit of work in the
 //! store, publishing to watchers, and metrics. Writes to a case decide their permission inside
 //! the store's transaction, against the case it sees: the use case hands the write a
 //! [`Permit`](crate::domain::access::Permit), and the domain says what the command needs.
@@ -36,7 +36,9 @@ use tokio_util::sync::CancellationToken;
 use crate::authz::{Access, Caller};
 use crate::domain::Result;
 use crate::domain::cases::{CaseId, Command};
-use crate::domain::error::{Error, reason};
+use crate::domain::error::reason;
+use crate::domain::listing::PageKey;
+use crate::domain::request::RequestKey;
 use crate::store::{CaseCommand, Executed, Store};
 
 pub use catalogue::Catalogue;
@@ -47,6 +49,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub access: Arc<Access>,
     pub workflows: Catalogue,
+    /// Seals list page tokens; the same for every replica (`server_keys`).
+    pub page_key: PageKey,
     /// The newest committed event sequence this process knows of; watchers wake on changes.
     pub events: watch::Sender<i64>,
     /// Cancelled when the server shuts down: streams end.
@@ -57,8 +61,9 @@ pub struct App {
 pub(crate) struct Write {
     pub case_id: CaseId,
     pub command: Command,
-    /// The client's idempotency key (empty: none); checked by [`request_id_checked`].
-    pub request_id: String,
+    /// The client's idempotency key (empty: none), checked where it was made
+    /// (`RequestKey::new`).
+    pub request_id: RequestKey,
     /// The operation, as its RPC's full path (`/regie.v1.CaseService/TransitionCase`): named in
     /// denials, and (its last part) recorded with the request id.
     pub operation: &'static str,
@@ -78,10 +83,12 @@ impl App {
             .last_sequence()
             .await
             .map_err(|e| anyhow::anyhow!("reading the event log: {e}"))?;
+        let page_key = page_key(store.as_ref()).await?;
         Ok(Arc::new(Self {
             store,
             access,
             workflows,
+            page_key,
             events: watch::Sender::new(last),
             shutdown,
         }))
@@ -99,13 +106,12 @@ impl App {
         });
     }
 
-    /// A write on behalf of `caller`, in the order every use case follows: its request id
-    /// checked; its permission decided (for a new case from the request, otherwise inside the
-    /// write against the case it finds); the domain's decision and the unit of work in the
-    /// store; the events published to watchers. The actor's roles go along for the guards that
+    /// A write on behalf of `caller`, in the order every use case follows: its permission
+    /// decided (for a new case from the request, otherwise inside the write against the case
+    /// it finds, before a repeated request id is answered); the domain's decision and the unit
+    /// of work in the store; the events published to watchers. The actor's roles go along for the guards that
     /// need them.
     pub(crate) async fn write(&self, caller: &Caller, write: Write) -> Result<Executed> {
-        let request_id = request_id_checked(write.request_id)?;
         let mut permit = None;
         if write.check {
             if let Command::Create { case, .. } = &write.command {
@@ -119,7 +125,8 @@ impl App {
             case_id: write.case_id,
             command: write.command,
             actor: caller.subject().to_owned(),
-            request_id,
+            request_id: write.request_id.id,
+            request_hash: write.request_id.hash,
             method: rpc_name(write.operation),
             permit,
             actor_roles: self.access.roles_of(caller.subject()),
@@ -143,6 +150,7 @@ impl App {
             command,
             actor: actor.to_owned(),
             request_id: String::new(),
+            request_hash: String::new(),
             method: operation,
             permit: None,
             actor_roles: None,
@@ -172,23 +180,22 @@ impl App {
     }
 }
 
+/// The page-token key the replicas share: the stored one, or a new one stored by this server
+/// when it is the first.
+async fn page_key(store: &dyn Store) -> anyhow::Result<PageKey> {
+    let hex = store
+        .server_key(
+            PageKey::NAME,
+            &PageKey::generate_hex(),
+            crate::domain::cases::model::now(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the page-token key: {e}"))?;
+    PageKey::from_hex(&hex)
+        .ok_or_else(|| anyhow::anyhow!("the stored page-token key is not 64 hex digits"))
+}
+
 /// The last part of an RPC's full path: `TransitionCase`.
 fn rpc_name(operation: &'static str) -> &'static str {
     operation.rsplit('/').next().unwrap_or(operation)
-}
-
-/// A request id is at most 100 characters, without spaces or control characters.
-pub fn request_id_checked(request_id: String) -> Result<String> {
-    if request_id.chars().count() > 100
-        || request_id
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err(Error::invalid(
-            reason::INVALID_REQUEST_ID,
-            "request_id",
-            "must be at most 100 characters without spaces (a UUID is a good choice)",
-        ));
-    }
-    Ok(request_id)
 }

@@ -3,10 +3,10 @@
 //! database constraint error. Also: reading every department or case a report needs, and the
 //! scope of coordinated work (rule `decree.scope_sector_rijk`).
 
-use crate::domain::cases::{Case, CaseId};
+use crate::domain::cases::Case;
 use crate::domain::directory::{Department, DepartmentCode, GroupId, check_department_reference};
 use crate::domain::limits::MAX_PAGE_SIZE;
-use crate::domain::listing::{ListParams, ListQuery, ListSpec, Page};
+use crate::domain::listing::{ListParams, ListQuery, ListSpec, Page, PageKey};
 use crate::domain::workflow::rules;
 use crate::domain::{Error, Result};
 use crate::store::Store;
@@ -29,17 +29,6 @@ pub async fn check_departments(
 
 pub async fn check_group(store: &dyn Store, field: &str, id: &GroupId) -> Result<()> {
     match store.get_working_group(id).await {
-        Ok(_) => Ok(()),
-        Err(Error::NotFound { .. }) => Err(Error::invalid_field(
-            field,
-            format!("{} does not exist", id.name()),
-        )),
-        Err(other) => Err(other),
-    }
-}
-
-pub async fn check_case(store: &dyn Store, field: &str, id: &CaseId) -> Result<()> {
-    match store.get_case(id).await {
         Ok(_) => Ok(()),
         Err(Error::NotFound { .. }) => Err(Error::invalid_field(
             field,
@@ -75,6 +64,8 @@ async fn all<'a, T>(
 ) -> Result<Vec<T>> {
     let mut items = Vec::new();
     let mut token = String::new();
+    // The tokens never leave this loop: a key of its own will do.
+    let key = PageKey::ephemeral();
     loop {
         let query = ListQuery::parse(
             spec,
@@ -84,6 +75,7 @@ async fn all<'a, T>(
                 filter,
                 order_by: "",
             },
+            &key,
         )?;
         let page = list(query).await?;
         items.extend(page.items);

@@ -8,6 +8,7 @@ use crate::domain::cases::command::Record;
 use crate::domain::cases::risk::{RiskAnalysis, RiskFields};
 use crate::domain::cases::{Case, CaseId, Details};
 use crate::domain::error::{Error, reason};
+use crate::domain::request::RequestKey;
 
 /// The operations of this family, as their RPCs' full paths (named in denials).
 pub mod op {
@@ -37,7 +38,7 @@ impl App {
         id: CaseId,
         fields: RiskFields,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<(Case, u32)> {
         let case = self
             .record(
@@ -66,7 +67,7 @@ impl App {
         number: u32,
         fields: RiskFields,
         etag: String,
-        request_id: String,
+        request_id: RequestKey,
     ) -> Result<Case> {
         let record = Record::UpdateRisk { id: number, fields };
         self.record(caller, op::UPDATE, id, etag, request_id, record)

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
 use super::error::{FieldViolation, Result, Violations};
-use super::filter::{Field, FieldType, Value};
+use super::filter::{Expr, Field, FieldType, Value};
 use super::limits::MAX_NAME_CHARS;
 use super::listing::{ListSpec, Listed, SortKey};
 use super::names::{DepartmentCode, collection_id};
@@ -55,12 +55,120 @@ impl Need {
     }
 }
 
+/// Where a caller may read cases, per kind, as the policy says (`authz::Access::read_scope`).
+/// Lists put it into their query, before the page is cut, so that a page holds only what the
+/// caller may read and its token says nothing of anything else (docs/architecture.md, "Lists").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadScope {
+    /// Kind → where. A kind that is not here may not be read anywhere.
+    pub kinds: std::collections::BTreeMap<String, Domains>,
+}
+
+/// The domains of one kind's readable cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Domains {
+    /// Government-wide and in every department.
+    All,
+    /// These domains only: department codes, and [`RIJK`] for the government-wide cases.
+    Only(std::collections::BTreeSet<String>),
+}
+
+impl ReadScope {
+    /// Every kind everywhere, as when access control is off.
+    pub fn everything<'a>(kinds: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            kinds: kinds
+                .into_iter()
+                .map(|k| (k.to_owned(), Domains::All))
+                .collect(),
+        }
+    }
+
+    /// Whether a case of `kind` in `department` (`None`: government-wide) is in scope.
+    pub fn covers(&self, kind: &str, department: Option<&str>) -> bool {
+        match self.kinds.get(kind) {
+            Some(Domains::All) => true,
+            Some(Domains::Only(domains)) => domains.contains(department.unwrap_or(RIJK)),
+            None => false,
+        }
+    }
+
+    /// The scope as a filter over `kind` and `department` (a department's id, empty for
+    /// government-wide work), for lists of cases or of their events.
+    pub fn filter(&self, all_kinds: &[&str]) -> ScopeFilter {
+        use super::filter::Op;
+        let compare = |field: &'static str, value: &str| Expr::Compare {
+            field,
+            op: Op::Eq,
+            value: Value::Text(value.to_owned()),
+        };
+        let everything = all_kinds
+            .iter()
+            .all(|k| matches!(self.kinds.get(*k), Some(Domains::All)));
+        if everything {
+            return ScopeFilter::Everything;
+        }
+        let mut parts = Vec::new();
+        for (kind, domains) in &self.kinds {
+            match domains {
+                Domains::All => parts.push(compare("kind", kind)),
+                Domains::Only(domains) if domains.is_empty() => {}
+                Domains::Only(domains) => {
+                    let departments = domains
+                        .iter()
+                        .map(|d| compare("department", if d == RIJK { "" } else { d }))
+                        .collect();
+                    parts.push(Expr::And(vec![
+                        compare("kind", kind),
+                        Expr::Or(departments),
+                    ]));
+                }
+            }
+        }
+        if parts.is_empty() {
+            ScopeFilter::Nothing
+        } else {
+            ScopeFilter::Only(Expr::Or(parts))
+        }
+    }
+}
+
+/// A [`ReadScope`] as a list sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScopeFilter {
+    /// Restricts nothing.
+    Everything,
+    /// Nothing is readable: the list is empty without asking.
+    Nothing,
+    /// What the filter lets through.
+    Only(Expr),
+}
+
+/// A resource as a refusal may speak of it: its name, and what reading it needs. A caller who
+/// may not read the resource learns nothing of it from a refusal, not even its kind or
+/// department (docs/architecture.md, "Authorization").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub name: String,
+    pub read: Need,
+}
+
+/// The refusal of a caller who may not read `name` (or who may not know whether it exists):
+/// the same words whether it exists or not (AIP-211).
+pub fn unreadable(subject: &str, name: &str) -> String {
+    format!("{subject} may not read {name}")
+}
+
 /// One caller's permission check, handed by the application layer to a write so that it is
 /// decided against the case the write transaction sees (no check-then-use gap). `authz`
 /// implements it; a refusal is PERMISSION_DENIED and is recorded as a denial.
 #[async_trait::async_trait]
 pub trait Permit: Send + Sync {
-    async fn check(&self, need: &Need) -> super::error::Result<()>;
+    /// Whether the caller may do what `need` says to `on`.
+    async fn check(&self, need: &Need, on: &Resource) -> super::error::Result<()>;
+    /// The error for a resource that is not there: NOT_FOUND to a caller who could read it
+    /// wherever it were, PERMISSION_DENIED (in the words of [`unreadable`]) to anyone else.
+    async fn missing(&self, name: &str) -> super::error::Error;
 }
 
 /// A principal id: lower-case letters, digits, `.`, `_` and `-`, starting with a letter, at most

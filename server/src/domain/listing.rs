@@ -5,9 +5,15 @@
 //! the last row it returned, so rows inserted or deleted between two calls never make a page
 //! skip or repeat an entry. A token also carries a fingerprint of its filter and ordering, and is
 //! refused when it comes back with a different query.
+//!
+//! Tokens are sealed (XChaCha20-Poly1305, with the replicas' shared [`PageKey`]): a client sees
+//! neither the sort values nor anything else of the rows, and cannot make or edit a token
+//! (docs/architecture.md, "Lists").
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -53,6 +59,72 @@ pub struct ListParams<'a> {
     pub order_by: &'a str,
 }
 
+/// The key that seals page tokens. Every replica reads the same one from the database
+/// (`server_keys`, made by the first server to start), so that a token from one replica is
+/// good at another.
+#[derive(Clone)]
+pub struct PageKey(XChaCha20Poly1305);
+
+impl std::fmt::Debug for PageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PageKey(..)")
+    }
+}
+
+impl PageKey {
+    /// The name of the stored secret.
+    pub const NAME: &'static str = "page_tokens";
+
+    /// A new random key, as the hex a store keeps.
+    pub fn generate_hex() -> String {
+        XChaCha20Poly1305::generate_key(&mut OsRng)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The key in `hex` (64 hex digits).
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .collect::<Option<_>>()?;
+        XChaCha20Poly1305::new_from_slice(&bytes).ok().map(Self)
+    }
+
+    /// A random key of this process alone, for tests and tools that keep no tokens.
+    pub fn ephemeral() -> Self {
+        Self(XChaCha20Poly1305::new(&XChaCha20Poly1305::generate_key(
+            &mut OsRng,
+        )))
+    }
+
+    /// `plain`, encrypted and authenticated under a fresh random nonce: URL-safe base64 of
+    /// the nonce followed by the ciphertext.
+    fn seal(&self, plain: &[u8]) -> String {
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let Ok(sealed) = self.0.encrypt(&nonce, plain) else {
+            return String::new();
+        };
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// What [`seal`](Self::seal) sealed, if `token` is one of this key's.
+    fn open(&self, token: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        if bytes.len() < 24 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let nonce: [u8; 24] = nonce.try_into().ok()?;
+        self.0.decrypt(&XNonce::from(nonce), sealed).ok()
+    }
+}
+
 /// A validated list request, ready for the store.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -64,6 +136,7 @@ pub struct ListQuery {
     /// Sort values of the last row of the previous page, one per `order` entry.
     pub after: Option<Vec<Value>>,
     fingerprint: String,
+    key: PageKey,
 }
 
 /// One page of results.
@@ -87,7 +160,7 @@ struct Token {
 }
 
 impl ListQuery {
-    pub fn parse(spec: &ListSpec, params: ListParams<'_>) -> Result<Self> {
+    pub fn parse(spec: &ListSpec, params: ListParams<'_>, key: &PageKey) -> Result<Self> {
         let limit = page_size(params.page_size)?;
         let filter = filter::parse(params.filter, spec.filter_fields)?;
         let order = order_by(spec, params.order_by)?;
@@ -95,7 +168,13 @@ impl ListQuery {
         let after = if params.page_token.is_empty() {
             None
         } else {
-            Some(decode_token(spec, &order, &fingerprint, params.page_token)?)
+            Some(decode_token(
+                spec,
+                &order,
+                &fingerprint,
+                key,
+                params.page_token,
+            )?)
         };
         Ok(Self {
             filter,
@@ -103,7 +182,17 @@ impl ListQuery {
             limit,
             after,
             fingerprint,
+            key: key.clone(),
         })
+    }
+
+    /// Narrows the query to what `scope` lets through as well (the caller's readable scope,
+    /// `domain::access::ReadScope::filter`), before the page is cut.
+    pub fn restrict(&mut self, scope: Expr) {
+        self.filter = Some(match self.filter.take() {
+            None => scope,
+            Some(filter) => Expr::And(vec![filter, scope]),
+        });
     }
 
     /// Turns the rows the store fetched (at most `limit + 1`) into a page: the extra row, if
@@ -127,7 +216,8 @@ impl ListQuery {
                 q: self.fingerprint.clone(),
                 after,
             };
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
+            self.key
+                .seal(&serde_json::to_vec(&token).unwrap_or_default())
         });
         Page {
             items: rows,
@@ -221,6 +311,7 @@ fn decode_token(
     spec: &ListSpec,
     order: &[SortKey],
     fingerprint: &str,
+    key: &PageKey,
     text: &str,
 ) -> Result<Vec<Value>> {
     let bad = |description: &str| {
@@ -233,9 +324,8 @@ fn decode_token(
     if text.len() > MAX_PAGE_TOKEN_CHARS {
         return Err(bad("is not a page token of this server"));
     }
-    let token: Token = URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
+    let token: Token = key
+        .open(text)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| bad("is not a page token of this server"))?;
     if token.q != fingerprint {
@@ -265,6 +355,8 @@ fn decode_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static KEY: std::sync::LazyLock<PageKey> = std::sync::LazyLock::new(PageKey::ephemeral);
 
     const FIELDS: &[Field] = &[
         Field::new("code", FieldType::Text),
@@ -297,23 +389,27 @@ mod tests {
     #[test]
     fn page_size_defaults_caps_and_refuses_negatives() {
         assert_eq!(
-            ListQuery::parse(&SPEC, params(0, "")).expect("ok").limit,
+            ListQuery::parse(&SPEC, params(0, ""), &KEY)
+                .expect("ok")
+                .limit,
             DEFAULT_PAGE_SIZE
         );
         assert_eq!(
-            ListQuery::parse(&SPEC, params(5000, "")).expect("ok").limit,
+            ListQuery::parse(&SPEC, params(5000, ""), &KEY)
+                .expect("ok")
+                .limit,
             MAX_PAGE_SIZE
         );
-        let err = ListQuery::parse(&SPEC, params(-1, "")).unwrap_err();
+        let err = ListQuery::parse(&SPEC, params(-1, ""), &KEY).unwrap_err();
         assert_eq!(err.reason(), reason::INVALID_PAGE_SIZE);
     }
 
     #[test]
     fn tokens_round_trip_and_are_bound_to_their_query() {
-        let query = ListQuery::parse(&SPEC, params(2, "")).expect("ok");
+        let query = ListQuery::parse(&SPEC, params(2, ""), &KEY).expect("ok");
         let page = query.page(vec![Row("AZ"), Row("BZ"), Row("BZK")]);
         assert_eq!(page.items.len(), 2);
-        let next = ListQuery::parse(&SPEC, params(2, &page.next_page_token)).expect("ok");
+        let next = ListQuery::parse(&SPEC, params(2, &page.next_page_token), &KEY).expect("ok");
         assert_eq!(next.after, Some(vec![Value::Text("BZ".into())]));
 
         let other = ListParams {
@@ -321,11 +417,11 @@ mod tests {
             ..params(2, &page.next_page_token)
         };
         assert_eq!(
-            ListQuery::parse(&SPEC, other).unwrap_err().reason(),
+            ListQuery::parse(&SPEC, other, &KEY).unwrap_err().reason(),
             reason::INVALID_PAGE_TOKEN
         );
         assert_eq!(
-            ListQuery::parse(&SPEC, params(2, "made-up"))
+            ListQuery::parse(&SPEC, params(2, "made-up"), &KEY)
                 .unwrap_err()
                 .reason(),
             reason::INVALID_PAGE_TOKEN
@@ -333,8 +429,46 @@ mod tests {
     }
 
     #[test]
+    fn tokens_show_no_values_and_cannot_be_edited_or_used_with_another_key() {
+        let query = ListQuery::parse(&SPEC, params(1, ""), &KEY).expect("ok");
+        let page = query.page(vec![Row("Geheim-titel"), Row("Tweede")]);
+        let token = &page.next_page_token;
+        let bytes = URL_SAFE_NO_PAD.decode(token).expect("base64");
+        let shown = String::from_utf8_lossy(&bytes);
+        assert!(!shown.contains("Geheim"), "{shown}");
+        // The same page twice gives two different tokens (a fresh nonce each time).
+        assert_ne!(
+            query
+                .page(vec![Row("Geheim-titel"), Row("Tweede")])
+                .next_page_token,
+            *token
+        );
+        // One flipped bit anywhere, or another server's key: not a token of this server.
+        let mut edited = bytes.clone();
+        let last = edited.len() - 1;
+        edited[last] ^= 1;
+        let edited = URL_SAFE_NO_PAD.encode(edited);
+        for (text, key) in [(&edited, &*KEY), (token, &PageKey::ephemeral())] {
+            let err = ListQuery::parse(&SPEC, params(1, text), key).unwrap_err();
+            assert_eq!(err.reason(), reason::INVALID_PAGE_TOKEN);
+        }
+        // A stored key reads back as the same key.
+        let hex = PageKey::generate_hex();
+        let (a, b) = (
+            PageKey::from_hex(&hex).expect("hex"),
+            PageKey::from_hex(&hex).expect("hex"),
+        );
+        let sealed = ListQuery::parse(&SPEC, params(1, ""), &a)
+            .expect("ok")
+            .page(vec![Row("AZ"), Row("BZ")])
+            .next_page_token;
+        assert!(ListQuery::parse(&SPEC, params(1, &sealed), &b).is_ok());
+        assert!(PageKey::from_hex("not hex").is_none());
+    }
+
+    #[test]
     fn last_page_has_no_token() {
-        let query = ListQuery::parse(&SPEC, params(3, "")).expect("ok");
+        let query = ListQuery::parse(&SPEC, params(3, ""), &KEY).expect("ok");
         assert!(query.page(vec![Row("AZ")]).next_page_token.is_empty());
     }
 
@@ -346,6 +480,7 @@ mod tests {
                 order_by: "active desc",
                 ..params(0, "")
             },
+            &KEY,
         )
         .expect("ok");
         assert_eq!(
@@ -364,6 +499,7 @@ mod tests {
                 order_by: "colour",
                 ..params(0, "")
             },
+            &KEY,
         )
         .unwrap_err();
         assert_eq!(err.reason(), reason::INVALID_ORDER_BY);

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod listing;
 pub mod mask;
 pub mod names;
+pub mod request;
 pub mod text;
 pub mod time;
 pub mod workflow;

@@ -193,6 +193,7 @@ where
     for<'r> RuleRow: FromRow<'r, DB::Row>,
     for<'r> DenialRow: FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
 {
     async fn bump(connection: &mut DB::Connection) -> Result<()> {
         sqlx::query("UPDATE access_version SET version = version + 1 WHERE id = 1")
@@ -540,6 +541,32 @@ where
             .fetch_one(reader)
             .await
             .map_err(db_error)
+    }
+
+    /// The secret stored as `name`; `candidate` becomes it when none is stored yet. Whichever
+    /// replica asks first wins, and every replica then reads the same secret.
+    pub async fn server_key(
+        writer: &Pool<DB>,
+        name: &str,
+        candidate: &str,
+        now: i64,
+    ) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO server_keys (name, secret, create_time) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name.to_owned())
+        .bind(candidate.to_owned())
+        .bind(now)
+        .execute(writer)
+        .await
+        .map_err(db_error)?;
+        let (secret,): (String,) = sqlx::query_as("SELECT secret FROM server_keys WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_one(writer)
+            .await
+            .map_err(db_error)?;
+        Ok(secret)
     }
 
     pub async fn record_denials(writer: &Pool<DB>, denials: Vec<Denial>) -> Result<()> {

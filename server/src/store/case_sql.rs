@@ -13,7 +13,7 @@ use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Que
 use tracing::Instrument as _;
 
 use super::sql::{Columns, push_list_clauses};
-use super::unit::{Staged, StoredRequest};
+use super::unit::{RequestKey, Staged, StoredRequest};
 use super::{ChainReport, EventFilter, StoredWorkflow, db_error, write_error};
 use crate::domain::cases::audit::{StoredEvent, verify_chain};
 use crate::domain::cases::{Case, CaseId};
@@ -141,7 +141,9 @@ impl From<EventRow> for StoredEvent {
 
 #[derive(FromRow)]
 pub struct RequestRow {
+    principal: String,
     request_id: String,
+    request_hash: String,
     method: String,
     case_id: String,
     response: String,
@@ -478,19 +480,25 @@ where
             .collect()
     }
 
-    /// The stored request ids among `keys`.
+    /// The stored request ids among `keys`, each (principal, request id).
     pub async fn requests(
         connection: &mut DB::Connection,
-        keys: Vec<String>,
+        keys: Vec<RequestKey>,
     ) -> Result<Vec<StoredRequest>> {
         let mut qb: QueryBuilder<DB> = QueryBuilder::new(
-            "SELECT request_id, method, case_id, response FROM requests WHERE request_id IN (",
+            "SELECT principal, request_id, request_hash, method, case_id, response FROM requests \
+             WHERE ",
         );
-        let mut list = qb.separated(", ");
-        for key in keys {
-            list.push_bind(key);
+        for (i, (principal, request_id)) in keys.into_iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(principal = ")
+                .push_bind(principal)
+                .push(" AND request_id = ")
+                .push_bind(request_id)
+                .push(")");
         }
-        qb.push(")");
         let rows: Vec<RequestRow> = qb
             .build_query_as()
             .persistent(false)
@@ -500,7 +508,9 @@ where
         Ok(rows
             .into_iter()
             .map(|r| StoredRequest {
+                principal: r.principal,
                 request_id: r.request_id,
+                request_hash: r.request_hash,
                 method: r.method,
                 case_id: r.case_id,
                 response: r.response,
@@ -626,10 +636,13 @@ where
 
         for chunk in staged.requests.chunks(ROWS_PER_STATEMENT) {
             let mut qb: QueryBuilder<DB> = QueryBuilder::new(
-                "INSERT INTO requests (request_id, method, case_id, response, create_time) ",
+                "INSERT INTO requests (principal, request_id, request_hash, method, case_id, \
+                 response, create_time) ",
             );
             qb.push_values(chunk, |mut row, request| {
-                row.push_bind(request.request_id.clone())
+                row.push_bind(request.principal.clone())
+                    .push_bind(request.request_id.clone())
+                    .push_bind(request.request_hash.clone())
                     .push_bind(request.method)
                     .push_bind(request.case_id.clone())
                     .push_bind(request.response.clone())

@@ -114,8 +114,11 @@ pub struct CaseCommand {
     pub case_id: CaseId,
     pub command: Command,
     pub actor: String,
-    /// Empty: not idempotent.
+    /// The client's request id, keyed together with `actor`; empty: not idempotent.
     pub request_id: String,
+    /// SHA-256 of the canonical request (`domain::request::RequestKey`), to tell a retry from
+    /// a reuse of the id for another call.
+    pub request_hash: String,
     /// The RPC, recorded with the request id so that a key reused for another call is refused.
     pub method: &'static str,
     /// The caller's permission check, which the write asks for each need of the command
@@ -290,6 +293,9 @@ pub trait AccessStore: Send + Sync {
     /// Counts every change to principals, tokens and rules.
     async fn access_version(&self) -> Result<i64>;
 
+    /// The server secret `name` (hex), shared by every replica: the stored one, or
+    /// `candidate` when none was stored yet.
+    async fn server_key(&self, name: &str, candidate: &str, now: i64) -> Result<String>;
     async fn record_denials(&self, denials: Vec<Denial>) -> Result<()>;
     /// The newest `limit` denials, newest first.
     async fn list_denials(&self, limit: i64) -> Result<Vec<Denial>>;

@@ -90,7 +90,11 @@ impl unit::Backend for PgWriter {
         Sql::cases_for_update(tx, ids, ROW_LOCK).await
     }
 
-    async fn requests(&self, tx: &mut Self::Tx, keys: Vec<String>) -> Result<Vec<StoredRequest>> {
+    async fn requests(
+        &self,
+        tx: &mut Self::Tx,
+        keys: Vec<super::unit::RequestKey>,
+    ) -> Result<Vec<StoredRequest>> {
         Sql::requests(tx, keys).await
     }
 
@@ -319,6 +323,10 @@ impl AccessStore for PgStore {
 
     async fn access_version(&self) -> Result<i64> {
         Access::access_version(&self.pool).await
+    }
+
+    async fn server_key(&self, name: &str, candidate: &str, now: i64) -> Result<String> {
+        Access::server_key(&self.pool, name, candidate, now).await
     }
 
     async fn record_denials(&self, denials: Vec<Denial>) -> Result<()> {

@@ -88,7 +88,11 @@ impl unit::Backend for SqliteWriter {
         Sql::cases_for_update(tx, ids, ROW_LOCK).await
     }
 
-    async fn requests(&self, tx: &mut Self::Tx, keys: Vec<String>) -> Result<Vec<StoredRequest>> {
+    async fn requests(
+        &self,
+        tx: &mut Self::Tx,
+        keys: Vec<super::unit::RequestKey>,
+    ) -> Result<Vec<StoredRequest>> {
         Sql::requests(tx, keys).await
     }
 
@@ -367,6 +371,10 @@ impl AccessStore for SqliteStore {
 
     async fn access_version(&self) -> Result<i64> {
         Access::access_version(&self.reader).await
+    }
+
+    async fn server_key(&self, name: &str, candidate: &str, now: i64) -> Result<String> {
+        Access::server_key(&self.writer, name, candidate, now).await
     }
 
     async fn record_denials(&self, denials: Vec<Denial>) -> Result<()> {

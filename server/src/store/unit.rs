@@ -30,7 +30,11 @@ use crate::domain::{Error, Result};
 /// A request id stored by an earlier transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRequest {
+    /// Whose request id it is: the actor of the call (`principals/{id}`).
+    pub principal: String,
     pub request_id: String,
+    /// The canonical request's hash; empty for requests stored before it was kept.
+    pub request_hash: String,
     pub method: String,
     pub case_id: String,
     /// The first answer: the case's snapshot and the sequences of the events it appended.
@@ -52,7 +56,9 @@ pub struct StagedCase {
 /// A request id answered in this batch, to be stored.
 #[derive(Debug, Clone)]
 pub struct NewRequest {
+    pub principal: String,
     pub request_id: String,
+    pub request_hash: String,
     pub method: &'static str,
     pub case_id: String,
     pub response: String,
@@ -82,11 +88,11 @@ pub trait Backend: Clone + Send + Sync + 'static {
         tx: &mut Self::Tx,
         ids: Vec<String>,
     ) -> impl Future<Output = Result<Vec<(Case, String)>>> + Send;
-    /// The stored request ids among `keys`.
+    /// The stored request ids among `keys`, each (principal, request id).
     fn requests(
         &self,
         tx: &mut Self::Tx,
-        keys: Vec<String>,
+        keys: Vec<RequestKey>,
     ) -> impl Future<Output = Result<Vec<StoredRequest>>> + Send;
     /// The sub-items of a case, as stored.
     fn children(
@@ -126,9 +132,19 @@ struct Working {
     open: bool,
 }
 
+/// Whose request id: (principal, request id). One principal's id never answers another's call
+/// (docs/architecture.md, "Request ids").
+pub type RequestKey = (String, String);
+
+/// The key of a command's request id.
+fn key_of(command: &CaseCommand) -> RequestKey {
+    (command.actor.clone(), command.request_id.clone())
+}
+
 /// A request id answered in this batch.
 struct Answered {
     method: &'static str,
+    request_hash: String,
     case_id: String,
     executed: Executed,
 }
@@ -138,8 +154,8 @@ struct Answered {
 #[derive(Default)]
 struct Batch {
     cases: HashMap<String, Working>,
-    stored_requests: HashMap<String, StoredRequest>,
-    answered: HashMap<String, Answered>,
+    stored_requests: HashMap<RequestKey, StoredRequest>,
+    answered: HashMap<RequestKey, Answered>,
     events: Vec<StoredEvent>,
     /// The last event sequence used so far.
     sequence: i64,
@@ -246,32 +262,34 @@ async fn prefetch<B: Backend>(
             .cases
             .insert(working.case.id.as_str().to_owned(), working);
     }
-    let keys: HashSet<&str> = jobs
+    let keys: HashSet<RequestKey> = jobs
         .iter()
-        .map(|j| j.command.request_id.as_str())
-        .filter(|r| !r.is_empty())
+        .filter(|j| !j.command.request_id.is_empty())
+        .map(|j| key_of(&j.command))
         .collect();
     if !keys.is_empty() {
-        let keys = keys.into_iter().map(str::to_owned).collect();
-        for stored in backend.requests(tx, keys).await? {
-            batch
-                .stored_requests
-                .insert(stored.request_id.clone(), stored);
+        for stored in backend.requests(tx, keys.into_iter().collect()).await? {
+            batch.stored_requests.insert(
+                (stored.principal.clone(), stored.request_id.clone()),
+                stored,
+            );
         }
     }
     Ok(())
 }
 
-/// A request id may only be retried for the same call.
-fn check_reuse(command: &CaseCommand, method: &str, case_id: &str) -> Result<()> {
+/// A request id may only be retried for the same call: the same request (by its hash, where
+/// one was stored), the same method, the same case.
+fn check_reuse(command: &CaseCommand, method: &str, case_id: &str, hash: &str) -> Result<()> {
     let same_case =
         matches!(command.command, Command::Create { .. }) || case_id == command.case_id.as_str();
-    if method != command.method || !same_case {
+    let same_request = hash.is_empty() || hash == command.request_hash;
+    if method != command.method || !same_case || !same_request {
         return Err(Error::invalid(
             reason::REQUEST_ID_REUSED,
             "request_id",
             format!(
-                "was already used for {method} on cases/{case_id}; use a new request id for a different call"
+                "was already used for another request ({method} on cases/{case_id}); use a new request id for a different call"
             ),
         ));
     }
@@ -289,9 +307,15 @@ async fn replay<B: Backend>(
     if command.request_id.is_empty() {
         return None;
     }
-    if let Some(answered) = batch.answered.get(&command.request_id) {
+    let key = key_of(command);
+    if let Some(answered) = batch.answered.get(&key) {
         return Some(
-            match check_reuse(command, answered.method, &answered.case_id) {
+            match check_reuse(
+                command,
+                answered.method,
+                &answered.case_id,
+                &answered.request_hash,
+            ) {
                 Ok(()) => Step::Done(Box::new(Executed {
                     replayed: true,
                     ..answered.executed.clone()
@@ -300,8 +324,13 @@ async fn replay<B: Backend>(
             },
         );
     }
-    let stored = batch.stored_requests.get(&command.request_id)?;
-    if let Err(e) = check_reuse(command, &stored.method, &stored.case_id) {
+    let stored = batch.stored_requests.get(&key)?;
+    if let Err(e) = check_reuse(
+        command,
+        &stored.method,
+        &stored.case_id,
+        &stored.request_hash,
+    ) {
         return Some(Step::Refused(e));
     }
     let replayed = async {
@@ -409,23 +438,35 @@ async fn apply<B: Backend>(
     workflows: &Workflows,
     command: &CaseCommand,
 ) -> Step {
+    let creating = matches!(command.command, Command::Create { .. });
+    let current = batch.cases.get(command.case_id.as_str());
+    // The permission, against the case as this transaction sees it, and before a repeated
+    // request id is answered: a replay is authorized exactly as a fresh call. A case that is
+    // not there is refused as one the caller may not read, unless it may read every case.
+    if let Some(permit) = &command.permit {
+        match current {
+            Some(working) => {
+                let resource = cases::needs::resource(&working.case);
+                for need in cases::needs::of(workflows, Some(&working.case), &command.command) {
+                    if let Err(refused) = permit.check(&need, &resource).await {
+                        return Step::Refused(refused);
+                    }
+                }
+            }
+            None if !creating => {
+                return Step::Refused(permit.missing(&command.case_id.name()).await);
+            }
+            None => {}
+        }
+    }
     if let Some(step) = replay(backend, tx, batch, command).await {
         return step;
     }
-    let creating = matches!(command.command, Command::Create { .. });
     let (current, last_hash) = match batch.cases.get(command.case_id.as_str()) {
         Some(working) => (Some(working.case.clone()), working.last_hash.clone()),
         None if creating => (None, String::new()),
         None => return Step::Refused(Error::not_found(command.case_id.name())),
     };
-    // The permission, against the case as this transaction sees it.
-    if let (Some(case), Some(permit)) = (&current, &command.permit) {
-        for need in cases::needs::of(workflows, Some(case), &command.command) {
-            if let Err(refused) = permit.check(&need).await {
-                return Step::Refused(refused);
-            }
-        }
-    }
     let children = match &current {
         Some(case) if cases::command::needs_children(workflows, case, &command.command) => {
             let loaded = async {
@@ -475,13 +516,25 @@ async fn apply<B: Backend>(
         batch,
         workflows,
         command,
+        &command.request_id,
         decision.change,
         labels_before,
         last_hash,
         now,
     );
     for created in decision.created {
-        stage(batch, workflows, command, created, None, String::new(), now);
+        // The cases effects make or change are not the caller's request: they carry no request
+        // id, which another department could read in them.
+        stage(
+            batch,
+            workflows,
+            command,
+            "",
+            created,
+            None,
+            String::new(),
+            now,
+        );
     }
     for changed in decision.changed {
         // Loaded into the batch before the decision (`observance_items`).
@@ -497,6 +550,7 @@ async fn apply<B: Backend>(
             batch,
             workflows,
             command,
+            "",
             changed,
             labels_before,
             last_hash,
@@ -511,9 +565,10 @@ async fn apply<B: Backend>(
     };
     if !command.request_id.is_empty() {
         batch.answered.insert(
-            command.request_id.clone(),
+            key_of(command),
             Answered {
                 method: command.method,
+                request_hash: command.request_hash.clone(),
                 case_id: executed.case.id.as_str().to_owned(),
                 executed: executed.clone(),
             },
@@ -524,10 +579,12 @@ async fn apply<B: Backend>(
 
 /// Adds a decided change to the batch: seals its events onto the case's chain (after
 /// `last_hash`) and records the case as the batch now sees it.
+#[allow(clippy::too_many_arguments)]
 fn stage(
     batch: &mut Batch,
     workflows: &Workflows,
     command: &CaseCommand,
+    request_id: &str,
     change: cases::Change,
     labels_before: Option<Vec<String>>,
     last_hash: String,
@@ -545,7 +602,7 @@ fn stage(
             event_type: draft.event_type.as_str().to_owned(),
             actor: command.actor.clone(),
             time: now,
-            request_id: command.request_id.clone(),
+            request_id: request_id.to_owned(),
             before: draft
                 .before
                 .as_ref()
@@ -587,7 +644,7 @@ fn stage(
 /// it), the events, and the request ids with their first answers.
 fn into_staged(batch: Batch) -> Result<Staged> {
     let mut requests = Vec::with_capacity(batch.answered.len());
-    for (key, answered) in batch.answered {
+    for ((principal, request_id), answered) in batch.answered {
         let sequences: Vec<i64> = answered
             .executed
             .events
@@ -597,7 +654,9 @@ fn into_staged(batch: Batch) -> Result<Staged> {
         let response = serde_json::to_string(&(answered.executed.case.snapshot(), sequences))
             .map_err(|e| Error::internal(e.to_string()))?;
         requests.push(NewRequest {
-            request_id: key,
+            principal,
+            request_id,
+            request_hash: answered.request_hash,
             method: answered.method,
             case_id: answered.case_id,
             response,
@@ -668,6 +727,9 @@ mod tests {
             command,
             actor: "principals/anna".to_owned(),
             request_id: request_id.to_owned(),
+            // The same call hashes the same; tests that reuse an id for another request set
+            // their own.
+            request_hash: format!("{method}:{request_id}"),
             method,
             permit: None,
             actor_roles: None,
@@ -847,6 +909,38 @@ mod tests {
             Some(reason::REQUEST_ID_REUSED)
         );
         assert_eq!(store.last_sequence().await.expect("last"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_id_belongs_to_its_principal_and_to_one_request() {
+        let (_dir, store) = store().await;
+        let (a, b) = (CaseId::generate(), CaseId::generate());
+        let first = run(&store, vec![create(&a, "JenV", "r-1")]).await;
+        assert!(first[0].is_ok());
+        // Another principal's id of the same text is another key: a new case, not a replay.
+        let mut theirs = create(&b, "Fin", "r-1");
+        theirs.actor = "principals/bert".into();
+        let theirs = run(&store, vec![theirs]).await;
+        let theirs = theirs[0].as_ref().expect("bert's own create");
+        assert!(!theirs.replayed);
+        assert_eq!(theirs.case.id, b);
+        // The same principal's id with a different request (say another title) is refused,
+        // within a batch and across batches.
+        let (c, d) = (CaseId::generate(), CaseId::generate());
+        for batch in [
+            vec![create(&c, "JenV", "r-2"), create(&d, "JenV", "r-2")],
+            vec![create(&d, "JenV", "r-1")],
+        ] {
+            let mut batch = batch;
+            let last = batch.len() - 1;
+            batch[last].request_hash = "another request".into();
+            let answers = run(&store, batch).await;
+            assert_eq!(
+                answers[last].as_ref().err().map(Error::reason),
+                Some(reason::REQUEST_ID_REUSED)
+            );
+        }
+        assert_eq!(store.last_sequence().await.expect("last"), 3);
     }
 
     #[tokio::test]

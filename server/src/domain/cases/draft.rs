@@ -1,13 +1,13 @@
 //! What clients send to create or change a case, and the checks it must pass. Every bad field
 //! is reported at once, with its path in the request.
 
-use crate::domain::error::{Error, FieldViolation, Result, Violations};
+use crate::domain::error::{Error, FieldViolation, Result, Violations, reason};
 use crate::domain::limits::{MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::domain::names::{DepartmentCode, GroupId};
 use crate::domain::text;
 
 use super::framework::{Framework, FrameworkDraft, Purpose};
-use super::model::{CaseId, Details, Recommendation, Theme};
+use super::model::{Case, CaseId, Details, Recommendation, Theme};
 use super::risk::RiskAnalysis;
 
 /// Labels per case, and characters per label.
@@ -427,6 +427,48 @@ impl CasePatch {
         }
         v.finish()
     }
+}
+
+/// Rule: a sub-item is in its parent's department, or its parent is government-wide. Otherwise
+/// one department could hang work under another's case that the owner can neither read nor
+/// close (and that blocks `work_item.children_closed` there).
+pub fn check_parent(department: Option<&str>, parent: &Case) -> Result<()> {
+    match parent.department.as_deref() {
+        None => Ok(()),
+        Some(theirs) if Some(theirs) == department => Ok(()),
+        Some(theirs) => Err(Error::invalid(
+            reason::PARENT_IN_OTHER_DEPARTMENT,
+            "case.parent",
+            format!(
+                "{} is a case of departments/{theirs}; a sub-item is in its parent's department, or its parent is government-wide",
+                parent.name()
+            ),
+        )),
+    }
+}
+
+/// The same rule seen from a parent that moves to `department`: each of its sub-items must
+/// then be in that department, unless it becomes government-wide.
+pub fn check_children(department: Option<&str>, children: &[Case]) -> Result<()> {
+    let Some(department) = department else {
+        return Ok(());
+    };
+    let elsewhere: Vec<String> = children
+        .iter()
+        .filter(|c| c.department.as_deref() != Some(department))
+        .map(Case::name)
+        .collect();
+    if elsewhere.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        reason::PARENT_IN_OTHER_DEPARTMENT,
+        "case.department",
+        format!(
+            "its sub-items {} are not in departments/{department}; move them first, or keep the case government-wide",
+            elsewhere.join(", ")
+        ),
+    ))
 }
 
 fn optional<T>(

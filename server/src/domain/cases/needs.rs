@@ -4,13 +4,13 @@
 //! and the write asks it for each need before the domain decides (docs/architecture.md,
 //! "Authorization"). This is the one place that says which action a command is.
 
-use crate::domain::access::Need;
+use crate::domain::access::{Need, Resource};
 use crate::domain::names::DepartmentCode;
 use crate::domain::workflow::Workflows;
 
 use super::command::{Command, Record};
 use super::draft::NewCase;
-use super::model::Case;
+use super::model::{Case, Details};
 
 /// What running `command` on `current` needs (`current` is `None` for a new case). The
 /// server's own work (`MarkOverdue`) needs nothing: no caller asks for it.
@@ -42,9 +42,18 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
             // A department records its own observance, whatever the framework's own domain.
             // Closing its observance item with it needs nothing more: the item asked for
             // exactly this record.
-            Record::Observance(o) => {
-                vec![Need::on_case(&case.kind, Some(&o.department), "observe")]
-            }
+            // A department outside the framework's scope has no observance to record: it
+            // needs to be able to read the framework even to be told so (AIP-211), for what
+            // the refusal would say is the framework's.
+            Record::Observance(o) => match &case.details {
+                Details::Framework(f) if f.scope.iter().any(|d| d == &o.department) => {
+                    vec![Need::on_case(&case.kind, Some(&o.department), "observe")]
+                }
+                _ => vec![
+                    on(case, "read"),
+                    Need::on_case(&case.kind, Some(&o.department), "observe"),
+                ],
+            },
             Record::Dialogue(_)
             | Record::Consultation(_)
             | Record::Evaluation(_)
@@ -52,6 +61,20 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
             | Record::UpdateRisk { .. } => vec![on(case, "update")],
         },
     }
+}
+
+/// The case as a refusal may speak of it (`Permit::check`).
+pub fn resource(case: &Case) -> Resource {
+    Resource {
+        name: case.name(),
+        read: Need::on_case(&case.kind, case.department.as_deref(), "read"),
+    }
+}
+
+/// What a caller must be allowed to know that a case does not exist: reading every kind of
+/// case government-wide. Anyone else is told only that it may not read it (AIP-211).
+pub fn to_know_any_case() -> Need {
+    Need::new("case:*", "read", crate::domain::access::RIJK)
 }
 
 /// What creating `new` needs: `create` on its kind in its department.
@@ -175,7 +198,13 @@ mod tests {
     #[test]
     fn an_observance_needs_observe_in_the_observing_department() {
         let w = workflows();
-        let case = item(&w, "BZK");
+        let mut case = item(&w, "BZK");
+        case.kind = "framework".into();
+        case.department = None;
+        case.details = Details::Framework(crate::domain::cases::framework::Framework {
+            scope: vec!["Fin".into()],
+            ..Default::default()
+        });
         let record = Command::Record {
             etag: String::new(),
             record: Record::Observance(Observance {
@@ -189,7 +218,20 @@ mod tests {
         };
         assert_eq!(
             of(&w, Some(&case), &record),
-            [Need::new("case:work_item", "observe", "Fin")]
+            [Need::new("case:framework", "observe", "Fin")]
+        );
+        // Outside the framework's scope (or on what is no framework), the department must be
+        // able to read the case to be told even that.
+        case.details = Details::Framework(crate::domain::cases::framework::Framework {
+            scope: vec!["JenV".into()],
+            ..Default::default()
+        });
+        assert_eq!(
+            of(&w, Some(&case), &record),
+            [
+                Need::new("case:framework", "read", "rijk"),
+                Need::new("case:framework", "observe", "Fin")
+            ]
         );
         assert!(of(&w, Some(&case), &Command::MarkOverdue).is_empty());
         assert!(of(&w, None, &Command::Comment { text: "x".into() }).is_empty());
