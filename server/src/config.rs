@@ -222,6 +222,9 @@ settings! {
         /// by other replicas; a revocation applies everywhere within this.
         access_poll_interval: u64 = "1000" as Duration = |ms: u64| Duration::from_millis(ms.max(10)),
             value_name = "MILLISECONDS";
+        /// Days the first admin's token (written to DATA_DIR/admin.token on first start) stays
+        /// valid; 0: it never expires. A new one: `regie-server admin issue-token --principal admin`.
+        bootstrap_token_days: u64 = "7", value_name = "DAYS";
     }
 
     // Each: on when its flag is given or its variable or file key is `true`.
@@ -285,6 +288,12 @@ impl Settings {
             None => FileConfig::default(),
         };
         Ok(Layers { options, file }.resolve())
+    }
+
+    /// How long the first admin's token is valid; `None`: forever.
+    pub fn bootstrap_token(&self) -> Option<Duration> {
+        (self.bootstrap_token_days > 0)
+            .then(|| Duration::from_secs(self.bootstrap_token_days.saturating_mul(86_400)))
     }
 
     pub fn store_options(&self) -> StoreOptions {

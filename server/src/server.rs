@@ -73,7 +73,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 
 /// Opens the database, applies migrations and seeds it; used by `serve` and `migrate`.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+    // The data directory holds the database and the first admin's token: the owner's alone.
+    regie_support::create_private_dir(&settings.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
             settings.data_dir.display()
@@ -114,7 +115,13 @@ pub async fn issue_token(
     display_name: String,
 ) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let access = Access::start(store.clone(), &settings.data_dir, false).await?;
+    let access = Access::start(
+        store.clone(),
+        &settings.data_dir,
+        settings.bootstrap_token(),
+        false,
+    )
+    .await?;
     let id = crate::domain::access::PrincipalId::parse("--principal", principal)
         .map_err(|e| anyhow::anyhow!("{}", e.description))?;
     let (token, secret) = access
@@ -149,7 +156,13 @@ pub async fn serve(
             "ACCESS CONTROL IS OFF: every call is served as admin, unauthenticated (benchmarks only)"
         );
     }
-    let access = Access::start(store.clone(), &settings.data_dir, !settings.access_control).await?;
+    let access = Access::start(
+        store.clone(),
+        &settings.data_dir,
+        settings.bootstrap_token(),
+        !settings.access_control,
+    )
+    .await?;
     let access_task = tokio::spawn(
         access
             .clone()
@@ -183,6 +196,7 @@ pub async fn serve(
     let server = tonic::transport::Server::builder()
         .layer(TelemetryLayer)
         .layer(AuthLayer::new(access.clone()))
+        .layer(crate::rpc::size::SizeLayer)
         .add_service(health.service())
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

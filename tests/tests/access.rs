@@ -678,6 +678,43 @@ async fn the_first_start_writes_a_private_admin_token_and_logs_only_its_path() {
 }
 
 #[tokio::test]
+async fn the_first_admins_token_expires_after_the_configured_days() {
+    for (args, days) in [
+        (&[][..], Some(7)),
+        (&["--bootstrap-token-days", "2"][..], Some(2)),
+        (&["--bootstrap-token-days", "0"][..], None),
+    ] {
+        let Some(server) = TestServer::start_with(Backend::Sqlite, args).await else {
+            return;
+        };
+        let tokens = server
+            .access()
+            .await
+            .list_tokens(v1::ListTokensRequest {
+                principal: "principals/admin".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .tokens;
+        assert_eq!(tokens.len(), 1);
+        let token = &tokens[0];
+        let lifetime = token
+            .expire_time
+            .as_ref()
+            .map(|e| e.seconds - token.create_time.as_ref().unwrap().seconds);
+        assert_eq!(lifetime, days.map(|d| d * 86_400), "{args:?}");
+        let log = server.log().join("\n");
+        if days.is_some() {
+            assert!(log.contains("expires"), "the log says when: {log}");
+        } else {
+            assert!(log.contains("never expires"), "{log}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn admin_issue_token_works_against_the_database_for_recovery() {
     let Some(server) = TestServer::start(Backend::Sqlite).await else {
         return;

@@ -182,12 +182,15 @@ pub struct Access {
 
 impl Access {
     /// Bootstraps the first admin if the database has no principals, and loads the policy.
+    /// Loads the policy; on the first start of a database, creates the first admin, whose
+    /// token is valid for `bootstrap_token` (`None`: forever) and written to `data_dir`.
     pub async fn start(
         store: Arc<dyn Store>,
         data_dir: &Path,
+        bootstrap_token: Option<Duration>,
         disabled: bool,
     ) -> anyhow::Result<Arc<Self>> {
-        bootstrap(store.as_ref(), data_dir).await?;
+        bootstrap(store.as_ref(), data_dir, bootstrap_token).await?;
         let version = store
             .access_version()
             .await
@@ -733,7 +736,11 @@ pub fn default_rules() -> anyhow::Result<Vec<Rule>> {
 
 /// On a database without principals: the admin principal, its role, its token (written to
 /// `admin.token` in the data directory, mode 0600) and the default policy.
-async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
+async fn bootstrap(
+    store: &dyn Store,
+    data_dir: &Path,
+    lifetime: Option<Duration>,
+) -> anyhow::Result<()> {
     let admin = NewPrincipal {
         id: PrincipalId::parse("id", BOOTSTRAP_ADMIN)
             .map_err(|e| anyhow::anyhow!(e.description))?,
@@ -742,12 +749,15 @@ async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
         home_department: None,
     };
     let secret = Secret::generate();
+    let now = Timestamp::now();
+    let expire_time =
+        lifetime.map(|d| Timestamp::from_micros(now.micros().saturating_add(d.as_micros() as i64)));
     let token = Token {
         id: TokenId::generate(),
         principal: admin.id.clone(),
         display_name: "bootstrap".to_owned(),
-        create_time: Timestamp::now(),
-        expire_time: None,
+        create_time: now,
+        expire_time,
         last_used_time: None,
         revoke_time: None,
     };
@@ -773,7 +783,17 @@ async fn bootstrap(store: &dyn Store, data_dir: &Path) -> anyhow::Result<()> {
     if created {
         std::fs::rename(&temporary, &path)
             .with_context(|| format!("writing {}", path.display()))?;
-        tracing::info!(path = %path.display(), "first start: created principal `admin` with role admin in rijk; its token is in this file");
+        match expire_time {
+            Some(expires) => tracing::info!(
+                path = %path.display(),
+                expires = %expires,
+                "first start: created principal `admin` with role admin in rijk; its token is in this file and expires then (`regie-server admin issue-token --principal admin` makes a new one)"
+            ),
+            None => tracing::warn!(
+                path = %path.display(),
+                "first start: created principal `admin` with role admin in rijk; its token is in this file and never expires (--bootstrap-token-days 0)"
+            ),
+        }
     } else {
         let _ = std::fs::remove_file(&temporary);
     }
@@ -815,7 +835,7 @@ mod tests {
             acquire_timeout: Duration::from_secs(5),
         };
         let store = crate::store::open(&options).await.expect("open");
-        let access = Access::start(store, dir.path(), false)
+        let access = Access::start(store, dir.path(), None, false)
             .await
             .expect("access");
         let rule = |ptype: &str, values: &[&str]| Rule {

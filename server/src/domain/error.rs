@@ -70,6 +70,14 @@ pub enum Error {
         violations: Vec<PreconditionViolation>,
     },
 
+    /// RESOURCE_EXHAUSTED: over a limit of size or number (a message too large, too many
+    /// open streams); the reason says which.
+    #[error("{message}")]
+    ResourceExhausted {
+        reason: &'static str,
+        message: String,
+    },
+
     /// UNAUTHENTICATED: no valid credentials (missing, unknown, expired or revoked token, or a
     /// disabled principal).
     #[error("{message}")]
@@ -164,7 +172,7 @@ impl Error {
             Self::NotFound { .. } => reason::NOT_FOUND,
             Self::AlreadyExists { .. } => reason::ALREADY_EXISTS,
             Self::EtagMismatch { .. } => reason::ETAG_MISMATCH,
-            Self::Unauthenticated { reason, .. } => reason,
+            Self::Unauthenticated { reason, .. } | Self::ResourceExhausted { reason, .. } => reason,
             Self::PermissionDenied { .. } => reason::PERMISSION_DENIED,
             Self::Unavailable { .. } => reason::UNAVAILABLE,
             Self::Internal { .. } => reason::INTERNAL,
@@ -233,6 +241,8 @@ pub mod reason {
     pub const NOT_OVERDUE: &str = "NOT_OVERDUE";
     pub const INVALID_REQUEST_ID: &str = "INVALID_REQUEST_ID";
     pub const REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
+    pub const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
+    pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
     pub const INVALID_WORKFLOW: &str = "INVALID_WORKFLOW";
     pub const WORKFLOW_NOT_LOADED: &str = "WORKFLOW_NOT_LOADED";
     pub const WORKFLOW_VERSION_NOT_NEWER: &str = "WORKFLOW_VERSION_NOT_NEWER";

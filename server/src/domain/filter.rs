@@ -127,6 +127,18 @@ pub fn parse(text: &str, fields: &'static [Field]) -> Result<Option<Expr>> {
             "is longer than {MAX_FILTER_CHARS} characters"
         )));
     }
+    // A NUL would reach the database inside a string literal, where PostgreSQL refuses it;
+    // no filter needs any control character but white space.
+    if let Some((at, c)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !c.is_whitespace())
+    {
+        return Err(filter_error(format!(
+            "must not contain control characters (U+{:04X} at character {at})",
+            u32::from(c)
+        )));
+    }
     let tokens = lex(text)?;
     if tokens.is_empty() {
         return Ok(None);
@@ -541,6 +553,15 @@ mod tests {
             assert!(id.starts_with('/'), "{other} became {id}");
         }
         assert!(parse("department:x", FIELDS).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_before_they_reach_a_database() {
+        for bad in ["title = \"a\u{0}b\"", "\u{0}", "title = \"\u{7}\""] {
+            let err = parse(bad, FIELDS).unwrap_err();
+            assert!(message(err).contains("control characters"), "{bad:?}");
+        }
+        assert!(parse("code = \"a\"\n AND\tcode != \"b\"", FIELDS).is_ok());
     }
 
     #[test]

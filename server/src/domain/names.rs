@@ -19,6 +19,14 @@ impl DepartmentCode {
         let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
             && chars.all(|c| c.is_ascii_alphanumeric())
             && text.len() <= 16;
+        if valid && text.eq_ignore_ascii_case(super::access::RIJK) {
+            // `rijk` is the government-wide domain of the access policy: a department of that
+            // name would be granted whatever is granted government-wide.
+            return Err(FieldViolation::new(
+                field,
+                "`rijk` is not a department code: it names the government-wide domain",
+            ));
+        }
         if valid {
             Ok(Self(text.to_owned()))
         } else {
@@ -151,7 +159,15 @@ mod tests {
         for ok in ["AZ", "JenV", "Defensie", "AenM"] {
             assert!(DepartmentCode::parse("code", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "1BZ", "B-Z", "ABCDEFGHIJKLMNOPQ", "BZ K"] {
+        for bad in [
+            "",
+            "1BZ",
+            "B-Z",
+            "ABCDEFGHIJKLMNOPQ",
+            "BZ K",
+            "rijk",
+            "Rijk",
+        ] {
             assert!(DepartmentCode::parse("code", bad).is_err(), "{bad}");
         }
         assert_eq!(

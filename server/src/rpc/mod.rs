@@ -6,4 +6,5 @@
 //! (docs/architecture.md, "Layers").
 
 pub mod methods;
+pub mod size;
 pub mod status;

@@ -12,6 +12,28 @@ use crate::domain::Error;
 /// The `ErrorInfo.domain` of every error Regie reports.
 pub const ERROR_DOMAIN: &str = "regie";
 
+/// The most an error's message, metadata values and violations may take, in bytes. A message
+/// may echo what the client sent (a name, a filter), which can be a megabyte; trailers are
+/// kept to a few KiB in all (gRPC's soft limit for metadata is 8 KiB), so that no client drops
+/// them or sees the stream reset instead of the error.
+const MAX_MESSAGE: usize = 512;
+const MAX_METADATA_VALUE: usize = 128;
+const MAX_FIELD: usize = 128;
+const MAX_DESCRIPTION: usize = 256;
+const MAX_VIOLATIONS: usize = 8;
+
+/// `text`, cut at a character boundary to at most `max` bytes, with `…` where it was cut.
+fn fit(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 pub fn to_status(error: Error) -> Status {
     let reason = error.reason();
     let mut metadata = HashMap::new();
@@ -36,6 +58,7 @@ pub fn to_status(error: Error) -> Status {
         Error::Unauthenticated { .. } => Code::Unauthenticated,
         Error::PermissionDenied { .. } => Code::PermissionDenied,
         Error::Unavailable { .. } => Code::Unavailable,
+        Error::ResourceExhausted { .. } => Code::ResourceExhausted,
         Error::Internal { .. } => Code::Internal,
     };
     let message = match &error {
@@ -49,16 +72,39 @@ pub fn to_status(error: Error) -> Status {
         }
         _ => error.to_string(),
     };
+    let message = fit(message, MAX_MESSAGE);
+    let metadata: HashMap<String, String> = metadata
+        .into_iter()
+        .map(|(k, v)| (k, fit(v, MAX_METADATA_VALUE)))
+        .collect();
     let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
+    let more = |n: usize| format!("and {} more", n - MAX_VIOLATIONS + 1);
     match error {
         Error::InvalidArgument { violations, .. } => {
-            for v in violations {
-                details.add_bad_request_violation(v.field, v.description);
+            let n = violations.len();
+            for (i, v) in violations.into_iter().enumerate() {
+                if i + 1 == MAX_VIOLATIONS && n > MAX_VIOLATIONS {
+                    details.add_bad_request_violation("", more(n));
+                    break;
+                }
+                details.add_bad_request_violation(
+                    fit(v.field, MAX_FIELD),
+                    fit(v.description, MAX_DESCRIPTION),
+                );
             }
         }
         Error::FailedPrecondition { violations, .. } => {
-            for v in violations {
-                details.add_precondition_failure_violation(v.kind, v.subject, v.description);
+            let n = violations.len();
+            for (i, v) in violations.into_iter().enumerate() {
+                if i + 1 == MAX_VIOLATIONS && n > MAX_VIOLATIONS {
+                    details.add_precondition_failure_violation("", "", more(n));
+                    break;
+                }
+                details.add_precondition_failure_violation(
+                    fit(v.kind, MAX_FIELD),
+                    fit(v.subject, MAX_FIELD),
+                    fit(v.description, MAX_DESCRIPTION),
+                );
             }
         }
         _ => {}
@@ -76,4 +122,41 @@ pub use crate::domain::error::name_error;
 /// A handler's domain result as a gRPC response.
 pub fn reply<T>(result: Result<T, Error>) -> Result<tonic::Response<T>, Status> {
     result.map(tonic::Response::new).map_err(to_status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::FieldViolation;
+
+    #[test]
+    fn an_error_that_echoes_a_huge_value_stays_a_few_kib() {
+        let huge = "é".repeat(1 << 20);
+        let violations = (0..50)
+            .map(|i| FieldViolation::new(format!("field{i}.{huge}"), huge.clone()))
+            .collect();
+        for error in [
+            Error::invalid_fields(violations),
+            Error::not_found(huge.clone()),
+            Error::PermissionDenied {
+                message: huge.clone(),
+            },
+        ] {
+            let status = to_status(error);
+            let size = status.message().len() + status.details().len() * 4 / 3;
+            // Under 6 KiB in all, well inside the 8 KiB gRPC clients accept.
+            assert!(size < 6 * 1024, "{size} bytes of trailers");
+            assert!(status.message().ends_with('…'), "{}", status.message());
+            let bad = status.get_error_details().bad_request().cloned();
+            if let Some(bad) = bad {
+                assert_eq!(bad.field_violations.len(), MAX_VIOLATIONS);
+                assert_eq!(
+                    bad.field_violations.last().map(|v| v.description.as_str()),
+                    Some("and 43 more")
+                );
+            }
+        }
+        assert_eq!(fit("kort".into(), 10), "kort");
+        assert_eq!(fit("ééé".into(), 5), "é…");
+    }
 }

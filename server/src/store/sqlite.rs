@@ -133,6 +133,16 @@ impl SqliteStore {
             .busy_timeout(options.acquire_timeout)
             .synchronous(synchronous);
         let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
+        if !in_memory {
+            // The database is the owner's alone (SQLite gives its -wal and -shm files the same
+            // mode).
+            let path = connect.get_filename();
+            let tightened = regie_support::ensure_private_file(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            if tightened {
+                tracing::warn!(path = %path.display(), "the database file was readable by others; it is now 0600");
+            }
+        }
         let writer = super::pool_options::<Sqlite>(options)
             .max_connections(1)
             .connect_with(connect.clone())
