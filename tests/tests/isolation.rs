@@ -18,7 +18,93 @@ backend_tests!(
     items_made_by_effects_carry_no_request_id,
     a_parent_is_one_the_caller_may_read_in_the_same_department_or_government_wide,
     refusals_say_nothing_of_a_case_the_caller_may_not_read,
+    rijk_is_no_department_code,
+    a_nul_in_a_filter_is_invalid_argument_on_every_list,
 );
+
+async fn rijk_is_no_department_code(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    for code in ["rijk", "Rijk", "RIJK"] {
+        let status = server
+            .directory()
+            .await
+            .create_department(v1::CreateDepartmentRequest {
+                department: Some(v1::Department {
+                    code: code.into(),
+                    name_nl: "Rijk".into(),
+                    name_en: "Government".into(),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{code}: {status:?}");
+        assert!(status.message().contains("government-wide"), "{status:?}");
+    }
+}
+
+async fn a_nul_in_a_filter_is_invalid_argument_on_every_list(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let filter = "title = \"a\u{0}b\"".to_owned();
+    let mut cases = server.cases().await;
+    let mut directory = server.directory().await;
+    let mut audit = server.audit().await;
+    let mut access = server.access().await;
+    let mut assessment = server.assessment().await;
+    let answers = [
+        cases
+            .list_cases(v1::ListCasesRequest {
+                filter: filter.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        directory
+            .list_departments(v1::ListDepartmentsRequest {
+                filter: filter.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        directory
+            .list_working_groups(v1::ListWorkingGroupsRequest {
+                filter: filter.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        audit
+            .list_audit_events(v1::ListAuditEventsRequest {
+                filter: filter.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        access
+            .list_principals(v1::ListPrincipalsRequest {
+                filter: filter.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        assessment
+            .list_criteria_sets(v1::ListCriteriaSetsRequest {
+                filter: filter.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+    ];
+    for (i, answer) in answers.into_iter().enumerate() {
+        let status = answer.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "list {i}: {status:?}");
+        assert_eq!(regie_tests::errors::bad_fields(&status), ["filter"], "list {i}");
+    }
+}
 
 type Cases = v1::case_service_client::CaseServiceClient<Authed>;
 
