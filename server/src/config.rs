@@ -222,6 +222,10 @@ settings! {
         /// by other replicas; a revocation applies everywhere within this.
         access_poll_interval: u64 = "1000" as Duration = |ms: u64| Duration::from_millis(ms.max(10)),
             value_name = "MILLISECONDS";
+        /// Most change-feed streams (WatchEvents) open on this server at once.
+        max_watchers: usize = "1000", value_name = "N";
+        /// Most change-feed streams one principal may have open on this server at once.
+        max_watchers_per_principal: usize = "50", value_name = "N";
         /// Days the first admin's token (written to DATA_DIR/admin.token on first start) stays
         /// valid; 0: it never expires. A new one: `regie-server admin issue-token --principal admin`.
         bootstrap_token_days: u64 = "7", value_name = "DAYS";

@@ -168,7 +168,11 @@ pub async fn serve(
             .clone()
             .run(settings.access_poll_interval, streams.clone()),
     );
-    let app = App::new(store.clone(), access.clone(), streams.clone()).await?;
+    let limits = crate::app::feed::StreamLimits {
+        total: settings.max_watchers,
+        per_principal: settings.max_watchers_per_principal,
+    };
+    let app = App::new(store.clone(), access.clone(), streams.clone(), limits).await?;
     let pools = store.clone();
     crate::telemetry::observe_pools(move || pools.pools_in_use());
     if settings.demo {
@@ -194,7 +198,12 @@ pub async fn serve(
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
-        .layer(TelemetryLayer)
+        .layer(TelemetryLayer::new({
+            let access = access.clone();
+            Arc::new(move |headers: &http::HeaderMap| {
+                access.knows(headers.get(http::header::AUTHORIZATION))
+            })
+        }))
         .layer(AuthLayer::new(access.clone()))
         .layer(crate::rpc::size::SizeLayer)
         .add_service(health.service())

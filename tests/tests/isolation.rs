@@ -20,7 +20,115 @@ backend_tests!(
     refusals_say_nothing_of_a_case_the_caller_may_not_read,
     rijk_is_no_department_code,
     a_nul_in_a_filter_is_invalid_argument_on_every_list,
+    a_watch_ends_within_a_heartbeat_of_revocation_or_of_its_last_role,
+    watchers_are_capped_per_principal_and_per_replica,
 );
+
+type Feed = tonic::Streaming<v1::WatchEventsResponse>;
+
+async fn watch(server: &TestServer, token: &str) -> Result<Feed, tonic::Status> {
+    cases_as(server, token)
+        .await
+        .watch_events(v1::WatchEventsRequest::default())
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// How the stream ended, waiting at most `within`: the error it ended with.
+async fn end_of(mut feed: Feed, within: std::time::Duration) -> tonic::Status {
+    use tokio_stream::StreamExt as _;
+    tokio::time::timeout(within, async {
+        loop {
+            match feed.next().await {
+                Some(Ok(_)) => continue,
+                Some(Err(status)) => return status,
+                None => return tonic::Status::ok("ended without an error"),
+            }
+        }
+    })
+    .await
+    .expect("the stream ended in time")
+}
+
+async fn a_watch_ends_within_a_heartbeat_of_revocation_or_of_its_last_role(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let anna = server.principal("anna", &[("member", "JenV")]).await;
+    let bert = server.principal("bert", &[("member", "Fin")]).await;
+    let (anna_feed, bert_feed) = (
+        watch(&server, &anna).await.unwrap(),
+        watch(&server, &bert).await.unwrap(),
+    );
+    let mut admin = server.access().await;
+    let tokens = admin
+        .list_tokens(v1::ListTokensRequest {
+            principal: "principals/anna".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tokens;
+    admin
+        .revoke_token(v1::RevokeTokenRequest {
+            name: tokens[0].name.clone(),
+        })
+        .await
+        .unwrap();
+    admin
+        .revoke_role(v1::RevokeRoleRequest {
+            principal: "principals/bert".into(),
+            role: "member".into(),
+            domain: "Fin".into(),
+        })
+        .await
+        .unwrap();
+    // One heartbeat (10 s) and the access poll (1 s), with room for a slow machine.
+    let within = std::time::Duration::from_secs(15);
+    let (anna_end, bert_end) = tokio::join!(end_of(anna_feed, within), end_of(bert_feed, within));
+    assert_eq!(anna_end.code(), Code::Unauthenticated, "{anna_end:?}");
+    assert_eq!(reason(&anna_end), "TOKEN_REVOKED");
+    assert_eq!(bert_end.code(), Code::PermissionDenied, "{bert_end:?}");
+}
+
+async fn watchers_are_capped_per_principal_and_per_replica(backend: Backend) {
+    let Some(server) = TestServer::start_with(
+        backend,
+        &["--max-watchers", "3", "--max-watchers-per-principal", "2"],
+    )
+    .await
+    else {
+        return;
+    };
+    let anna = server.principal("anna", &[("member", "JenV")]).await;
+    let bert = server.principal("bert", &[("member", "Fin")]).await;
+    let carl = server.principal("carl", &[("member", "BZK")]).await;
+    let first = watch(&server, &anna).await.unwrap();
+    let _second = watch(&server, &anna).await.unwrap();
+    let status = watch(&server, &anna).await.unwrap_err();
+    assert_error(&status, Code::ResourceExhausted, "TOO_MANY_STREAMS");
+    assert!(status.message().contains("principals/anna"), "{status:?}");
+    let _bert = watch(&server, &bert).await.unwrap();
+    let status = watch(&server, &carl).await.unwrap_err();
+    assert_error(&status, Code::ResourceExhausted, "TOO_MANY_STREAMS");
+    // A stream closed by its client gives its place back.
+    drop(first);
+    let mut reopened = None;
+    for _ in 0..50 {
+        match watch(&server, &anna).await {
+            Ok(feed) => {
+                reopened = Some(feed);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert!(
+        reopened.is_some(),
+        "anna's closed stream gave its place back"
+    );
+}
 
 async fn rijk_is_no_department_code(backend: Backend) {
     let Some(server) = TestServer::start(backend).await else {
@@ -102,7 +210,11 @@ async fn a_nul_in_a_filter_is_invalid_argument_on_every_list(backend: Backend) {
     for (i, answer) in answers.into_iter().enumerate() {
         let status = answer.unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument, "list {i}: {status:?}");
-        assert_eq!(regie_tests::errors::bad_fields(&status), ["filter"], "list {i}");
+        assert_eq!(
+            regie_tests::errors::bad_fields(&status),
+            ["filter"],
+            "list {i}"
+        );
     }
 }
 

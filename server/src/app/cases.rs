@@ -43,11 +43,9 @@ pub mod op {
 /// The actor recorded on the scheduler's events.
 pub const SCHEDULER: &str = "system:scheduler";
 
-/// How often a quiet change feed sends a heartbeat.
+/// How often a quiet change feed sends a heartbeat; also how often an open stream's caller is
+/// checked again (`authz::Access::recheck`), quiet or not.
 const HEARTBEAT: Duration = Duration::from_secs(10);
-/// How often a watcher looks for events written by other replicas (PostgreSQL); events of this
-/// process wake it at once.
-const POLL: Duration = Duration::from_secs(1);
 /// Events read from the store per round while a watcher catches up.
 const WATCH_BATCH: i64 = 256;
 
@@ -397,7 +395,10 @@ impl App {
     }
 
     /// The change feed: replays the log after `after`, then follows it, sending only events of
-    /// cases the caller may read. Ends when the receiver is dropped or the server stops.
+    /// cases the caller may read. Ends when the receiver is dropped or the server stops, and with
+    /// UNAUTHENTICATED or PERMISSION_DENIED within a heartbeat of the caller's token being
+    /// revoked or expiring, its principal disabled, or its last role to read cases taken away.
+    /// At most so many streams per replica and per principal (`app::feed`).
     pub fn watch(
         self: &Arc<Self>,
         caller: Caller,
@@ -410,8 +411,9 @@ impl App {
                 "must not be negative",
             ));
         }
+        let slot = self.streams.open(caller.subject())?;
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(watch(self.clone(), caller, filter, after, tx));
+        tokio::spawn(watch(self.clone(), caller, filter, after, tx, slot));
         Ok(rx)
     }
 
@@ -555,12 +557,16 @@ async fn watch(
     filter: EventFilter,
     mut after: i64,
     tx: mpsc::Sender<Result<Watched>>,
+    _slot: super::feed::Slot,
 ) {
     let _counted = crate::telemetry::WatcherGuard::open();
+    // Woken by this replica's writes and by `feed::follow_log` for the others': no query of
+    // its own while the log stands still.
     let mut committed = app.events.subscribe();
-    let mut poll = tokio::time::interval(POLL);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.reset();
+    let mut recheck = tokio::time::interval(HEARTBEAT);
+    recheck.reset();
     loop {
         loop {
             let batch = match app.store.events_after(after, WATCH_BATCH, &filter).await {
@@ -593,7 +599,14 @@ async fn watch(
                     return;
                 }
             }
-            _ = poll.tick() => {}
+            _ = recheck.tick() => {
+                let kinds: Vec<String> =
+                    app.workflows.snapshot().kinds().map(str::to_owned).collect();
+                if let Err(e) = app.access.recheck(&caller, kinds.iter().map(String::as_str)).await {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
             _ = heartbeat.tick() => {
                 let beat = Watched::Heartbeat {
                     last_sequence: *app.events.borrow(),

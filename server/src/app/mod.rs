@@ -23,6 +23,7 @@ pub mod audit;
 pub mod cases;
 mod catalogue;
 pub mod directory;
+pub mod feed;
 pub mod frameworks;
 pub mod references;
 pub mod risks;
@@ -55,6 +56,8 @@ pub struct App {
     pub events: watch::Sender<i64>,
     /// Cancelled when the server shuts down: streams end.
     pub shutdown: CancellationToken,
+    /// The change-feed streams open on this replica, within their caps.
+    pub streams: Arc<feed::Streams>,
 }
 
 /// One write to a case, as a use case asks for it.
@@ -77,6 +80,7 @@ impl App {
         store: Arc<dyn Store>,
         access: Arc<Access>,
         shutdown: CancellationToken,
+        limits: feed::StreamLimits,
     ) -> anyhow::Result<Arc<Self>> {
         let workflows = Catalogue::load(store.as_ref()).await?;
         let last = store
@@ -84,14 +88,17 @@ impl App {
             .await
             .map_err(|e| anyhow::anyhow!("reading the event log: {e}"))?;
         let page_key = page_key(store.as_ref()).await?;
-        Ok(Arc::new(Self {
+        let app = Arc::new(Self {
             store,
             access,
             workflows,
             page_key,
             events: watch::Sender::new(last),
             shutdown,
-        }))
+            streams: feed::Streams::new(limits),
+        });
+        tokio::spawn(feed::follow_log(app.clone(), feed::FOLLOW_INTERVAL));
+        Ok(app)
     }
 
     /// Tells watchers that events up to `sequence` are committed.

@@ -62,6 +62,8 @@ pub struct Caller {
     pub principal: Arc<Principal>,
     pub token: Arc<Token>,
     subject: Arc<str>,
+    /// The hash of the bearer secret the caller presented; `None` inside the server.
+    credential: Option<Arc<str>>,
 }
 
 impl Caller {
@@ -110,6 +112,7 @@ impl Caller {
             subject: principal.id.name().into(),
             principal: Arc::new(principal),
             token: Arc::new(token),
+            credential: None,
         }
     }
 
@@ -221,10 +224,6 @@ impl Access {
 
     /// Who sent `authorization` (the header's value).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller> {
-        let unauthenticated = |reason: &'static str, message: &str| Error::Unauthenticated {
-            reason,
-            message: message.to_owned(),
-        };
         let Some(header) = authorization else {
             return Err(unauthenticated(
                 reason::TOKEN_MISSING,
@@ -248,7 +247,8 @@ impl Access {
             Some(found) => found,
             None => match self.store.token_by_hash(&hash).await? {
                 Some((token, principal)) => {
-                    let caller = Caller::new(token, principal);
+                    let mut caller = Caller::new(token, principal);
+                    caller.credential = Some(hash.as_str().into());
                     self.remember(hash, &caller);
                     caller
                 }
@@ -261,31 +261,98 @@ impl Access {
             },
         };
         let now = Timestamp::now();
-        match caller.token.check(&caller.principal, now) {
-            Ok(()) => {}
-            Err(TokenRefusal::Expired) => {
-                return Err(unauthenticated(
-                    reason::TOKEN_EXPIRED,
-                    "the token has expired",
-                ));
-            }
-            Err(TokenRefusal::Revoked) => {
-                return Err(unauthenticated(
-                    reason::TOKEN_REVOKED,
-                    "the token was revoked",
-                ));
-            }
-            Err(TokenRefusal::PrincipalDisabled) => {
-                return Err(unauthenticated(
-                    reason::PRINCIPAL_DISABLED,
-                    "the token's principal is disabled",
-                ));
-            }
-        }
+        check_token(&caller, now)?;
         if let Ok(mut used) = self.used.lock() {
             used.insert(caller.token.id.clone(), now);
         }
         Ok(caller)
+    }
+
+    /// Whether a caller authenticated earlier (a long-lived stream's) still is, and still may
+    /// read cases somewhere: its token not revoked or expired, its principal not disabled, as
+    /// this server knows them now (changes reach it within `--access-poll-interval`).
+    /// UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+    pub async fn recheck<'a>(
+        &self,
+        caller: &Caller,
+        kinds: impl IntoIterator<Item = &'a str>,
+    ) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
+        let current = match &caller.credential {
+            Some(hash) => match self.cached_identity(hash) {
+                Some(found) => found,
+                None => match self.store.token_by_hash(hash).await? {
+                    Some((token, principal)) => {
+                        let mut found = Caller::new(token, principal);
+                        found.credential = Some(hash.clone());
+                        self.remember(hash.to_string(), &found);
+                        found
+                    }
+                    None => {
+                        return Err(unauthenticated(
+                            reason::TOKEN_INVALID,
+                            "the token is not known",
+                        ));
+                    }
+                },
+            },
+            None => caller.clone(),
+        };
+        check_token(&current, Timestamp::now())?;
+        if self.read_scope(caller.subject(), kinds).kinds.is_empty() {
+            return Err(Error::PermissionDenied {
+                message: format!("{} may no longer read any case", caller.subject()),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn unauthenticated(reason: &'static str, message: &str) -> Error {
+    Error::Unauthenticated {
+        reason,
+        message: message.to_owned(),
+    }
+}
+
+/// The token's own verdict: expired, revoked, or its principal disabled.
+fn check_token(caller: &Caller, now: Timestamp) -> Result<()> {
+    match caller.token.check(&caller.principal, now) {
+        Ok(()) => Ok(()),
+        Err(TokenRefusal::Expired) => Err(unauthenticated(
+            reason::TOKEN_EXPIRED,
+            "the token has expired",
+        )),
+        Err(TokenRefusal::Revoked) => Err(unauthenticated(
+            reason::TOKEN_REVOKED,
+            "the token was revoked",
+        )),
+        Err(TokenRefusal::PrincipalDisabled) => Err(unauthenticated(
+            reason::PRINCIPAL_DISABLED,
+            "the token's principal is disabled",
+        )),
+    }
+}
+
+impl Access {
+    /// Whether `authorization` carries a token this server authenticated recently (its
+    /// identity cache), and that is still valid: a cheap, synchronous answer for the telemetry
+    /// layer, which honours a caller's `traceparent` only then.
+    pub fn knows(&self, authorization: Option<&http::HeaderValue>) -> bool {
+        if self.disabled {
+            return true;
+        }
+        let Some(secret) = authorization
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+        else {
+            return false;
+        };
+        self.cached_identity(&hash_secret(secret))
+            .is_some_and(|caller| check_token(&caller, Timestamp::now()).is_ok())
     }
 
     fn cached_identity(&self, hash: &str) -> Option<Caller> {

@@ -17,26 +17,47 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::TraceContextExt as _;
 use tower::{Layer, Service};
 use tracing::Instrument as _;
+use std::sync::Arc;
+
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use super::{instruments, propagation, tracing_enabled};
 use crate::rpc::methods;
 
-#[derive(Clone, Default)]
-pub struct TelemetryLayer;
+/// Whether a request comes from a caller whose `traceparent` may decide the sampling: one this
+/// server has authenticated already. From anyone else a `traceparent` is ignored and the
+/// server's own sampler decides, so that unauthenticated calls cannot force every span to be
+/// recorded and exported. Given by the server (`authz` knows the callers, which this layer may
+/// not import).
+pub type TrustsParent = Arc<dyn Fn(&http::HeaderMap) -> bool + Send + Sync>;
+
+#[derive(Clone)]
+pub struct TelemetryLayer {
+    trusts_parent: TrustsParent,
+}
+
+impl TelemetryLayer {
+    pub fn new(trusts_parent: TrustsParent) -> Self {
+        Self { trusts_parent }
+    }
+}
 
 impl<S> Layer<S> for TelemetryLayer {
     type Service = TelemetryService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        TelemetryService { inner }
+        TelemetryService {
+            inner,
+            trusts_parent: self.trusts_parent.clone(),
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct TelemetryService<S> {
     inner: S,
+    trusts_parent: TrustsParent,
 }
 
 type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
@@ -114,8 +135,11 @@ where
                 enduser.id = Empty,
                 regie.case = Empty,
             );
-            // A malformed or missing traceparent leaves the span a root, as the spec says.
-            let _ = span.set_parent(propagation::extract(request.headers()));
+            // A malformed or missing traceparent leaves the span a root, as the spec says; so
+            // does one from a caller not yet authenticated (`TrustsParent`).
+            if (self.trusts_parent)(request.headers()) {
+                let _ = span.set_parent(propagation::extract(request.headers()));
+            }
             if span.context().span().span_context().is_sampled() {
                 span.record("rpc.system", "grpc");
                 span.record("rpc.service", service.as_ref());
