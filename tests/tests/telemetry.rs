@@ -14,7 +14,70 @@ backend_tests!(
     a_traced_transition_is_one_trace_under_the_callers_span_with_its_metrics_and_logs,
     a_cli_call_and_the_servers_work_share_one_trace,
     with_the_collector_down_calls_keep_their_speed_and_shutdown_keeps_its_bound,
+    a_traceparent_forces_sampling_only_for_an_authenticated_caller,
 );
+
+/// With a sampler that keeps nothing on its own, a sampled `traceparent` decides only for a
+/// caller the server has authenticated: an anonymous flood cannot make it record and export a
+/// span per call (issue #12, finding 12).
+async fn a_traceparent_forces_sampling_only_for_an_authenticated_caller(backend: Backend) {
+    let receiver = Receiver::start().await;
+    let mut env = exporting_to(&receiver);
+    env.push((
+        "OTEL_TRACES_SAMPLER".into(),
+        "parentbased_traceidratio".into(),
+    ));
+    env.push(("OTEL_TRACES_SAMPLER_ARG".into(), "0".into()));
+    let Some(server) = start(backend, &env, &[]).await else {
+        return;
+    };
+    let traced = |trace: &str| format!("00-{trace}-{CALLER_SPAN}-01");
+    let (known, anonymous, made_up) = (
+        "11111111111111111111111111111111",
+        "22222222222222222222222222222222",
+        "33333333333333333333333333333333",
+    );
+    // The admin's token is known once it has been used.
+    let mut directory = server.directory().await;
+    let departments = || v1::ListDepartmentsRequest::default();
+    directory.list_departments(departments()).await.unwrap();
+    let mut request = tonic::Request::new(departments());
+    request
+        .metadata_mut()
+        .insert("traceparent", traced(known).parse().unwrap());
+    directory.list_departments(request).await.unwrap();
+    let channel = server.channel().await;
+    for (trace, token) in [(anonymous, None), (made_up, Some("Bearer regie_madeup"))] {
+        let mut request = tonic::Request::new(departments());
+        request
+            .metadata_mut()
+            .insert("traceparent", traced(trace).parse().unwrap());
+        if let Some(token) = token {
+            request
+                .metadata_mut()
+                .insert("authorization", token.parse().unwrap());
+        }
+        let status = v1::directory_service_client::DirectoryServiceClient::new(channel.clone())
+            .list_departments(request)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unauthenticated);
+    }
+    let arrived = receiver
+        .wait_for(Duration::from_secs(15), |r| {
+            r.spans().iter().any(|s| s.trace_id() == known)
+        })
+        .await;
+    assert!(arrived, "the authenticated caller's trace was kept");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let spans = receiver.spans();
+    for trace in [anonymous, made_up] {
+        assert!(
+            !spans.iter().any(|s| s.trace_id() == trace),
+            "an unauthenticated traceparent forced a span: {trace}"
+        );
+    }
+}
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";

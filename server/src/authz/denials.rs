@@ -3,6 +3,11 @@
 //! [`PER_PRINCIPAL_PER_MINUTE`] rows a minute, and the server at most [`PER_MINUTE`]; what is
 //! over the cap is counted, and the count is written with that principal's next row. Rows are
 //! queued in memory and written in batches by the access task, never on the caller's path.
+//!
+//! The cap is per process: each replica counts its own denials, so N replicas write up to N
+//! times the rows (README.md says so). Holding it across replicas would cost a database round
+//! trip per denial, on exactly the path a flood of denials takes; the point of the cap, a
+//! bounded write rate per replica, holds as it is.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

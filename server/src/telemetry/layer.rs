@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TraceContextExt as _;
+use std::sync::Arc;
 use tower::{Layer, Service};
 use tracing::Instrument as _;
-use std::sync::Arc;
 
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
