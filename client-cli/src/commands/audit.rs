@@ -101,7 +101,7 @@ fn list_filter(args: &AuditList) -> String {
         .and_with(&args.filter)
 }
 
-/// `valid: N cases, M events checked`, or one line per broken link.
+/// `valid: N cases, M events checked`, or one line per broken link and per hole.
 fn verdict(response: &VerifyAuditChainResponse) -> Vec<String> {
     let checked = format!(
         "{} cases, {} events checked",
@@ -110,20 +110,28 @@ fn verdict(response: &VerifyAuditChainResponse) -> Vec<String> {
     if response.valid {
         return vec![format!("valid: {checked}")];
     }
-    if response.broken_links.is_empty() {
-        return vec![format!("BROKEN (no link named): {checked}")];
-    }
-    response
+    let mut lines: Vec<String> = response
         .broken_links
         .iter()
         .map(|b| format!("BROKEN {} at sequence {}: {}", b.case, b.sequence, b.reason))
-        .collect()
+        .collect();
+    lines.extend(response.sequence_gaps.iter().map(|g| {
+        if g.first == g.last {
+            format!("MISSING sequence {}: no event has it", g.first)
+        } else {
+            format!("MISSING sequences {} to {}: no event has them", g.first, g.last)
+        }
+    }));
+    if lines.is_empty() {
+        lines.push(format!("BROKEN (no link named): {checked}"));
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use clap::Parser as _;
-    use regie_proto::v1::BrokenLink;
+    use regie_proto::v1::{BrokenLink, SequenceGap};
 
     use super::*;
     use crate::cli::{Cli, Command};
@@ -161,7 +169,7 @@ mod tests {
             valid: true,
             cases_checked: 3,
             events_checked: 17,
-            broken_links: vec![],
+            ..Default::default()
         };
         assert_eq!(verdict(&valid), vec!["valid: 3 cases, 17 events checked"]);
         let broken = VerifyAuditChainResponse {
@@ -176,6 +184,21 @@ mod tests {
         assert_eq!(
             verdict(&broken),
             vec!["BROKEN cases/x at sequence 42: hash does not match the event's content"]
+        );
+        let holes = VerifyAuditChainResponse {
+            valid: false,
+            sequence_gaps: vec![
+                SequenceGap { first: 4, last: 4 },
+                SequenceGap { first: 9, last: 12 },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            verdict(&holes),
+            vec![
+                "MISSING sequence 4: no event has it",
+                "MISSING sequences 9 to 12: no event has them"
+            ]
         );
     }
 }

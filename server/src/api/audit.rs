@@ -62,7 +62,7 @@ impl AuditService for AuditApi {
             .await
             .map_err(to_status)?;
         Ok(Response::new(v1::VerifyAuditChainResponse {
-            valid: report.broken.is_empty(),
+            valid: report.is_valid(),
             cases_checked: report.cases,
             events_checked: report.events,
             broken_links: report
@@ -74,6 +74,15 @@ impl AuditService for AuditApi {
                     reason: b.reason,
                 })
                 .collect(),
+            sequence_gaps: report
+                .gaps
+                .into_iter()
+                .map(|g| v1::SequenceGap {
+                    first: g.first,
+                    last: g.last,
+                })
+                .collect(),
+            last_sequence: report.last_sequence,
         }))
     }
 

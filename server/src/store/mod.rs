@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::domain::access::{NewPrincipal, Permit, Principal, PrincipalId, Token, TokenId};
-use crate::domain::cases::audit::{BrokenLink, StoredEvent};
+use crate::domain::cases::audit::{BrokenLink, SequenceGap, StoredEvent};
 use crate::domain::cases::{Case, CaseId, Command};
 use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
@@ -174,7 +174,20 @@ pub struct StoredWorkflow {
 pub struct ChainReport {
     pub cases: i64,
     pub events: i64,
+    /// Per case, the first link that does not verify, or where the chain does not end at the
+    /// case's stored head (its last events removed).
     pub broken: Vec<BrokenLink>,
+    /// The holes in the global sequence (only when every case was walked).
+    pub gaps: Vec<SequenceGap>,
+    /// The newest sequence in the log.
+    pub last_sequence: i64,
+}
+
+impl ChainReport {
+    /// Nothing is broken and nothing is missing.
+    pub fn is_valid(&self) -> bool {
+        self.broken.is_empty() && self.gaps.is_empty()
+    }
 }
 
 /// Cases, their events and the published workflows.

@@ -66,6 +66,10 @@ impl RowsAffected for PgQueryResult {
     }
 }
 
+/// Makes a read transaction see one snapshot for all its statements (PostgreSQL's default, READ
+/// COMMITTED, takes one per statement).
+const SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 /// The advisory lock every case write transaction takes, so that event sequences follow commit
 /// order across replicas.
 const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7260010)";
@@ -231,7 +235,7 @@ impl CaseStore for PgStore {
     }
 
     async fn verify_chains(&self, case: Option<&CaseId>) -> Result<ChainReport> {
-        Sql::verify_chains(&self.pool, case).await
+        Sql::verify_chains(&self.pool, SNAPSHOT, case).await
     }
 
     async fn open_cases_not_overdue(&self) -> Result<Vec<Case>> {

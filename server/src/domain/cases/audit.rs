@@ -1,6 +1,12 @@
 //! The audit log's tamper evidence: each case's events form a hash chain. An event's hash is the
 //! SHA-256 of its predecessor's hash and of its own content, so editing, inserting or removing
 //! an event breaks the chain from that point on, and [`verify_chain`] names the first broken link.
+//!
+//! The links alone cannot show that a chain's last events were removed: what remains still links
+//! up. So each case row keeps its chain's head (its revision and its last event's hash), which
+//! [`verify_head`] holds against the chain, and the log's global sequence has no holes unless an
+//! event was removed ([`sequence_gaps`]). Rewriting a whole chain and its head together is left;
+//! signed checkpoints ([`checkpoint`]) make that visible to whoever kept one.
 
 use serde::Serialize;
 
@@ -92,6 +98,91 @@ pub fn verify_chain(events: &[StoredEvent]) -> Result<(), BrokenLink> {
     Ok(())
 }
 
+/// What a case row says its chain ends with: the revision (the last event's `case_sequence`)
+/// and the last event's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHead {
+    pub case_id: String,
+    pub revision: i64,
+    pub last_hash: String,
+}
+
+/// Checks that `chain` (one case's events, in order, already verified by [`verify_chain`]) ends
+/// where the case row says it does; `None` for the head means the case has no row.
+pub fn verify_head(head: Option<&StoredHead>, chain: &[StoredEvent]) -> Result<(), BrokenLink> {
+    let last = chain.last();
+    let (case_id, sequence, revision, hash) = match last {
+        Some(e) => (e.case_id.as_str(), e.sequence, e.case_sequence, e.hash.as_str()),
+        None => match head {
+            Some(head) => (head.case_id.as_str(), 0, 0, ""),
+            None => return Ok(()),
+        },
+    };
+    let broken = |reason: String| BrokenLink {
+        case_id: case_id.to_owned(),
+        sequence,
+        reason,
+    };
+    let Some(head) = head else {
+        return Err(broken(
+            "these events belong to a case that is not stored".to_owned(),
+        ));
+    };
+    if head.revision > revision {
+        let missing = if head.revision == revision + 1 {
+            format!("revision {} is missing", head.revision)
+        } else {
+            format!("revisions {} to {} are missing", revision + 1, head.revision)
+        };
+        let after = match last {
+            Some(_) => format!("the chain ends at revision {revision} (this event)"),
+            None => "the case has no events at all".to_owned(),
+        };
+        return Err(broken(format!(
+            "the case is at revision {} but {after}: {missing}",
+            head.revision
+        )));
+    }
+    if head.revision < revision {
+        return Err(broken(format!(
+            "the chain goes on to revision {revision} but the case is at revision {}",
+            head.revision
+        )));
+    }
+    if head.last_hash != hash {
+        return Err(broken(
+            "the case's stored last hash is not this event's hash".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// A run of global sequences with no event: `first..=last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequenceGap {
+    pub first: i64,
+    pub last: i64,
+}
+
+/// The holes in the log's global sequence, which starts at 1 and, as it is assigned under the
+/// writer's lock and a rolled-back write takes none, has no holes unless events were removed.
+/// `sequences` in ascending order. A removal at the very end leaves no hole: the case heads and
+/// the checkpoints catch that.
+pub fn sequence_gaps(sequences: impl IntoIterator<Item = i64>) -> Vec<SequenceGap> {
+    let mut gaps = Vec::new();
+    let mut expected = 1;
+    for sequence in sequences {
+        if sequence > expected {
+            gaps.push(SequenceGap {
+                first: expected,
+                last: sequence - 1,
+            });
+        }
+        expected = expected.max(sequence + 1);
+    }
+    gaps
+}
+
 impl StoredEvent {
     pub fn case_name(&self) -> String {
         format!("cases/{}", self.case_id)
@@ -154,6 +245,51 @@ mod tests {
     #[test]
     fn an_intact_chain_verifies() {
         assert_eq!(verify_chain(&chain(5)), Ok(()));
+    }
+
+    fn head(events: &[StoredEvent], revision: i64) -> StoredHead {
+        StoredHead {
+            case_id: "abc".into(),
+            revision,
+            last_hash: events[revision as usize - 1].hash.clone(),
+        }
+    }
+
+    #[test]
+    fn a_chain_that_ends_at_its_head_verifies() {
+        let events = chain(5);
+        assert_eq!(verify_head(Some(&head(&events, 5)), &events), Ok(()));
+    }
+
+    #[test]
+    fn a_chain_whose_last_events_were_removed_is_found_by_its_head() {
+        let events = chain(5);
+        let truncated = &events[..3];
+        let broken = verify_head(Some(&head(&events, 5)), truncated).unwrap_err();
+        assert_eq!(broken.sequence, 30, "named at the last event that remains");
+        assert!(broken.reason.contains("revisions 4 to 5 are missing"), "{broken:?}");
+        let broken = verify_head(Some(&head(&events, 5)), &[]).unwrap_err();
+        assert!(broken.reason.contains("no events at all"), "{broken:?}");
+        // The head moved back too, but its hash is still the removed event's.
+        let mut moved = head(&events, 5);
+        moved.revision = 3;
+        let broken = verify_head(Some(&moved), truncated).unwrap_err();
+        assert!(broken.reason.contains("last hash"), "{broken:?}");
+        assert!(verify_head(None, &events).is_err(), "events without a case");
+    }
+
+    #[test]
+    fn holes_in_the_sequence_are_each_reported() {
+        assert_eq!(sequence_gaps([1, 2, 3]), vec![]);
+        assert_eq!(
+            sequence_gaps([2, 3, 7, 8, 10]),
+            vec![
+                SequenceGap { first: 1, last: 1 },
+                SequenceGap { first: 4, last: 6 },
+                SequenceGap { first: 9, last: 9 },
+            ]
+        );
+        assert_eq!(sequence_gaps(std::iter::empty()), vec![]);
     }
 
     #[test]
