@@ -222,6 +222,16 @@ settings! {
         /// by other replicas; a revocation applies everywhere within this.
         access_poll_interval: u64 = "1000" as Duration = |ms: u64| Duration::from_millis(ms.max(10)),
             value_name = "MILLISECONDS";
+        /// Ed25519 key file (PEM, PKCS#8) the audit log's checkpoints are signed with; created
+        /// (0600) with a new key when missing. Keep it out of the database's reach and give every
+        /// replica of one database the same file.
+        checkpoint_key: PathBuf = (from checkpoint_key_in_data_dir, shown "DATA_DIR/checkpoint.key"),
+            value_name = "FILE";
+        /// Sign a checkpoint of the audit log after this many new events.
+        checkpoint_events: u64 = "1000", value_name = "N";
+        /// Seconds after which a checkpoint is signed when the log moved at all since the last.
+        checkpoint_interval: u64 = "3600" as Duration = |s: u64| Duration::from_secs(s.max(1)),
+            value_name = "SECONDS";
     }
 
     // Each: on when its flag is given or its variable or file key is `true`.
@@ -235,6 +245,11 @@ settings! {
 /// The default database: `regie.db` in the data directory.
 fn sqlite_in_data_dir(layers: &Layers) -> String {
     format!("sqlite://{}", layers.data_dir().join("regie.db").display())
+}
+
+/// The default checkpoint key: `checkpoint.key` in the data directory.
+fn checkpoint_key_in_data_dir(layers: &Layers) -> PathBuf {
+    layers.data_dir().join("checkpoint.key")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ValueEnum)]
@@ -411,6 +426,9 @@ mod tests {
         assert_eq!(settings.scheduler_interval, Duration::from_secs(60));
         assert_eq!(settings.departments_file, None);
         assert_eq!(settings.access_poll_interval, Duration::from_millis(1000));
+        assert_eq!(settings.checkpoint_key, PathBuf::from("./checkpoint.key"));
+        assert_eq!(settings.checkpoint_events, 1000);
+        assert_eq!(settings.checkpoint_interval, Duration::from_secs(3600));
         assert!(!settings.demo);
         assert!(settings.access_control);
     }

@@ -31,7 +31,7 @@ use crate::api::directory::DirectoryApi;
 use crate::api::framework::FrameworkApi;
 use crate::api::risk::RiskApi;
 use crate::api::workflows::WorkflowApi;
-use crate::app::App;
+use crate::app::{App, CheckpointKey, Checkpointing};
 use crate::authz::Access;
 use crate::authz::layer::AuthLayer;
 use crate::config::Settings;
@@ -155,7 +155,13 @@ pub async fn serve(
             .clone()
             .run(settings.access_poll_interval, streams.clone()),
     );
-    let app = App::new(store.clone(), access.clone(), streams.clone()).await?;
+    let app = App::new(
+        store.clone(),
+        access.clone(),
+        streams.clone(),
+        checkpointing(settings)?,
+    )
+    .await?;
     let pools = store.clone();
     crate::telemetry::observe_pools(move || pools.pools_in_use());
     if settings.demo {
@@ -164,6 +170,7 @@ pub async fn serve(
             .context("loading the demo scenario")?;
     }
     let scheduler = tokio::spawn(scheduler::run(app.clone(), settings.scheduler_interval));
+    let checkpoints = tokio::spawn(crate::checkpoints::run(app.clone()));
 
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -216,6 +223,7 @@ pub async fn serve(
     streams.cancel();
     let _ = stop.send(());
     let _ = scheduler.await;
+    let _ = checkpoints.await;
     let _ = access_task.await;
     match tokio::time::timeout(drain_timeout, &mut server).await {
         Ok(result) => result.context("the gRPC server failed while draining")?,
@@ -231,6 +239,31 @@ pub async fn serve(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The checkpoint key (read, or created on first start) and how often to sign; the public key
+/// is logged, for the operator to hand to auditors.
+fn checkpointing(settings: &Settings) -> anyhow::Result<Checkpointing> {
+    let (key, created) = CheckpointKey::load_or_create(&settings.checkpoint_key)?;
+    if created {
+        tracing::info!(
+            path = %key.path().display(),
+            public_key = key.public_key(),
+            "first start: created the audit checkpoint key (keep it out of the database's reach; \
+             give every replica the same file)"
+        );
+    } else {
+        tracing::info!(
+            path = %key.path().display(),
+            public_key = key.public_key(),
+            "audit checkpoints are signed with this key"
+        );
+    }
+    Ok(Checkpointing {
+        key,
+        every_events: i64::try_from(settings.checkpoint_events).unwrap_or(i64::MAX),
+        every: settings.checkpoint_interval,
+    })
 }
 
 /// Reflection over every descriptor the server uses: the API, its imports (well-known types

@@ -22,6 +22,7 @@ pub mod assessment;
 pub mod audit;
 pub mod cases;
 mod catalogue;
+pub mod checkpoint_key;
 pub mod directory;
 pub mod frameworks;
 pub mod references;
@@ -40,6 +41,15 @@ use crate::domain::error::{Error, reason};
 use crate::store::{CaseCommand, Executed, Store};
 
 pub use catalogue::Catalogue;
+pub use checkpoint_key::CheckpointKey;
+
+/// How the audit log's checkpoints are made: the key, and every how many events or how long.
+#[derive(Debug)]
+pub struct Checkpointing {
+    pub key: CheckpointKey,
+    pub every_events: i64,
+    pub every: std::time::Duration,
+}
 
 /// What the use cases share: the store, access control, the workflow catalogue, the
 /// change-feed signal and the shutdown token.
@@ -51,6 +61,8 @@ pub struct App {
     pub events: watch::Sender<i64>,
     /// Cancelled when the server shuts down: streams end.
     pub shutdown: CancellationToken,
+    /// The signing of the audit log's checkpoints.
+    pub checkpoints: Checkpointing,
 }
 
 /// One write to a case, as a use case asks for it.
@@ -72,6 +84,7 @@ impl App {
         store: Arc<dyn Store>,
         access: Arc<Access>,
         shutdown: CancellationToken,
+        checkpoints: Checkpointing,
     ) -> anyhow::Result<Arc<Self>> {
         let workflows = Catalogue::load(store.as_ref()).await?;
         let last = store
@@ -84,6 +97,7 @@ impl App {
             workflows,
             events: watch::Sender::new(last),
             shutdown,
+            checkpoints,
         }))
     }
 

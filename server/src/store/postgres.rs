@@ -15,6 +15,7 @@ use sqlx::postgres::{PgPool, PgQueryResult};
 use super::access_sql::AccessSql;
 use super::batch::Writes;
 use super::case_sql::{CaseSql, PURGE_REQUESTS};
+use super::checkpoint_sql::CheckpointSql;
 use super::criteria_sql::CriteriaSql;
 use super::directory_sql::DirectorySql;
 use super::sql::RowsAffected;
@@ -27,6 +28,7 @@ use super::{
 use crate::domain::Result;
 use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::audit::checkpoint::{Checkpoint, HeadsAt};
 use crate::domain::cases::{Case, CaseId};
 use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
@@ -55,6 +57,7 @@ type Sql = CaseSql<Postgres>;
 type Directory = DirectorySql<Postgres>;
 type Access = AccessSql<Postgres>;
 type Criteria = CriteriaSql<Postgres>;
+type Checkpoints = CheckpointSql<Postgres>;
 
 /// The row-lock clause of a read-modify-write: the row it changes stays locked until the
 /// transaction ends, so concurrent updates queue instead of overwriting each other.
@@ -358,6 +361,25 @@ impl CriteriaStore for PgStore {
         change: SetChange,
     ) -> Result<CriteriaSet> {
         Criteria::update_criteria_set(&self.pool, ROW_LOCK, id, change).await
+    }
+}
+
+#[async_trait::async_trait]
+impl super::CheckpointStore for PgStore {
+    async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<Checkpoint> {
+        Checkpoints::insert(&self.pool, checkpoint).await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Checkpoints::latest(&self.pool).await
+    }
+
+    async fn list_checkpoints(&self, after: i64, limit: i64) -> Result<Vec<Checkpoint>> {
+        Checkpoints::list(&self.pool, after, limit).await
+    }
+
+    async fn heads_at(&self, sequences: &[i64]) -> Result<Vec<HeadsAt>> {
+        Checkpoints::heads_at(&self.pool, sequences).await
     }
 }
 

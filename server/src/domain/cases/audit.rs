@@ -112,7 +112,12 @@ pub struct StoredHead {
 pub fn verify_head(head: Option<&StoredHead>, chain: &[StoredEvent]) -> Result<(), BrokenLink> {
     let last = chain.last();
     let (case_id, sequence, revision, hash) = match last {
-        Some(e) => (e.case_id.as_str(), e.sequence, e.case_sequence, e.hash.as_str()),
+        Some(e) => (
+            e.case_id.as_str(),
+            e.sequence,
+            e.case_sequence,
+            e.hash.as_str(),
+        ),
         None => match head {
             Some(head) => (head.case_id.as_str(), 0, 0, ""),
             None => return Ok(()),
@@ -132,7 +137,11 @@ pub fn verify_head(head: Option<&StoredHead>, chain: &[StoredEvent]) -> Result<(
         let missing = if head.revision == revision + 1 {
             format!("revision {} is missing", head.revision)
         } else {
-            format!("revisions {} to {} are missing", revision + 1, head.revision)
+            format!(
+                "revisions {} to {} are missing",
+                revision + 1,
+                head.revision
+            )
         };
         let after = match last {
             Some(_) => format!("the chain ends at revision {revision} (this event)"),
@@ -181,6 +190,156 @@ pub fn sequence_gaps(sequences: impl IntoIterator<Item = i64>) -> Vec<SequenceGa
         expected = expected.max(sequence + 1);
     }
     gaps
+}
+
+pub mod checkpoint {
+    //! Signed checkpoints (docs/architecture.md, "Tamper evidence"): every so many events or
+    //! minutes the server signs the head of the log, so that whoever keeps a copy can later show
+    //! that the log still extends it, even against someone who rewrote whole chains in the
+    //! database after the fact.
+    //!
+    //! A checkpoint at sequence `S` covers every chain as it stood at `S`: per case, its *head
+    //! at S*, the event with the highest `case_sequence` among the case's events with
+    //! `sequence <= S`. The **heads digest** is the lowercase hex SHA-256 of, for each case in
+    //! ascending byte order of its id, the line `{case_id} {case_sequence} {hash}\n` (the
+    //! event's hex hash). An auditor can recompute it with a database client and `sha256sum`.
+    //! The signed text (`regie_support::checkpoint::message`) names the sequence, the time the
+    //! checkpoint was made, the number of cases and the digest.
+
+    use sha2::{Digest as _, Sha256};
+
+    /// A chain's head at some sequence.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ChainHead {
+        pub case_id: String,
+        pub case_sequence: i64,
+        pub hash: String,
+    }
+
+    /// The heads digest, over `heads` in ascending order of case id (sorted here).
+    pub fn heads_digest(heads: &mut [ChainHead]) -> String {
+        heads.sort_by(|a, b| a.case_id.as_bytes().cmp(b.case_id.as_bytes()));
+        digest_sorted(heads.iter())
+    }
+
+    /// The heads digest over heads already in ascending byte order of case id.
+    pub fn digest_sorted<'a>(heads: impl Iterator<Item = &'a ChainHead>) -> String {
+        let mut hasher = Sha256::new();
+        for head in heads {
+            hasher.update(
+                format!("{} {} {}\n", head.case_id, head.case_sequence, head.hash).as_bytes(),
+            );
+        }
+        super::hex(&hasher.finalize())
+    }
+
+    /// What the log looked like at a sequence: how many chains, and their heads digest.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct HeadsAt {
+        pub sequence: i64,
+        pub cases: i64,
+        pub heads_digest: String,
+    }
+
+    /// A signed checkpoint, as stored and as an auditor keeps it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Checkpoint {
+        pub sequence: i64,
+        /// Micros since the epoch.
+        pub time: i64,
+        pub cases: i64,
+        pub heads_digest: String,
+        /// The signer's Ed25519 public key, base64.
+        pub public_key: String,
+        /// The signature over [`Checkpoint::message`], base64.
+        pub signature: String,
+    }
+
+    impl Checkpoint {
+        /// The text the signature covers.
+        pub fn message(&self) -> String {
+            regie_support::checkpoint::message(
+                self.sequence,
+                self.time,
+                self.cases,
+                &self.heads_digest,
+            )
+        }
+
+        /// Why the signature does not verify with the checkpoint's own public key, if it does not.
+        pub fn signature_error(&self) -> Option<String> {
+            regie_support::checkpoint::verify(&self.public_key, &self.message(), &self.signature)
+                .err()
+        }
+
+        /// Why the log, whose heads at this checkpoint's sequence are `now` and whose newest
+        /// sequence is `last_sequence`, does not extend this checkpoint, if it does not.
+        pub fn extension_error(&self, last_sequence: i64, now: &HeadsAt) -> Option<String> {
+            if last_sequence < self.sequence {
+                return Some(format!(
+                    "the log ends at sequence {last_sequence}, before this checkpoint: events \
+                     up to sequence {} were removed",
+                    self.sequence
+                ));
+            }
+            if now.cases != self.cases || now.heads_digest != self.heads_digest {
+                return Some(format!(
+                    "the log no longer extends this checkpoint: the chains up to sequence {} \
+                     differ from the ones signed ({} cases now, {} then; heads digest {} now, {} \
+                     then)",
+                    self.sequence, now.cases, self.cases, now.heads_digest, self.heads_digest
+                ));
+            }
+            None
+        }
+    }
+
+    /// When the next checkpoint is due: the log moved past the last one (at `last_checkpoint`,
+    /// made at `since`, micros) by `every_events` events, or moved at all and `every` (micros)
+    /// has passed since.
+    pub fn due(
+        last_sequence: i64,
+        last_checkpoint: i64,
+        since: i64,
+        now: i64,
+        every_events: i64,
+        every: i64,
+    ) -> bool {
+        last_sequence > last_checkpoint
+            && (last_sequence - last_checkpoint >= every_events.max(1) || now - since >= every)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn head(case_id: &str, case_sequence: i64, hash: &str) -> ChainHead {
+            ChainHead {
+                case_id: case_id.into(),
+                case_sequence,
+                hash: hash.into(),
+            }
+        }
+
+        #[test]
+        fn the_heads_digest_is_the_sha256_of_one_line_per_case_in_id_order() {
+            let mut heads = vec![head("b", 2, "ff"), head("a", 1, "00")];
+            let digest = heads_digest(&mut heads);
+            let expected = super::super::hex(&Sha256::digest(b"a 1 00\nb 2 ff\n"));
+            assert_eq!(digest, expected);
+            assert_eq!(heads[0].case_id, "a", "sorted");
+            let mut moved = vec![head("a", 1, "00"), head("b", 3, "ee")];
+            assert_ne!(heads_digest(&mut moved), digest);
+        }
+
+        #[test]
+        fn a_checkpoint_is_due_after_n_events_or_m_time_with_news() {
+            assert!(!due(10, 10, 0, 1_000_000, 5, 10), "nothing new");
+            assert!(due(15, 10, 0, 1, 5, 10), "five events");
+            assert!(!due(14, 10, 0, 1, 5, 10), "four events, not yet the time");
+            assert!(due(11, 10, 0, 10, 5, 10), "one event and the time");
+        }
+    }
 }
 
 impl StoredEvent {
@@ -267,7 +426,10 @@ mod tests {
         let truncated = &events[..3];
         let broken = verify_head(Some(&head(&events, 5)), truncated).unwrap_err();
         assert_eq!(broken.sequence, 30, "named at the last event that remains");
-        assert!(broken.reason.contains("revisions 4 to 5 are missing"), "{broken:?}");
+        assert!(
+            broken.reason.contains("revisions 4 to 5 are missing"),
+            "{broken:?}"
+        );
         let broken = verify_head(Some(&head(&events, 5)), &[]).unwrap_err();
         assert!(broken.reason.contains("no events at all"), "{broken:?}");
         // The head moved back too, but its hash is still the removed event's.
