@@ -196,6 +196,14 @@ settings! {
     values {
         /// Address to listen on for gRPC.
         listen: SocketAddr = "127.0.0.1:50051", value_name = "ADDR";
+        /// TLS certificate chain (PEM), server certificate first; with --tls-key, the server
+        /// speaks only TLS. Read again on SIGHUP or when the file changes.
+        tls_cert: PathBuf = (none, shown "none: plaintext gRPC"), value_name = "FILE";
+        /// The TLS certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+        tls_key: PathBuf = (none, shown "none"), value_name = "FILE";
+        /// Seconds between checks whether the TLS certificate or key file changed.
+        tls_reload_interval: u64 = "10" as Duration = |s: u64| Duration::from_secs(s.max(1)),
+            value_name = "SECONDS";
         /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE.
         database_url: String = (from sqlite_in_data_dir, shown "sqlite://DATA_DIR/regie.db"),
             value_name = "URL", hide_env_values = true;
@@ -427,6 +435,8 @@ mod tests {
         assert_eq!(settings.departments_file, None);
         assert_eq!(settings.access_poll_interval, Duration::from_millis(1000));
         assert_eq!(settings.checkpoint_key, PathBuf::from("./checkpoint.key"));
+        assert_eq!((settings.tls_cert, settings.tls_key), (None, None));
+        assert_eq!(settings.tls_reload_interval, Duration::from_secs(10));
         assert_eq!(settings.checkpoint_events, 1000);
         assert_eq!(settings.checkpoint_interval, Duration::from_secs(3600));
         assert!(!settings.demo);

@@ -1,6 +1,10 @@
 //! The running server: opens the store, seeds it, serves the gRPC services with health and
 //! reflection, and shuts down gracefully.
 //!
+//! Connections: plaintext gRPC, or TLS only when `--tls-cert` and `--tls-key` are given
+//! (`tls.rs`); either way every accepted socket has TCP_NODELAY set (tonic ignores its own
+//! `tcp_nodelay` for a listener it is handed).
+//!
 //! Shutdown, on SIGTERM or SIGINT: health turns NOT_SERVING (so load balancers stop sending),
 //! the listener closes, in-flight calls drain and server streams are told to end — all bounded by
 //! the shutdown timeout — then the database is closed. The process exits 0.
@@ -19,8 +23,8 @@ use regie_proto::v1::framework_service_server::FrameworkServiceServer;
 use regie_proto::v1::risk_service_server::RiskServiceServer;
 use regie_proto::v1::workflow_service_server::WorkflowServiceServer;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::api::access::AccessApi;
@@ -64,6 +68,8 @@ macro_rules! limits {
 
 /// Opens the store (applying migrations), seeds it on first start, and serves until a signal.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    // Bad TLS files are found before anything else starts.
+    tls_certificates(&settings)?;
     let store = open_store(&settings).await?;
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -185,9 +191,22 @@ pub async fn serve(
     let framework = limits!(FrameworkServiceServer::new(FrameworkApi::new(app.clone())));
     let risk = limits!(RiskServiceServer::new(RiskApi::new(app.clone())));
 
+    let tls = match tls_certificates(settings)? {
+        Some(certificates) => {
+            let acceptor = certificates.acceptor()?;
+            tokio::spawn(
+                certificates
+                    .clone()
+                    .watch(settings.tls_reload_interval, streams.clone()),
+            );
+            Some(acceptor)
+        }
+        None => None,
+    };
+
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .layer(TelemetryLayer)
         .layer(AuthLayer::new(access.clone()))
         .add_service(health.service())
@@ -200,11 +219,29 @@ pub async fn serve(
         .add_service(access_api)
         .add_service(assessment)
         .add_service(framework)
-        .add_service(risk)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
-            let _ = stopped.await;
-        });
-    tracing::info!(%address, "listening");
+        .add_service(risk);
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    let server: std::pin::Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>>>> =
+        match tls {
+            Some(acceptor) => {
+                Box::pin(router.serve_with_incoming_shutdown(
+                    crate::tls::incoming(listener, acceptor),
+                    stopped,
+                ))
+            }
+            None => Box::pin(router.serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                stopped,
+            )),
+        };
+    let scheme = if settings.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%address, scheme, "listening");
 
     tokio::pin!(server);
     tokio::select! {
@@ -239,6 +276,18 @@ pub async fn serve(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The TLS certificate and key, read and checked, when both are configured; an error when only
+/// one is, or a file is bad.
+fn tls_certificates(
+    settings: &Settings,
+) -> anyhow::Result<Option<std::sync::Arc<crate::tls::Certificates>>> {
+    match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Ok(Some(crate::tls::Certificates::load(cert, key)?)),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("--tls-cert and --tls-key go together: give both, or neither"),
+    }
 }
 
 /// The checkpoint key (read, or created on first start) and how often to sign; the public key
