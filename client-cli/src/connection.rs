@@ -279,12 +279,12 @@ fn is_local_timeout(status: &Status) -> bool {
     false
 }
 
-/// Whether the call failed in the transport (the connection), not at the server.
+/// Whether the call failed in the transport (the connection), not at the server: a status the
+/// client made itself from an error (one from the server carries no source), UNKNOWN for a
+/// transport error or INTERNAL for an HTTP/2 protocol error, as a plaintext client at a TLS
+/// server gets either.
 fn is_transport_error(status: &Status) -> bool {
-    status.code() == Code::Unknown
-        && status
-            .source()
-            .is_some_and(|e| e.is::<tonic::transport::Error>())
+    matches!(status.code(), Code::Unknown | Code::Internal) && status.source().is_some()
 }
 
 /// What went wrong with the connection, with a hint for a plaintext address.
@@ -337,6 +337,18 @@ mod tests {
         assert_eq!(status.code(), Code::Cancelled);
         assert!(is_local_timeout(&status));
         assert!(!is_local_timeout(&Status::cancelled("the user gave up")));
+    }
+
+    #[test]
+    fn only_a_status_the_client_made_is_a_transport_error() {
+        assert!(!is_transport_error(&Status::internal("from the server")));
+        assert!(!is_transport_error(&Status::unknown("from the server")));
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        let mut local = Status::from_error(Box::new(io));
+        assert_eq!(local.code(), Code::Unknown);
+        assert!(is_transport_error(&local));
+        local = Status::from_error(Box::new(TimeoutExpired(())));
+        assert!(!is_transport_error(&local), "a timeout is not");
     }
 
     fn authorization(bearer: &mut Bearer) -> Option<String> {

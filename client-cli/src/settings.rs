@@ -259,9 +259,14 @@ mod tests {
 
     #[test]
     fn a_bad_server_in_a_profile_names_the_profile() {
-        let saved = profile(Some("https://regie.example"), None);
-        let err = server(None, Some(&saved), "prod").expect_err("https is refused");
+        let saved = profile(Some("ftp://regie.example"), None);
+        let err = server(None, Some(&saved), "prod").expect_err("ftp is refused");
         assert!(err.starts_with("profile `prod`: "), "{err}");
+        let tls = profile(Some("https://regie.example"), None);
+        assert_eq!(
+            server(None, Some(&tls), "prod").as_deref(),
+            Ok("https://regie.example")
+        );
     }
 
     #[test]
