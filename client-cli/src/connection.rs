@@ -1,5 +1,8 @@
 //! The connection to the server: the address, the channel, the token, and the per-call timeout.
 //!
+//! `http://` is plaintext HTTP/2; `https://` is TLS (rustls), the server's certificate checked
+//! against `--ca-cert` when given, else against the system's trust store.
+//!
 //! The channel is opened before the first call so that a server that is not running shows up as
 //! one clear error naming the address (exit 8) rather than as a failed call. Every client handed
 //! out goes through the [`Bearer`] interceptor, which adds `authorization: Bearer <token>` to
@@ -21,15 +24,15 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::{Interceptor, interceptor::InterceptedService};
 
 use crate::trace::TraceParent;
-use tonic::transport::{Channel, Endpoint};
+use std::path::Path;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use tonic::{Code, Request, Response, Status, TimeoutExpired};
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::error::CliError;
 
-/// Turns `--server` into a URL: `host:port` gets `http://` in front. Only plain HTTP/2 is
-/// supported, as the client is built without TLS.
+/// Turns `--server` into a URL: `host:port` gets `http://` in front; `https://` means TLS.
 pub fn normalise_server(arg: &str) -> Result<String, String> {
     let arg = arg.trim();
     let url = if arg.contains("://") {
@@ -37,9 +40,9 @@ pub fn normalise_server(arg: &str) -> Result<String, String> {
     } else {
         format!("http://{arg}")
     };
-    if !url.starts_with("http://") {
+    if !url.starts_with("http://") && !url.starts_with("https://") {
         return Err(format!(
-            "`{arg}`: only http:// servers are supported (this client has no TLS)"
+            "`{arg}`: use an http:// (plaintext) or https:// (TLS) server address"
         ));
     }
     Endpoint::from_shared(url.clone())
@@ -120,17 +123,40 @@ impl Connection {
         timeout: Duration,
         token: Option<&str>,
         trace: Option<&TraceParent>,
+        ca_cert: Option<&Path>,
     ) -> Result<Self, CliError> {
         let bearer = Bearer::new(token)
             .map_err(CliError::Usage)?
             .with_trace(trace);
-        let unreachable = |detail: String| CliError::Connect {
-            server: server.to_owned(),
-            detail,
+        let tls = server.starts_with("https://");
+        let unreachable = |detail: String| {
+            // A plaintext client at a TLS server sees its connection closed.
+            let detail = if !tls && !detail.contains("refused") {
+                format!("{detail} (if the server speaks TLS, use an https:// address)")
+            } else {
+                detail
+            };
+            CliError::Connect {
+                server: server.to_owned(),
+                detail,
+            }
         };
-        let endpoint = Endpoint::from_shared(server.to_owned())
+        let mut endpoint = Endpoint::from_shared(server.to_owned())
             .map_err(|e| unreachable(root_cause(&e)))?
             .connect_timeout(timeout);
+        match (tls, ca_cert) {
+            (true, ca_cert) => {
+                endpoint = endpoint
+                    .tls_config(tls_config(ca_cert)?)
+                    .map_err(|e| CliError::Usage(format!("TLS: {}", root_cause(&e))))?;
+            }
+            (false, Some(_)) => {
+                return Err(CliError::Usage(format!(
+                    "--ca-cert is for https:// servers; {server} is plaintext"
+                )));
+            }
+            (false, None) => {}
+        }
         let channel = match tokio::time::timeout(timeout, endpoint.connect()).await {
             Err(_) => return Err(unreachable(format!("no connection within {timeout:?}"))),
             Ok(Err(e)) => return Err(unreachable(root_cause(&e))),
@@ -209,10 +235,33 @@ impl Connection {
             Ok(Ok(response)) => Ok(response.into_inner()),
             // tonic enforces `grpc-timeout` on the client side too, reporting CANCELLED.
             Ok(Err(status)) if is_local_timeout(&status) => Err(deadline_exceeded()),
+            // The connection itself failed (UNKNOWN "transport error"): the server is not
+            // reachable as addressed, e.g. a plaintext client at a TLS server.
+            Ok(Err(status)) if is_transport_error(&status) => Err(CliError::Connect {
+                server: self.server.clone(),
+                detail: transport_detail(&self.server, &status),
+            }),
             Ok(Err(status)) => Err(CliError::Rpc(status)),
             Err(_) => Err(deadline_exceeded()),
         }
     }
+}
+
+/// The TLS settings of an `https://` server: its certificate checked against the CA in
+/// `ca_cert` (PEM), or against the system's trust store.
+fn tls_config(ca_cert: Option<&Path>) -> Result<ClientTlsConfig, CliError> {
+    let Some(path) = ca_cert else {
+        return Ok(ClientTlsConfig::new().with_native_roots());
+    };
+    let pem = std::fs::read(path)
+        .map_err(|e| CliError::Usage(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(CliError::Usage(format!(
+            "--ca-cert {} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)",
+            path.display()
+        )));
+    }
+    Ok(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)))
 }
 
 /// Whether tonic gave up on the call because our own timeout expired.
@@ -228,6 +277,26 @@ fn is_local_timeout(status: &Status) -> bool {
         cause = error.source();
     }
     false
+}
+
+/// Whether the call failed in the transport (the connection), not at the server: a status the
+/// client made itself from an error (one from the server carries no source), UNKNOWN for a
+/// transport error or INTERNAL for an HTTP/2 protocol error, as a plaintext client at a TLS
+/// server gets either.
+fn is_transport_error(status: &Status) -> bool {
+    matches!(status.code(), Code::Unknown | Code::Internal) && status.source().is_some()
+}
+
+/// What went wrong with the connection, with a hint for a plaintext address.
+fn transport_detail(server: &str, status: &Status) -> String {
+    let detail = status
+        .source()
+        .map_or_else(|| status.message().to_owned(), root_cause);
+    if server.starts_with("http://") {
+        format!("{detail} (if the server speaks TLS, use an https:// address)")
+    } else {
+        detail
+    }
 }
 
 /// The innermost cause of an error, which is the one that says what went wrong (e.g.
@@ -254,7 +323,10 @@ mod tests {
             normalise_server("http://regie.local:8080").as_deref(),
             Ok("http://regie.local:8080")
         );
-        assert!(normalise_server("https://regie.local").is_err());
+        assert_eq!(
+            normalise_server("https://regie.local").as_deref(),
+            Ok("https://regie.local")
+        );
         assert!(normalise_server("ftp://regie.local").is_err());
         assert!(normalise_server("not a host").is_err());
     }
@@ -265,6 +337,18 @@ mod tests {
         assert_eq!(status.code(), Code::Cancelled);
         assert!(is_local_timeout(&status));
         assert!(!is_local_timeout(&Status::cancelled("the user gave up")));
+    }
+
+    #[test]
+    fn only_a_status_the_client_made_is_a_transport_error() {
+        assert!(!is_transport_error(&Status::internal("from the server")));
+        assert!(!is_transport_error(&Status::unknown("from the server")));
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        let mut local = Status::from_error(Box::new(io));
+        assert_eq!(local.code(), Code::Unknown);
+        assert!(is_transport_error(&local));
+        local = Status::from_error(Box::new(TimeoutExpired(())));
+        assert!(!is_transport_error(&local), "a timeout is not");
     }
 
     fn authorization(bearer: &mut Bearer) -> Option<String> {
@@ -302,9 +386,15 @@ mod tests {
     #[tokio::test]
     async fn unreachable_server_is_a_connect_error() {
         // Port 1 on localhost is closed on any sane test machine.
-        let err = Connection::open("http://127.0.0.1:1", Duration::from_secs(5), None, None)
-            .await
-            .expect_err("nothing listens on port 1");
+        let err = Connection::open(
+            "http://127.0.0.1:1",
+            Duration::from_secs(5),
+            None,
+            None,
+            None,
+        )
+        .await
+        .expect_err("nothing listens on port 1");
         assert!(
             matches!(&err, CliError::Connect { server, .. } if server == "http://127.0.0.1:1"),
             "{err:?}"

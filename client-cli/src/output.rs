@@ -55,6 +55,18 @@ fn render<M: prost::Message + prost::Name>(message: &M, pretty: bool) -> anyhow:
     String::from_utf8(out).context("serde_json wrote invalid UTF-8")
 }
 
+/// Reads an API message from its canonical protobuf JSON mapping, as [`to_json`] writes it.
+pub fn from_json<M: prost::Message + prost::Name + Default>(text: &str) -> anyhow::Result<M> {
+    let full_name = M::full_name();
+    let descriptor = descriptor_pool()?
+        .get_message_by_name(&full_name)
+        .ok_or_else(|| anyhow!("no descriptor for {full_name}"))?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let dynamic = DynamicMessage::deserialize(descriptor, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(dynamic.transcode_to::<M>()?)
+}
+
 /// Writes `text` and a newline to stdout. A closed pipe (`regie ... | head`) is not an error.
 pub fn emit(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();

@@ -6,8 +6,9 @@
 //!
 //! ```toml
 //! [profiles.default]
-//! server = "http://127.0.0.1:50051"
+//! server = "https://regie.example:50051"
 //! token = "…"
+//! ca_cert = "/etc/regie/ca.pem"   # optional: for https, instead of the system's trust store
 //! ```
 //!
 //! It holds secrets, so it is written readable and writable by its owner only (mode 0600), also
@@ -50,6 +51,10 @@ pub struct Profile {
     pub server: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The CA certificate (PEM file) an `https://` server's certificate is checked against,
+    /// instead of the system's trust store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
 }
 
 /// The whole file: the profiles by name.
@@ -113,6 +118,13 @@ impl Profiles {
         let profile = self.profiles.entry(name.to_owned()).or_default();
         profile.server = Some(server.to_owned());
         profile.token = Some(token.to_owned());
+    }
+
+    /// Sets the CA certificate file of profile `name` (which exists after [`Profiles::log_in`]).
+    pub fn set_ca_cert(&mut self, name: &str, ca_cert: &str) {
+        if let Some(profile) = self.profiles.get_mut(name) {
+            profile.ca_cert = Some(ca_cert.to_owned());
+        }
     }
 
     /// Removes the token of profile `name`, keeping its server for the next login. `false` when
@@ -231,7 +243,8 @@ mod tests {
             profiles.get("default"),
             Some(&Profile {
                 server: Some("http://a:1".into()),
-                token: None
+                token: None,
+                ca_cert: None,
             })
         );
     }

@@ -6,7 +6,7 @@
 //! is no default token: without one, calls go out without `authorization` and the server
 //! answers UNAUTHENTICATED. The server address from a profile is normalised like `--server`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::connection::normalise_server;
 use crate::profiles::{DEFAULT_PROFILE, Profile, Profiles};
@@ -105,6 +105,16 @@ pub fn token(flag: Option<&str>, profile: Option<&Profile>) -> Option<String> {
     given(flag).or_else(|| given(profile.and_then(|p| p.token.as_deref())))
 }
 
+/// The CA certificate for an `https://` server: the flag or environment, else the profile's.
+pub fn ca_cert(flag: Option<&Path>, profile: Option<&Profile>) -> Option<PathBuf> {
+    flag.map(Path::to_owned).or_else(|| {
+        profile
+            .and_then(|p| p.ca_cert.as_deref())
+            .filter(|c| !c.trim().is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 /// Both at once, for every command but `login` and `logout`.
 pub fn resolve(
     server_flag: Option<&str>,
@@ -126,7 +136,25 @@ mod tests {
         Profile {
             server: server.map(str::to_owned),
             token: token.map(str::to_owned),
+            ca_cert: None,
         }
+    }
+
+    #[test]
+    fn the_ca_certificate_comes_from_the_flag_else_the_profile() {
+        let saved = Profile {
+            ca_cert: Some("/etc/regie/ca.pem".into()),
+            ..profile(None, None)
+        };
+        assert_eq!(
+            ca_cert(Some(Path::new("mine.pem")), Some(&saved)),
+            Some(PathBuf::from("mine.pem"))
+        );
+        assert_eq!(
+            ca_cert(None, Some(&saved)),
+            Some(PathBuf::from("/etc/regie/ca.pem"))
+        );
+        assert_eq!(ca_cert(None, None), None);
     }
 
     #[test]
@@ -231,9 +259,14 @@ mod tests {
 
     #[test]
     fn a_bad_server_in_a_profile_names_the_profile() {
-        let saved = profile(Some("https://regie.example"), None);
-        let err = server(None, Some(&saved), "prod").expect_err("https is refused");
+        let saved = profile(Some("ftp://regie.example"), None);
+        let err = server(None, Some(&saved), "prod").expect_err("ftp is refused");
         assert!(err.starts_with("profile `prod`: "), "{err}");
+        let tls = profile(Some("https://regie.example"), None);
+        assert_eq!(
+            server(None, Some(&tls), "prod").as_deref(),
+            Ok("https://regie.example")
+        );
     }
 
     #[test]

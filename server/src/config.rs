@@ -196,6 +196,14 @@ settings! {
     values {
         /// Address to listen on for gRPC.
         listen: SocketAddr = "127.0.0.1:50051", value_name = "ADDR";
+        /// TLS certificate chain (PEM), server certificate first; with --tls-key, the server
+        /// speaks only TLS. Read again on SIGHUP or when the file changes.
+        tls_cert: PathBuf = (none, shown "none: plaintext gRPC"), value_name = "FILE";
+        /// The TLS certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+        tls_key: PathBuf = (none, shown "none"), value_name = "FILE";
+        /// Seconds between checks whether the TLS certificate or key file changed.
+        tls_reload_interval: u64 = "10" as Duration = |s: u64| Duration::from_secs(s.max(1)),
+            value_name = "SECONDS";
         /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE.
         database_url: String = (from sqlite_in_data_dir, shown "sqlite://DATA_DIR/regie.db"),
             value_name = "URL", hide_env_values = true;
@@ -229,6 +237,16 @@ settings! {
         /// Days the first admin's token (written to DATA_DIR/admin.token on first start) stays
         /// valid; 0: it never expires. A new one: `regie-server admin issue-token --principal admin`.
         bootstrap_token_days: u64 = "7", value_name = "DAYS";
+        /// Ed25519 key file (PEM, PKCS#8) the audit log's checkpoints are signed with; created
+        /// (0600) with a new key when missing. Keep it out of the database's reach and give every
+        /// replica of one database the same file.
+        checkpoint_key: PathBuf = (from checkpoint_key_in_data_dir, shown "DATA_DIR/checkpoint.key"),
+            value_name = "FILE";
+        /// Sign a checkpoint of the audit log after this many new events.
+        checkpoint_events: u64 = "1000", value_name = "N";
+        /// Seconds after which a checkpoint is signed when the log moved at all since the last.
+        checkpoint_interval: u64 = "3600" as Duration = |s: u64| Duration::from_secs(s.max(1)),
+            value_name = "SECONDS";
     }
 
     // Each: on when its flag is given or its variable or file key is `true`.
@@ -242,6 +260,11 @@ settings! {
 /// The default database: `regie.db` in the data directory.
 fn sqlite_in_data_dir(layers: &Layers) -> String {
     format!("sqlite://{}", layers.data_dir().join("regie.db").display())
+}
+
+/// The default checkpoint key: `checkpoint.key` in the data directory.
+fn checkpoint_key_in_data_dir(layers: &Layers) -> PathBuf {
+    layers.data_dir().join("checkpoint.key")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ValueEnum)]
@@ -424,6 +447,11 @@ mod tests {
         assert_eq!(settings.scheduler_interval, Duration::from_secs(60));
         assert_eq!(settings.departments_file, None);
         assert_eq!(settings.access_poll_interval, Duration::from_millis(1000));
+        assert_eq!(settings.checkpoint_key, PathBuf::from("./checkpoint.key"));
+        assert_eq!((settings.tls_cert, settings.tls_key), (None, None));
+        assert_eq!(settings.tls_reload_interval, Duration::from_secs(10));
+        assert_eq!(settings.checkpoint_events, 1000);
+        assert_eq!(settings.checkpoint_interval, Duration::from_secs(3600));
         assert!(!settings.demo);
         assert!(settings.access_control);
     }

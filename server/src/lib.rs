@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod authz;
+pub mod checkpoints;
 pub mod config;
 pub mod demo;
 pub mod domain;
@@ -18,3 +19,4 @@ pub mod seed;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod tls;

@@ -1,6 +1,10 @@
 //! The running server: opens the store, seeds it, serves the gRPC services with health and
 //! reflection, and shuts down gracefully.
 //!
+//! Connections: plaintext gRPC, or TLS only when `--tls-cert` and `--tls-key` are given
+//! (`tls.rs`); either way every accepted socket has TCP_NODELAY set (tonic ignores its own
+//! `tcp_nodelay` for a listener it is handed).
+//!
 //! Shutdown, on SIGTERM or SIGINT: health turns NOT_SERVING (so load balancers stop sending),
 //! the listener closes, in-flight calls drain and server streams are told to end — all bounded by
 //! the shutdown timeout — then the database is closed. The process exits 0.
@@ -19,8 +23,8 @@ use regie_proto::v1::framework_service_server::FrameworkServiceServer;
 use regie_proto::v1::risk_service_server::RiskServiceServer;
 use regie_proto::v1::workflow_service_server::WorkflowServiceServer;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::api::access::AccessApi;
@@ -31,7 +35,7 @@ use crate::api::directory::DirectoryApi;
 use crate::api::framework::FrameworkApi;
 use crate::api::risk::RiskApi;
 use crate::api::workflows::WorkflowApi;
-use crate::app::App;
+use crate::app::{App, CheckpointKey, Checkpointing};
 use crate::authz::Access;
 use crate::authz::layer::AuthLayer;
 use crate::config::Settings;
@@ -64,6 +68,8 @@ macro_rules! limits {
 
 /// Opens the store (applying migrations), seeds it on first start, and serves until a signal.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    // Bad TLS files are found before anything else starts.
+    tls_certificates(&settings)?;
     let store = open_store(&settings).await?;
     let listener = TcpListener::bind(settings.listen)
         .await
@@ -172,7 +178,14 @@ pub async fn serve(
         total: settings.max_watchers,
         per_principal: settings.max_watchers_per_principal,
     };
-    let app = App::new(store.clone(), access.clone(), streams.clone(), limits).await?;
+    let app = App::new(
+        store.clone(),
+        access.clone(),
+        streams.clone(),
+        limits,
+        checkpointing(settings)?,
+    )
+    .await?;
     let pools = store.clone();
     crate::telemetry::observe_pools(move || pools.pools_in_use());
     if settings.demo {
@@ -181,6 +194,7 @@ pub async fn serve(
             .context("loading the demo scenario")?;
     }
     let scheduler = tokio::spawn(scheduler::run(app.clone(), settings.scheduler_interval));
+    let checkpoints = tokio::spawn(crate::checkpoints::run(app.clone()));
 
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -195,9 +209,22 @@ pub async fn serve(
     let framework = limits!(FrameworkServiceServer::new(FrameworkApi::new(app.clone())));
     let risk = limits!(RiskServiceServer::new(RiskApi::new(app.clone())));
 
+    let tls = match tls_certificates(settings)? {
+        Some(certificates) => {
+            let acceptor = certificates.acceptor()?;
+            tokio::spawn(
+                certificates
+                    .clone()
+                    .watch(settings.tls_reload_interval, streams.clone()),
+            );
+            Some(acceptor)
+        }
+        None => None,
+    };
+
     health.set_all(ServingStatus::Serving);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .layer(TelemetryLayer::new({
             let access = access.clone();
             Arc::new(move |headers: &http::HeaderMap| {
@@ -216,11 +243,29 @@ pub async fn serve(
         .add_service(access_api)
         .add_service(assessment)
         .add_service(framework)
-        .add_service(risk)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
-            let _ = stopped.await;
-        });
-    tracing::info!(%address, "listening");
+        .add_service(risk);
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    let server: std::pin::Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>>>> =
+        match tls {
+            Some(acceptor) => {
+                Box::pin(router.serve_with_incoming_shutdown(
+                    crate::tls::incoming(listener, acceptor),
+                    stopped,
+                ))
+            }
+            None => Box::pin(router.serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                stopped,
+            )),
+        };
+    let scheme = if settings.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%address, scheme, "listening");
 
     tokio::pin!(server);
     tokio::select! {
@@ -239,6 +284,7 @@ pub async fn serve(
     streams.cancel();
     let _ = stop.send(());
     let _ = scheduler.await;
+    let _ = checkpoints.await;
     let _ = access_task.await;
     match tokio::time::timeout(drain_timeout, &mut server).await {
         Ok(result) => result.context("the gRPC server failed while draining")?,
@@ -254,6 +300,43 @@ pub async fn serve(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The TLS certificate and key, read and checked, when both are configured; an error when only
+/// one is, or a file is bad.
+fn tls_certificates(
+    settings: &Settings,
+) -> anyhow::Result<Option<std::sync::Arc<crate::tls::Certificates>>> {
+    match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Ok(Some(crate::tls::Certificates::load(cert, key)?)),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("--tls-cert and --tls-key go together: give both, or neither"),
+    }
+}
+
+/// The checkpoint key (read, or created on first start) and how often to sign; the public key
+/// is logged, for the operator to hand to auditors.
+fn checkpointing(settings: &Settings) -> anyhow::Result<Checkpointing> {
+    let (key, created) = CheckpointKey::load_or_create(&settings.checkpoint_key)?;
+    if created {
+        tracing::info!(
+            path = %key.path().display(),
+            public_key = key.public_key(),
+            "first start: created the audit checkpoint key (keep it out of the database's reach; \
+             give every replica the same file)"
+        );
+    } else {
+        tracing::info!(
+            path = %key.path().display(),
+            public_key = key.public_key(),
+            "audit checkpoints are signed with this key"
+        );
+    }
+    Ok(Checkpointing {
+        key,
+        every_events: i64::try_from(settings.checkpoint_events).unwrap_or(i64::MAX),
+        every: settings.checkpoint_interval,
+    })
 }
 
 /// Reflection over every descriptor the server uses: the API, its imports (well-known types

@@ -1,6 +1,8 @@
 //! Small helpers that both `regie-server` and the `regie` CLI need, written once: writing a
 //! secret to a file only its owner can read (the first admin's token, the CLI's profiles), and
-//! making the directories and files that hold such data the owner's alone.
+//! making the directories and files that hold such data the owner's alone; and the signed text
+//! of an audit checkpoint with its verification ([`checkpoint`]), which the server signs and an
+//! auditor's CLI checks.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
@@ -62,6 +64,87 @@ pub fn ensure_private_file(path: &Path) -> std::io::Result<bool> {
         }
     }
     Ok(false)
+}
+
+pub mod checkpoint {
+    //! The signed checkpoints of the audit log (docs/architecture.md, "Tamper evidence"): what is
+    //! signed, and how a signature is checked. The server signs with an Ed25519 key; an auditor
+    //! checks with its public key, here as in the server.
+    //!
+    //! The signed text of a checkpoint is, in UTF-8, each line ending in `\n`:
+    //!
+    //! ```text
+    //! regie audit checkpoint v1
+    //! sequence {the log's newest sequence it covers}
+    //! time {when it was made, microseconds since the Unix epoch}
+    //! cases {how many chains it covers}
+    //! heads {the heads digest: lowercase hex SHA-256}
+    //! ```
+    //!
+    //! Keys and signatures travel as standard base64 (with padding) of their raw bytes: 32 bytes
+    //! for a public key, 64 for a signature.
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    /// The signature algorithm, as the API names it.
+    pub const ALGORITHM: &str = "ed25519";
+
+    /// The text a checkpoint's signature covers.
+    pub fn message(sequence: i64, time_micros: i64, cases: i64, heads_digest: &str) -> String {
+        format!(
+            "regie audit checkpoint v1\nsequence {sequence}\ntime {time_micros}\ncases {cases}\nheads {heads_digest}\n"
+        )
+    }
+
+    /// Checks `signature` (base64) over `message` with `public_key` (base64); the error says
+    /// what is wrong.
+    pub fn verify(public_key: &str, message: &str, signature: &str) -> Result<(), String> {
+        let key = STANDARD
+            .decode(public_key.trim())
+            .map_err(|_| "the public key is not base64".to_owned())?;
+        if key.len() != 32 {
+            return Err(format!(
+                "the public key has {} bytes, not the 32 of an Ed25519 key",
+                key.len()
+            ));
+        }
+        let signature = STANDARD
+            .decode(signature.trim())
+            .map_err(|_| "the signature is not base64".to_owned())?;
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, key)
+            .verify(message.as_bytes(), &signature)
+            .map_err(|_| "the signature does not verify with the public key".to_owned())
+    }
+
+    /// Base64 as keys and signatures travel.
+    pub fn base64(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use ring::signature::KeyPair as _;
+
+        #[test]
+        fn a_signature_verifies_only_over_its_own_text_and_key() {
+            let rng = ring::rand::SystemRandom::new();
+            let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).expect("key");
+            let key = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("key");
+            let public = base64(key.public_key().as_ref());
+            let text = message(42, 1_700_000_000_000_000, 3, "ab");
+            let signature = base64(key.sign(text.as_bytes()).as_ref());
+            assert_eq!(verify(&public, &text, &signature), Ok(()));
+            let other = message(43, 1_700_000_000_000_000, 3, "ab");
+            assert!(verify(&public, &other, &signature).is_err());
+            let mut bad = signature.into_bytes();
+            bad[3] = if bad[3] == b'A' { b'B' } else { b'A' };
+            let bad = String::from_utf8(bad).expect("ascii");
+            assert!(verify(&public, &text, &bad).is_err());
+            assert!(verify("AAAA", &text, &bad).is_err());
+        }
+    }
 }
 
 #[cfg(test)]

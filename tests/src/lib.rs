@@ -110,6 +110,8 @@ pub struct TestServer {
     env: Vec<(String, String)>,
     data_dir: tempfile::TempDir,
     postgres: Option<PgDatabase>,
+    /// For a server that speaks TLS: the CA file (PEM) its clients trust.
+    tls_ca: Option<PathBuf>,
 }
 
 impl TestServer {
@@ -156,6 +158,39 @@ impl TestServer {
                 .collect(),
             data_dir,
             postgres,
+            tls_ca: None,
+        };
+        server.launch().await;
+        Some(server)
+    }
+
+    /// As [`start_with`](Self::start_with), for a server that speaks TLS (`args` name its
+    /// `--tls-cert` and `--tls-key`): the harness's clients, and the CLI, trust the CA in
+    /// `ca_file` and reach the server as `https://localhost:PORT`.
+    pub async fn start_tls(backend: Backend, args: &[&str], ca_file: &Path) -> Option<Self> {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", data_dir.path().join("regie.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let db = PgDatabase::create().await?;
+                (db.url.clone(), Some(db))
+            }
+        };
+        let mut server = Self {
+            backend,
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url,
+            admin_token: String::new(),
+            child: None,
+            log: Arc::default(),
+            extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: Vec::new(),
+            data_dir,
+            postgres,
+            tls_ca: Some(ca_file.to_owned()),
         };
         server.launch().await;
         Some(server)
@@ -165,8 +200,35 @@ impl TestServer {
         self.data_dir.path()
     }
 
+    /// The server's URL: `http://127.0.0.1:PORT`, or `https://localhost:PORT` when it speaks
+    /// TLS (the test certificates name `localhost`).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.address)
+        match self.tls_ca {
+            Some(_) => format!("https://localhost:{}", self.address.port()),
+            None => format!("http://{}", self.address),
+        }
+    }
+
+    /// The CA file the clients of a TLS server trust.
+    pub fn tls_ca(&self) -> Option<&Path> {
+        self.tls_ca.as_deref()
+    }
+
+    /// The endpoint of [`endpoint`](Self::endpoint), trusting the test CA when there is one.
+    fn connector(&self) -> tonic::transport::Endpoint {
+        let endpoint = Channel::from_shared(self.endpoint()).expect("endpoint");
+        match &self.tls_ca {
+            Some(ca) => {
+                let pem = std::fs::read(ca).expect("the test CA");
+                endpoint
+                    .tls_config(
+                        tonic::transport::ClientTlsConfig::new()
+                            .ca_certificate(tonic::transport::Certificate::from_pem(pem)),
+                    )
+                    .expect("TLS settings")
+            }
+            None => endpoint,
+        }
     }
 
     /// The server's log so far, one JSON object per line.
@@ -243,11 +305,7 @@ impl TestServer {
     async fn wait_until_serving(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(channel) = Channel::from_shared(self.endpoint())
-                .expect("endpoint")
-                .connect()
-                .await
-            {
+            if let Ok(channel) = self.connector().connect().await {
                 let response = HealthClient::new(channel)
                     .check(HealthCheckRequest {
                         service: String::new(),
@@ -267,8 +325,7 @@ impl TestServer {
     }
 
     pub async fn channel(&self) -> Channel {
-        Channel::from_shared(self.endpoint())
-            .expect("endpoint")
+        self.connector()
             .connect()
             .await
             .expect("connect to regie-server")
@@ -350,7 +407,10 @@ impl TestServer {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> CliOutput {
-        let server = ["--server".to_owned(), self.endpoint()];
+        let mut server = vec!["--server".to_owned(), self.endpoint()];
+        if let Some(ca) = &self.tls_ca {
+            server.extend(["--ca-cert".to_owned(), ca.display().to_string()]);
+        }
         self.run_cli(token, &server, args, env).await
     }
 
@@ -380,6 +440,7 @@ impl TestServer {
             .env_remove("REGIE_SERVER")
             .env_remove("REGIE_OUTPUT")
             .env_remove("REGIE_PROFILE")
+            .env_remove("REGIE_CA_CERT")
             .env("REGIE_CONFIG_DIR", self.data_dir.path().join("cli-config"))
             .stdin(Stdio::null())
             .output()

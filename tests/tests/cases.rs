@@ -445,6 +445,7 @@ async fn the_audit_chain_verifies_until_a_stored_event_is_edited(backend: Backen
     let one = audit
         .verify_audit_chain(v1::VerifyAuditChainRequest {
             case: untouched.name,
+            ..Default::default()
         })
         .await
         .expect("verify");

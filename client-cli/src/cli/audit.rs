@@ -9,11 +9,27 @@ use crate::{names, values};
 pub enum AuditCommand {
     /// Lists events of the audit log, oldest first.
     List(AuditList),
-    /// Checks the hash chain of every case, or of one (exit 1 when the chain is broken).
+    /// Checks the hash chain of every case, or of one, and the holes in the log (exit 1 when
+    /// anything is broken or missing); with --against, also that the log still extends each
+    /// signed checkpoint saved by `regie audit checkpoints --file`.
     Verify {
         /// Only this case: an id or `cases/ID`.
         #[arg(long, value_name = "CASE", value_parser = names::case_name)]
         case: Option<String>,
+        /// A checkpoints file kept by `regie audit checkpoints --file`: each checkpoint's
+        /// signature is checked here against the file's public key, and the server recomputes
+        /// the log's head at each from the live log.
+        #[arg(long, value_name = "FILE")]
+        against: Option<std::path::PathBuf>,
+    },
+    /// Lists the signed checkpoints of the audit log; with --file, adds the new ones to the
+    /// checkpoints file an auditor keeps (created on first use, holding the server's public key).
+    Checkpoints {
+        /// The checkpoints file to create or extend (JSON). Refused, changing nothing, when the
+        /// server signs with another key than the file holds, or a checkpoint differs from the
+        /// one the file holds at its sequence.
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
     },
     /// Lists the newest denied calls (unauthenticated or not allowed), newest first.
     Denials {

@@ -53,8 +53,8 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "regie", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Server address: a URL, or `host:port` (then `http://` is assumed). Without it: the
-    /// profile's server, else http://127.0.0.1:50051.
+    /// Server address: a URL, `http://` (plaintext) or `https://` (TLS), or `host:port` (then
+    /// `http://` is assumed). Without it: the profile's server, else http://127.0.0.1:50051.
     #[arg(
         long,
         env = "REGIE_SERVER",
@@ -63,6 +63,11 @@ pub struct Cli {
         global = true
     )]
     pub server: Option<String>,
+
+    /// For an https:// server: the CA certificate (PEM) its certificate must be signed by,
+    /// instead of the system's trust store. Without it: the profile's (`login` saves it).
+    #[arg(long, env = "REGIE_CA_CERT", value_name = "FILE", global = true)]
+    pub ca_cert: Option<std::path::PathBuf>,
 
     /// API token sent as `authorization: Bearer <SECRET>` on every call. Without it: the
     /// profile's token.

@@ -58,7 +58,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         _ => {}
     }
-    let settings = settings_for(&cli)?;
+    let (settings, ca_cert) = settings_for(&cli)?;
     let trace = TraceParent::for_run(cli.trace, std::env::var("TRACEPARENT").ok().as_deref());
     if let Some(trace) = &trace {
         eprintln!("trace {}", trace.trace_id());
@@ -68,6 +68,7 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         timeout,
         settings.token.as_deref(),
         trace.as_ref(),
+        ca_cert.as_deref(),
     )
     .await?;
     let ctx = Context {
@@ -153,23 +154,25 @@ pub fn load_profiles() -> Result<(Option<PathBuf>, Profiles), CliError> {
     Ok((path, profiles))
 }
 
-/// The server and token for a command. When both come from flags or the environment the
-/// profiles file is not read at all, so scripts do not depend on it.
-fn settings_for(cli: &Cli) -> Result<Settings, CliError> {
+/// The server, token and CA certificate for a command. When server and token come from flags or
+/// the environment the profiles file is not read at all, so scripts do not depend on it.
+fn settings_for(cli: &Cli) -> Result<(Settings, Option<PathBuf>), CliError> {
     let server = cli.server.as_deref();
     let token = cli.token.as_deref();
     if let (Some(server), Some(token)) = (server, settings::token(token, None).as_deref()) {
-        return Ok(Settings {
+        let settings = Settings {
             server: server.to_owned(),
             token: Some(token.to_owned()),
-        });
+        };
+        return Ok((settings, cli.ca_cert.clone()));
     }
     let (path, profiles) = load_profiles()?;
     let requested = cli.profile.as_deref();
     let profile =
         settings::select_profile(&profiles, requested, path.as_deref()).map_err(CliError::Usage)?;
-    settings::resolve(server, token, profile, settings::profile_name(requested))
-        .map_err(CliError::Usage)
+    let settings = settings::resolve(server, token, profile, settings::profile_name(requested))
+        .map_err(CliError::Usage)?;
+    Ok((settings, settings::ca_cert(cli.ca_cert.as_deref(), profile)))
 }
 
 /// For an update: when a flag was given, puts its value in the message and its field in the mask.

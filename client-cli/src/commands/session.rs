@@ -44,10 +44,18 @@ pub async fn login(cli: &Cli, timeout: Duration) -> Result<u8, CliError> {
         Some(token) => token,
         None => read_token(&server)?,
     };
-    let conn = Connection::open(&server, timeout, Some(&token), None).await?;
+    // A CA given now is saved (as an absolute path); else the profile's own stays.
+    let ca_cert = match &cli.ca_cert {
+        Some(path) => Some(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+        None => settings::ca_cert(None, profiles.get(name)),
+    };
+    let conn = Connection::open(&server, timeout, Some(&token), None, ca_cert.as_deref()).await?;
     let me = who_am_i(&conn).await?;
 
     profiles.log_in(name, &server, &token);
+    if let Some(path) = cli.ca_cert.is_some().then_some(ca_cert).flatten() {
+        profiles.set_ca_cert(name, &path.display().to_string());
+    }
     profiles.save(&path)?;
     match cli.output {
         OutputFormat::Json => emit_json(&me)?,

@@ -1,5 +1,6 @@
 //! `regie.v1.AuditService`: translates between `regie.v1` messages and the audit use cases
-//! (`app::audit`): reading the audit log, verifying its hash chains, and the denied calls.
+//! (`app::audit`): reading the audit log, verifying its hash chains and checkpoints, listing
+//! the checkpoints, and the denied calls.
 
 use std::sync::Arc;
 
@@ -9,6 +10,8 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use crate::app::App;
 use crate::domain::cases::CaseId;
+use crate::domain::cases::audit::checkpoint::Checkpoint;
+use crate::domain::error::Error;
 use crate::domain::listing::ListParams;
 use crate::rpc::status::{name_error, to_status};
 
@@ -56,13 +59,22 @@ impl AuditService for AuditApi {
         } else {
             Some(CaseId::from_name("case", &r.case).map_err(|v| to_status(name_error(v)))?)
         };
-        let report = self
+        let against = r
+            .checkpoints
+            .iter()
+            .enumerate()
+            .map(|(i, c)| checkpoint_from(i, c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(to_status)?;
+        let verification = self
             .app
-            .verify_audit_chain(case.as_ref())
+            .verify_audit_chain(case.as_ref(), &against)
             .await
             .map_err(to_status)?;
+        let valid = verification.is_valid();
+        let report = verification.chains;
         Ok(Response::new(v1::VerifyAuditChainResponse {
-            valid: report.broken.is_empty(),
+            valid,
             cases_checked: report.cases,
             events_checked: report.events,
             broken_links: report
@@ -74,6 +86,40 @@ impl AuditService for AuditApi {
                     reason: b.reason,
                 })
                 .collect(),
+            sequence_gaps: report
+                .gaps
+                .into_iter()
+                .map(|g| v1::SequenceGap {
+                    first: g.first,
+                    last: g.last,
+                })
+                .collect(),
+            last_sequence: report.last_sequence,
+            checkpoints_checked: verification.checkpoints_checked,
+            checkpoint_failures: verification
+                .checkpoint_failures
+                .into_iter()
+                .map(|f| v1::CheckpointFailure {
+                    sequence: f.sequence,
+                    reason: f.reason,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn list_checkpoints(
+        &self,
+        request: Request<v1::ListCheckpointsRequest>,
+    ) -> Result<Response<v1::ListCheckpointsResponse>, Status> {
+        let r = request.into_inner();
+        let (public_key, checkpoints) = self
+            .app
+            .list_checkpoints(r.after_sequence, r.page_size)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(v1::ListCheckpointsResponse {
+            public_key,
+            checkpoints: checkpoints.into_iter().map(checkpoint_to).collect(),
         }))
     }
 
@@ -103,4 +149,45 @@ impl AuditService for AuditApi {
                 .collect(),
         }))
     }
+}
+
+fn checkpoint_to(c: Checkpoint) -> v1::Checkpoint {
+    v1::Checkpoint {
+        sequence: c.sequence,
+        create_time: Some(convert::timestamp_micros(c.time)),
+        cases: c.cases,
+        heads_digest: c.heads_digest,
+        public_key: c.public_key,
+        signature: c.signature,
+    }
+}
+
+/// The `index`th checkpoint of a request; its time must be there, in whole microseconds.
+fn checkpoint_from(index: usize, c: &v1::Checkpoint) -> Result<Checkpoint, Error> {
+    let field = |name: &str| format!("checkpoints[{index}].{name}");
+    let time = c
+        .create_time
+        .as_ref()
+        .filter(|t| t.nanos % 1000 == 0)
+        .and_then(convert::micros)
+        .ok_or_else(|| {
+            Error::invalid_field(
+                field("create_time"),
+                "must be the checkpoint's time, in whole microseconds",
+            )
+        })?;
+    if c.sequence < 1 {
+        return Err(Error::invalid_field(
+            field("sequence"),
+            "must be at least 1",
+        ));
+    }
+    Ok(Checkpoint {
+        sequence: c.sequence,
+        time,
+        cases: c.cases,
+        heads_digest: c.heads_digest.clone(),
+        public_key: c.public_key.clone(),
+        signature: c.signature.clone(),
+    })
 }

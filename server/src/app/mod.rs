@@ -22,6 +22,7 @@ pub mod assessment;
 pub mod audit;
 pub mod cases;
 mod catalogue;
+pub mod checkpoint_key;
 pub mod directory;
 pub mod feed;
 pub mod frameworks;
@@ -43,6 +44,15 @@ use crate::domain::request::RequestKey;
 use crate::store::{CaseCommand, Executed, Store};
 
 pub use catalogue::Catalogue;
+pub use checkpoint_key::CheckpointKey;
+
+/// How the audit log's checkpoints are made: the key, and every how many events or how long.
+#[derive(Debug)]
+pub struct Checkpointing {
+    pub key: CheckpointKey,
+    pub every_events: i64,
+    pub every: std::time::Duration,
+}
 
 /// What the use cases share: the store, access control, the workflow catalogue, the
 /// change-feed signal and the shutdown token.
@@ -58,6 +68,8 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// The change-feed streams open on this replica, within their caps.
     pub streams: Arc<feed::Streams>,
+    /// The signing of the audit log's checkpoints.
+    pub checkpoints: Checkpointing,
 }
 
 /// One write to a case, as a use case asks for it.
@@ -81,6 +93,7 @@ impl App {
         access: Arc<Access>,
         shutdown: CancellationToken,
         limits: feed::StreamLimits,
+        checkpoints: Checkpointing,
     ) -> anyhow::Result<Arc<Self>> {
         let workflows = Catalogue::load(store.as_ref()).await?;
         let last = store
@@ -96,6 +109,7 @@ impl App {
             events: watch::Sender::new(last),
             shutdown,
             streams: feed::Streams::new(limits),
+            checkpoints,
         });
         tokio::spawn(feed::follow_log(app.clone(), feed::FOLLOW_INTERVAL));
         Ok(app)

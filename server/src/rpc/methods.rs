@@ -118,6 +118,10 @@ pub const METHODS: &[(&str, Rule)] = &[
         rijk("audit", "read"),
     ),
     (
+        "/regie.v1.AuditService/ListCheckpoints",
+        rijk("audit", "read"),
+    ),
+    (
         "/regie.v1.AssessmentService/CreateCriteriaSet",
         rijk("criteria_set", "create"),
     ),

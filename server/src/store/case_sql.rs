@@ -15,7 +15,9 @@ use tracing::Instrument as _;
 use super::sql::{Columns, push_list_clauses};
 use super::unit::{RequestKey, Staged, StoredRequest};
 use super::{ChainReport, EventFilter, StoredWorkflow, db_error, write_error};
-use crate::domain::cases::audit::{StoredEvent, verify_chain};
+use crate::domain::cases::audit::{
+    StoredEvent, StoredHead, sequence_gaps, verify_chain, verify_head,
+};
 use crate::domain::cases::{Case, CaseId};
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::workflow::WorkflowDefinition;
@@ -139,6 +141,14 @@ impl From<EventRow> for StoredEvent {
     }
 }
 
+/// A case's stored head: its revision and last hash.
+#[derive(FromRow)]
+pub struct HeadRow {
+    id: String,
+    revision: i64,
+    last_hash: String,
+}
+
 #[derive(FromRow)]
 pub struct RequestRow {
     principal: String,
@@ -175,6 +185,7 @@ where
     for<'r> LockedCaseRow: FromRow<'r, DB::Row>,
     for<'r> EventRow: FromRow<'r, DB::Row>,
     for<'r> RequestRow: FromRow<'r, DB::Row>,
+    for<'r> HeadRow: FromRow<'r, DB::Row>,
     for<'r> WorkflowRow: FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
@@ -393,36 +404,75 @@ where
         Ok(last)
     }
 
-    /// Walks the hash chain of one case, or of every case.
-    pub async fn verify_chains<'e>(
-        executor: impl Executor<'e, Database = DB>,
+    /// Walks the hash chain of one case, or of every case: each chain's links, its end against
+    /// the case row's head, and (for every case) the holes in the global sequence. Both reads run
+    /// in one read transaction that sees one snapshot (`snapshot` is the backend's statement
+    /// that makes it so, or empty where a transaction already does), so a write committed in
+    /// between cannot look like a head without its events.
+    pub async fn verify_chains(
+        pool: &Pool<DB>,
+        snapshot: &'static str,
         case: Option<&CaseId>,
     ) -> Result<ChainReport> {
+        let mut tx = pool.begin().await.map_err(db_error)?;
+        if !snapshot.is_empty() {
+            sqlx::query(snapshot)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
         let mut qb: QueryBuilder<DB> =
             QueryBuilder::new(format!("SELECT {EVENT_COLUMNS} FROM events"));
+        let mut heads: QueryBuilder<DB> =
+            QueryBuilder::new("SELECT id, revision, last_hash FROM cases");
         if let Some(case) = case {
             qb.push(" WHERE case_id = ")
+                .push_bind(case.as_str().to_owned());
+            heads
+                .push(" WHERE id = ")
                 .push_bind(case.as_str().to_owned());
         }
         qb.push(" ORDER BY case_id, case_sequence");
         let rows: Vec<EventRow> = qb
             .build_query_as()
-            .fetch_all(executor)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db_error)?;
+        let heads: Vec<HeadRow> = heads
+            .build_query_as()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.rollback().await.map_err(db_error)?;
+        let mut heads: std::collections::BTreeMap<String, StoredHead> = heads
+            .into_iter()
+            .map(|h| {
+                let head = StoredHead {
+                    case_id: h.id.clone(),
+                    revision: h.revision,
+                    last_hash: h.last_hash,
+                };
+                (h.id, head)
+            })
+            .collect();
         let mut report = ChainReport::default();
+        let mut sequences = Vec::with_capacity(rows.len());
         let mut chain: Vec<StoredEvent> = Vec::new();
-        let finish = |chain: &mut Vec<StoredEvent>, report: &mut ChainReport| {
-            if !chain.is_empty() {
+        let mut finish = |chain: &mut Vec<StoredEvent>, report: &mut ChainReport| {
+            if let Some(first) = chain.first() {
                 report.cases += 1;
                 report.events += chain.len() as i64;
-                if let Err(broken) = verify_chain(chain) {
+                let head = heads.remove(&first.case_id);
+                if let Err(broken) =
+                    verify_chain(chain).and_then(|()| verify_head(head.as_ref(), chain))
+                {
                     report.broken.push(broken);
                 }
                 chain.clear();
             }
         };
         for event in rows.into_iter().map(StoredEvent::from) {
+            sequences.push(event.sequence);
             if chain
                 .last()
                 .is_some_and(|last| last.case_id != event.case_id)
@@ -432,6 +482,18 @@ where
             chain.push(event);
         }
         finish(&mut chain, &mut report);
+        // Cases whose every event is gone.
+        for head in heads.values() {
+            report.cases += 1;
+            if let Err(broken) = verify_head(Some(head), &[]) {
+                report.broken.push(broken);
+            }
+        }
+        sequences.sort_unstable();
+        report.last_sequence = sequences.last().copied().unwrap_or(0);
+        if case.is_none() {
+            report.gaps = sequence_gaps(sequences);
+        }
         Ok(report)
     }
 

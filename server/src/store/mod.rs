@@ -14,7 +14,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::domain::access::{NewPrincipal, Permit, Principal, PrincipalId, Token, TokenId};
-use crate::domain::cases::audit::{BrokenLink, StoredEvent};
+use crate::domain::cases::audit::checkpoint::{Checkpoint, HeadsAt};
+use crate::domain::cases::audit::{BrokenLink, SequenceGap, StoredEvent};
 use crate::domain::cases::{Case, CaseId, Command};
 use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
@@ -29,6 +30,7 @@ use crate::domain::{Error, Result};
 mod access_sql;
 mod batch;
 mod case_sql;
+mod checkpoint_sql;
 mod criteria_sql;
 mod directory_sql;
 mod etag;
@@ -45,7 +47,7 @@ pub type GroupChange = Box<dyn FnOnce(&mut WorkingGroup) -> Result<()> + Send>;
 /// Everything the server needs from a database.
 #[async_trait]
 pub trait Store:
-    DirectoryStore + CaseStore + AccessStore + CriteriaStore + Send + Sync + 'static
+    DirectoryStore + CaseStore + AccessStore + CriteriaStore + CheckpointStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -177,7 +179,20 @@ pub struct StoredWorkflow {
 pub struct ChainReport {
     pub cases: i64,
     pub events: i64,
+    /// Per case, the first link that does not verify, or where the chain does not end at the
+    /// case's stored head (its last events removed).
     pub broken: Vec<BrokenLink>,
+    /// The holes in the global sequence (only when every case was walked).
+    pub gaps: Vec<SequenceGap>,
+    /// The newest sequence in the log.
+    pub last_sequence: i64,
+}
+
+impl ChainReport {
+    /// Nothing is broken and nothing is missing.
+    pub fn is_valid(&self) -> bool {
+        self.broken.is_empty() && self.gaps.is_empty()
+    }
 }
 
 /// Cases, their events and the published workflows.
@@ -223,6 +238,20 @@ pub trait CaseStore: Send + Sync {
     async fn count_overdue(&self) -> Result<i64>;
     /// Forgets request ids older than `before` (micros); returns how many.
     async fn purge_requests(&self, before: i64) -> Result<u64>;
+}
+
+/// The audit log's signed checkpoints (docs/architecture.md, "Tamper evidence").
+#[async_trait]
+pub trait CheckpointStore: Send + Sync {
+    /// Stores `checkpoint` unless one is stored at its sequence; returns the one stored there
+    /// (so replicas racing to make the same checkpoint keep one).
+    async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<Checkpoint>;
+    /// The newest checkpoint.
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>>;
+    /// Up to `limit` checkpoints after sequence `after`, oldest first.
+    async fn list_checkpoints(&self, after: i64, limit: i64) -> Result<Vec<Checkpoint>>;
+    /// The heads of the chains at each of `sequences`, recomputed from the events.
+    async fn heads_at(&self, sequences: &[i64]) -> Result<Vec<HeadsAt>>;
 }
 
 /// A change to a stored principal, applied inside the store's transaction.

@@ -15,6 +15,7 @@ use sqlx::postgres::{PgPool, PgQueryResult};
 use super::access_sql::AccessSql;
 use super::batch::Writes;
 use super::case_sql::{CaseSql, PURGE_REQUESTS};
+use super::checkpoint_sql::CheckpointSql;
 use super::criteria_sql::CriteriaSql;
 use super::directory_sql::DirectorySql;
 use super::sql::RowsAffected;
@@ -27,6 +28,7 @@ use super::{
 use crate::domain::Result;
 use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::audit::checkpoint::{Checkpoint, HeadsAt};
 use crate::domain::cases::{Case, CaseId};
 use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
@@ -55,6 +57,7 @@ type Sql = CaseSql<Postgres>;
 type Directory = DirectorySql<Postgres>;
 type Access = AccessSql<Postgres>;
 type Criteria = CriteriaSql<Postgres>;
+type Checkpoints = CheckpointSql<Postgres>;
 
 /// The row-lock clause of a read-modify-write: the row it changes stays locked until the
 /// transaction ends, so concurrent updates queue instead of overwriting each other.
@@ -65,6 +68,10 @@ impl RowsAffected for PgQueryResult {
         PgQueryResult::rows_affected(self)
     }
 }
+
+/// Makes a read transaction see one snapshot for all its statements (PostgreSQL's default, READ
+/// COMMITTED, takes one per statement).
+const SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// The advisory lock every case write transaction takes, so that event sequences follow commit
 /// order across replicas.
@@ -235,7 +242,7 @@ impl CaseStore for PgStore {
     }
 
     async fn verify_chains(&self, case: Option<&CaseId>) -> Result<ChainReport> {
-        Sql::verify_chains(&self.pool, case).await
+        Sql::verify_chains(&self.pool, SNAPSHOT, case).await
     }
 
     async fn open_cases_not_overdue(&self) -> Result<Vec<Case>> {
@@ -362,6 +369,25 @@ impl CriteriaStore for PgStore {
         change: SetChange,
     ) -> Result<CriteriaSet> {
         Criteria::update_criteria_set(&self.pool, ROW_LOCK, id, change).await
+    }
+}
+
+#[async_trait::async_trait]
+impl super::CheckpointStore for PgStore {
+    async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<Checkpoint> {
+        Checkpoints::insert(&self.pool, checkpoint).await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Checkpoints::latest(&self.pool).await
+    }
+
+    async fn list_checkpoints(&self, after: i64, limit: i64) -> Result<Vec<Checkpoint>> {
+        Checkpoints::list(&self.pool, after, limit).await
+    }
+
+    async fn heads_at(&self, sequences: &[i64]) -> Result<Vec<HeadsAt>> {
+        Checkpoints::heads_at(&self.pool, sequences).await
     }
 }
 

@@ -19,6 +19,7 @@ use sqlx::sqlite::{
 use super::access_sql::AccessSql;
 use super::batch::Writes;
 use super::case_sql::{CaseSql, PURGE_REQUESTS};
+use super::checkpoint_sql::CheckpointSql;
 use super::criteria_sql::CriteriaSql;
 use super::directory_sql::DirectorySql;
 use super::sql::RowsAffected;
@@ -31,6 +32,7 @@ use super::{
 use crate::domain::Result;
 use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
 use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::audit::checkpoint::{Checkpoint, HeadsAt};
 use crate::domain::cases::{Case, CaseId};
 use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
@@ -63,6 +65,7 @@ type Sql = CaseSql<Sqlite>;
 type Directory = DirectorySql<Sqlite>;
 type Access = AccessSql<Sqlite>;
 type Criteria = CriteriaSql<Sqlite>;
+type Checkpoints = CheckpointSql<Sqlite>;
 
 /// The row-lock clause of a read-modify-write: none, as the single writer connection leaves no
 /// one else to change the row inside a write transaction.
@@ -293,7 +296,8 @@ impl CaseStore for SqliteStore {
     }
 
     async fn verify_chains(&self, case: Option<&CaseId>) -> Result<ChainReport> {
-        Sql::verify_chains(&self.reader, case).await
+        // A WAL read transaction sees one snapshot from its first read on.
+        Sql::verify_chains(&self.reader, "", case).await
     }
 
     async fn open_cases_not_overdue(&self) -> Result<Vec<Case>> {
@@ -420,6 +424,25 @@ impl CriteriaStore for SqliteStore {
         change: SetChange,
     ) -> Result<CriteriaSet> {
         Criteria::update_criteria_set(&self.writer, ROW_LOCK, id, change).await
+    }
+}
+
+#[async_trait::async_trait]
+impl super::CheckpointStore for SqliteStore {
+    async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<Checkpoint> {
+        Checkpoints::insert(&self.writer, checkpoint).await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        Checkpoints::latest(&self.reader).await
+    }
+
+    async fn list_checkpoints(&self, after: i64, limit: i64) -> Result<Vec<Checkpoint>> {
+        Checkpoints::list(&self.reader, after, limit).await
+    }
+
+    async fn heads_at(&self, sequences: &[i64]) -> Result<Vec<HeadsAt>> {
+        Checkpoints::heads_at(&self.reader, sequences).await
     }
 }
 
