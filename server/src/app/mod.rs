@@ -112,6 +112,15 @@ impl App {
                 let need = crate::domain::cases::needs::to_create(case);
                 self.access.require(caller, write.operation, &need).await?;
             } else {
+                if caller.refused_by_table() {
+                    self.refuse_before_writing(
+                        caller,
+                        &write.case_id,
+                        write.operation,
+                        &write.command,
+                    )
+                    .await?;
+                }
                 permit = Some(self.access.permit(caller, write.operation));
             }
         }
@@ -127,6 +136,26 @@ impl App {
             new_id: CaseId::generate,
         })
         .await
+    }
+
+    /// A write that the method table already refuses (no role of the caller could allow its
+    /// method on any case): refused here with what the command needs on the case as it is now
+    /// (`cases::needs`), so that the denial names the real object, action and domain and the
+    /// write never reaches the writer. Should the policy allow it meanwhile, the write goes on
+    /// and decides inside its transaction as any other.
+    async fn refuse_before_writing(
+        &self,
+        caller: &Caller,
+        id: &CaseId,
+        operation: &str,
+        command: &Command,
+    ) -> Result<()> {
+        let case = self.store.get_case(id).await?;
+        let workflows = self.workflows.snapshot();
+        for need in crate::domain::cases::needs::of(&workflows, Some(&case), command) {
+            self.access.require(caller, operation, &need).await?;
+        }
+        Ok(())
     }
 
     /// The server's own write (the scheduler's), as `actor`: no caller, so no permission check

@@ -1,8 +1,9 @@
 //! Access control: who is calling (bearer tokens), and whether they may (Casbin, RBAC with
 //! domains). Every `regie.v1` call passes through [`layer::AuthLayer`], which authenticates the
-//! caller and refuses a call that no role of theirs could allow before the request body is even
-//! read; the handlers then ask [`Access::require`] for the exact object, action and domain once
-//! they know the target resource.
+//! caller and refuses, before the request body is even read, a caller without any role and a
+//! call that the method table decides alone; the handlers then ask [`Access::require`] for the
+//! exact object, action and domain once they know the target resource, so that every refusal
+//! names what was refused.
 //!
 //! Caching, and what it means for several replicas: the enforcer (with its decision cache) and
 //! authenticated tokens are kept in memory. A change made through this server applies to the
@@ -60,6 +61,10 @@ pub struct Caller {
     pub principal: Arc<Principal>,
     pub token: Arc<Token>,
     subject: Arc<str>,
+    /// The authentication layer found that no role of the caller could allow this call's
+    /// method on any case ([`layer`]); the use case refuses it with the exact need before it
+    /// writes anything.
+    refused_by_table: bool,
 }
 
 impl Caller {
@@ -108,12 +113,28 @@ impl Caller {
             subject: principal.id.name().into(),
             principal: Arc::new(principal),
             token: Arc::new(token),
+            refused_by_table: false,
         }
     }
 
     /// `principals/{id}`: the subject Casbin decides for, and the actor in events.
     pub fn subject(&self) -> &str {
         &self.subject
+    }
+
+    /// Whether the method table already says this call will be refused: no role of the
+    /// caller could allow its method on any case. The layer lets such a call on to the use
+    /// case only so that the refusal names the real object, action and domain; a write
+    /// checks them before it queues (`App::write`).
+    pub fn refused_by_table(&self) -> bool {
+        self.refused_by_table
+    }
+
+    /// This caller, for one call that the method table refuses (see
+    /// [`refused_by_table`](Self::refused_by_table)).
+    pub(crate) fn refused(mut self) -> Self {
+        self.refused_by_table = true;
+        self
     }
 }
 
@@ -338,6 +359,16 @@ impl Access {
         )
     }
 
+    /// Whether `subject` holds any role anywhere.
+    pub fn holds_a_role(&self, subject: &str) -> bool {
+        self.disabled
+            || self
+                .index()
+                .bindings
+                .get(subject)
+                .is_some_and(|b| !b.is_empty())
+    }
+
     /// Whether `subject` may, in `rijk` or in any department where it holds a role (for shared
     /// reference data, which every role in any domain may need to read).
     pub async fn allowed_anywhere(&self, subject: &str, need: &Need) -> bool {
@@ -402,16 +433,14 @@ impl Access {
         self.denials
             .record(subject, method, need, reason::PERMISSION_DENIED);
         Error::PermissionDenied {
-            message: format!(
-                "{subject} may not {} {} in {}",
-                need.action, need.object, need.domain
-            ),
+            message: format!("{subject} may not {need}"),
         }
     }
 
     /// Whether some role of `subject`, in some domain, has a policy line that could allow
     /// `object_family`/`action_family` (each either exact or a prefix ending in `:`). The
-    /// authentication layer uses this to refuse a call before its body is read.
+    /// authentication layer uses this to refuse a list before its body is read, and to mark a
+    /// call on a case that the use case is to refuse.
     pub async fn could_allow(
         &self,
         subject: &str,
