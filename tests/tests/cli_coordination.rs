@@ -20,6 +20,7 @@ backend_tests!(
     a_comparison_counts_and_names_added_and_removed_criteria,
     a_framework_is_consulted_before_adoption_and_observed_in_force,
     an_exported_criteria_set_loads_back_through_criteria_file,
+    cases_transitions_shows_every_transition_and_who_may_take_it,
 );
 
 /// The JSON a successful `--output json` command printed.
@@ -1234,5 +1235,180 @@ async fn an_exported_criteria_set_loads_back_through_criteria_file(backend: Back
     assert_eq!(
         copy["criteria"][2]["titleNl"],
         "Moreel leiderschap & <voorbeeldgedrag>"
+    );
+}
+
+/// The table row of `transition` in `cases transitions` output.
+fn transition_row<'a>(table: &'a str, transition: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(&format!("│ {transition} ")))
+        .unwrap_or_else(|| panic!("no row for {transition}:\n{table}"))
+}
+
+async fn cases_transitions_shows_every_transition_and_who_may_take_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let auditor = server.principal("rekenkamer", &[("auditor", "rijk")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
+    let set = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Toetsingskader",
+                "--criteria-file",
+                &criteria,
+            ])
+            .await,
+    );
+    let set = set["name"].as_str().unwrap().to_owned();
+    server.cli(&["criteria-sets", "publish", &set]).await.ok();
+    let opened = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cycles",
+                "open",
+                "--year",
+                "2026",
+                "--criteria-set",
+                &set,
+                "--department",
+                "JenV",
+            ])
+            .await,
+    );
+    let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
+    // JenV's integrity coordinator assesses the department and submits.
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "start"])
+        .await
+        .ok();
+    for code in ["BN-01", "BN-02", "TH-1"] {
+        server
+            .cli_as(
+                Some(&ic),
+                &["cycles", "rate", &cycle, code, "--rating", "met"],
+            )
+            .await
+            .ok();
+    }
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "submit"])
+        .await
+        .ok();
+
+    // The review that follows is not theirs: they see it, who may take it, and that they may
+    // not (the rule that keeps reviewer and assessed apart fails for them too).
+    let theirs = server
+        .cli_as(Some(&ic), &["cases", "transitions", &cycle])
+        .await;
+    let table = theirs.ok();
+    assert!(table.contains("WHO MAY"), "{table}");
+    let row = transition_row(table, "start_review");
+    assert!(row.contains("in_review"), "{row}");
+    assert!(row.contains("admin, coordinator (not you)"), "{row}");
+    assert!(row.contains(" no "), "not open to them: {row}");
+    assert!(table.contains("cycle.reviewer_independent"), "{table}");
+    assert!(
+        table.contains("(not you): none of your roles allows it on this case"),
+        "{table}"
+    );
+    assert!(!table.contains("it is final"), "{table}");
+    assert!(!theirs.stderr.contains("it is final"), "{}", theirs.stderr);
+    // For the coordinating directorate (here the admin) it is open.
+    let admin = server.cli(&["cases", "transitions", &cycle]).await;
+    let row = transition_row(admin.ok(), "start_review");
+    assert!(row.contains(" yes "), "{row}");
+    assert!(!row.contains("(not you)"), "{row}");
+    assert!(!admin.stdout.contains("(not you):"), "{}", admin.stdout);
+    // The API says the same: every declared transition, permitted or not, with its roles.
+    let listed = json(
+        &server
+            .cli_as(
+                Some(&ic),
+                &["--output", "json", "cases", "transitions", &cycle],
+            )
+            .await,
+    );
+    let start_review = &listed["transitions"][0];
+    assert_eq!(start_review["transition"], "start_review");
+    assert_eq!(start_review["permitted"], false);
+    assert_eq!(start_review["open"], false);
+    assert_eq!(
+        start_review["roles"],
+        serde_json::json!(["admin", "coordinator"])
+    );
+
+    // An auditor on a recommendation sees each way out of `received` and who takes it.
+    let recommendation = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "create",
+                "--kind",
+                "recommendation",
+                "--title",
+                "Versterk de coördinerende rol",
+                "--report-title",
+                "Integriteit als basis",
+                "--addressee",
+                "coordinating_minister",
+                "--theme",
+                "coordination",
+            ])
+            .await,
+    );
+    let recommendation = recommendation["name"].as_str().unwrap().to_owned();
+    let seen = server
+        .cli_as(Some(&auditor), &["cases", "transitions", &recommendation])
+        .await;
+    let table = seen.ok();
+    for transition in ["accept", "accept_partially", "reject"] {
+        let row = transition_row(table, transition);
+        assert!(
+            row.contains("admin, coordinator, secretariat (not you)"),
+            "{row}"
+        );
+    }
+
+    // Only a final state has none.
+    let item = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "create",
+                "--kind",
+                "work_item",
+                "--title",
+                "Agenda",
+            ])
+            .await,
+    );
+    let item = item["name"].as_str().unwrap().to_owned();
+    server
+        .cli(&["cases", "transition", &item, "cancel"])
+        .await
+        .ok();
+    let none = server.cli(&["cases", "transitions", &item]).await;
+    none.ok();
+    assert!(
+        none.stderr
+            .contains("no transitions from this state (it is final)"),
+        "{none:?}"
     );
 }

@@ -294,11 +294,13 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let permitted = self.app.available_transitions(&caller, id).await?;
-                let transitions = permitted
+                let available = self.app.available_transitions(&caller, id).await?;
+                let transitions = available
                     .into_iter()
                     .map(|a| v1::AvailableTransition {
                         open: a.is_open(),
+                        permitted: a.permitted,
+                        roles: a.roles,
                         transition: a.transition.id,
                         to_state: a.transition.to,
                         label_nl: a.transition.label_nl,

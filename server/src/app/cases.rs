@@ -49,17 +49,23 @@ const POLL: Duration = Duration::from_secs(1);
 /// Events read from the store per round while a watcher catches up.
 const WATCH_BATCH: i64 = 256;
 
-/// A transition declared from a case's state, with the guards that do not hold now.
+/// A transition declared from a case's state: the guards that do not hold now, whether the
+/// caller may take it, and which roles may.
 #[derive(Debug, Clone)]
 pub struct Available {
     pub transition: Transition,
     pub failed: Vec<FailedRule>,
+    /// The caller's roles allow it on this case.
+    pub permitted: bool,
+    /// The roles whose policy lines allow it in the case's domain (`authz::Access::roles_allowing`).
+    pub roles: Vec<String>,
 }
 
 impl Available {
-    /// Open now, provided the caller gives a comment where one is required.
+    /// This caller can take it now (giving a comment where one is required): permitted, and
+    /// every guard holds.
     pub fn is_open(&self) -> bool {
-        self.failed.is_empty()
+        self.permitted && self.failed.is_empty()
     }
 }
 
@@ -293,8 +299,9 @@ impl App {
         self.store.list_events(&query).await
     }
 
-    /// The transitions from the case's state that this caller may take, each with the guards
-    /// that do not hold now.
+    /// Every transition declared from the case's state, each with the guards that do not hold
+    /// now, whether this caller may take it and which roles may. Reading the case is all it
+    /// needs: a caller who may take none of them still learns what exists and who can.
     pub async fn available_transitions(
         &self,
         caller: &Caller,
@@ -324,18 +331,18 @@ impl App {
             new_id: &CaseId::generate,
         };
         let facts = command::facts(&case, &context);
-        let mut permitted = Vec::new();
+        let mut available = Vec::new();
         for a in workflow::available(def, &case.state, &facts) {
             let action = needs::action_of(&a.transition.permission, &a.transition.id);
             let need = Need::on_case(&case.kind, case.department.as_deref(), &action);
-            if self.access.allowed(caller.subject(), &need).await {
-                permitted.push(Available {
-                    transition: a.transition.clone(),
-                    failed: a.failed,
-                });
-            }
+            available.push(Available {
+                transition: a.transition.clone(),
+                failed: a.failed,
+                permitted: self.access.allowed(caller.subject(), &need).await,
+                roles: self.access.roles_allowing(&need),
+            });
         }
-        Ok(permitted)
+        Ok(available)
     }
 
     /// The change feed: replays the log after `after`, then follows it, sending only events of

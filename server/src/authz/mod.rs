@@ -151,8 +151,28 @@ struct Index {
     /// Subject → (role, domain) of each binding; shared, so that a write can carry its actor's
     /// roles without copying them.
     bindings: HashMap<String, Arc<Vec<(String, String)>>>,
-    /// Role → (object, action) of each of its lines.
-    lines: HashMap<String, Vec<(String, String)>>,
+    /// Role → each of its lines.
+    lines: HashMap<String, Vec<Line>>,
+}
+
+/// A policy line without its role: `domain` is `*` ("wherever the role is held") or one domain;
+/// `object` and `action` may end in `*` (Casbin's `keyMatch`).
+struct Line {
+    domain: String,
+    object: String,
+    action: String,
+}
+
+impl Line {
+    /// Whether this line allows `need`, as the model's matcher decides for a role held there:
+    /// `(p.dom == "*" || p.dom == r.dom) && keyMatch(r.obj, p.obj) && keyMatch(r.act, p.act)`
+    /// (deploy/policies/model.conf).
+    fn allows(&self, need: &Need) -> bool {
+        use casbin::function_map::key_match;
+        (self.domain == "*" || self.domain == need.domain)
+            && key_match(&need.object, &self.object)
+            && key_match(&need.action, &self.action)
+    }
 }
 
 impl Index {
@@ -172,15 +192,32 @@ impl Index {
             .map(|(subject, roles)| (subject, Arc::new(roles)))
             .collect();
         for p in enforcer.get_policy() {
-            if let [role, _, object, action, ..] = p.as_slice() {
-                index
-                    .lines
-                    .entry(role.clone())
-                    .or_default()
-                    .push((object.clone(), action.clone()));
-            }
+            index.add_line(&p);
         }
         index
+    }
+
+    /// A `p` line's values: role, domain, object, action.
+    fn add_line(&mut self, values: &[String]) {
+        if let [role, domain, object, action, ..] = values {
+            self.lines.entry(role.clone()).or_default().push(Line {
+                domain: domain.clone(),
+                object: object.clone(),
+                action: action.clone(),
+            });
+        }
+    }
+
+    /// The roles with a line that allows `need`, sorted.
+    fn roles_allowing(&self, need: &Need) -> Vec<String> {
+        let mut roles: Vec<String> = self
+            .lines
+            .iter()
+            .filter(|(_, lines)| lines.iter().any(|line| line.allows(need)))
+            .map(|(role, _)| role.clone())
+            .collect();
+        roles.sort();
+        roles
     }
 }
 
@@ -465,13 +502,20 @@ impl Access {
         };
         let possible = bindings.iter().any(|(role, _)| {
             index.lines.get(role).is_some_and(|lines| {
-                lines.iter().any(|(object, action)| {
-                    fits(object, object_family) && fits(action, action_family)
+                lines.iter().any(|line| {
+                    fits(&line.object, object_family) && fits(&line.action, action_family)
                 })
             })
         });
         telemetry::count_decision(possible);
         possible
+    }
+
+    /// The roles whose policy lines allow `need` in its domain, sorted: whoever holds one of
+    /// them there (or in `rijk`) may. Read from the loaded policy with the model's own matching,
+    /// so it answers what [`allowed`](Self::allowed) would for a holder of the role.
+    pub fn roles_allowing(&self, need: &Need) -> Vec<String> {
+        self.index().roles_allowing(need)
     }
 
     fn index(&self) -> Arc<Index> {
@@ -725,5 +769,72 @@ struct CallerPermit {
 impl Permit for CallerPermit {
     async fn check(&self, need: &Need) -> Result<()> {
         self.access.require(&self.caller, self.method, need).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default policy's lines, indexed as a loaded enforcer's are.
+    fn default_index() -> Index {
+        let mut index = Index::default();
+        for rule in default_rules().expect("the default policy parses") {
+            if rule.ptype == "p" {
+                index.add_line(&rule.values);
+            }
+        }
+        index
+    }
+
+    #[test]
+    fn the_roles_allowing_a_need_are_those_whose_lines_match_it_in_its_domain() {
+        let index = default_index();
+        let roles = |object: &str, action: &str, domain: &str| {
+            index.roles_allowing(&Need::new(object, action, domain))
+        };
+        // Reviewing a department's cycle is the coordinating directorate's; submitting it the
+        // department's own integrity coordinator's.
+        assert_eq!(
+            roles("case:assessment_cycle", "transition:start_review", "JenV"),
+            ["admin", "coordinator"]
+        );
+        assert_eq!(
+            roles("case:assessment_cycle", "transition:submit", "JenV"),
+            ["admin", "coordinator", "integrity_coordinator"]
+        );
+        // Rating is not the coordinator's (the policy file says why).
+        assert_eq!(
+            roles("case:assessment_cycle", "rate", "JenV"),
+            ["admin", "integrity_coordinator"]
+        );
+        // keyMatch on object and action: `case:work_item, *` covers every transition.
+        assert_eq!(
+            roles("case:work_item", "transition:accept", "rijk"),
+            [
+                "admin",
+                "coordinator",
+                "integrity_coordinator",
+                "secretariat"
+            ]
+        );
+        // A line in one domain covers only that domain.
+        let mut index = default_index();
+        index.add_line(&[
+            "tester".into(),
+            "BZK".into(),
+            "case:work_item".into(),
+            "comment".into(),
+        ]);
+        assert!(
+            index
+                .roles_allowing(&Need::new("case:work_item", "comment", "BZK"))
+                .contains(&"tester".to_owned())
+        );
+        assert!(
+            !index
+                .roles_allowing(&Need::new("case:work_item", "comment", "JenV"))
+                .contains(&"tester".to_owned())
+        );
     }
 }
