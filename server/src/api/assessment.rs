@@ -7,7 +7,7 @@ use std::sync::Arc;
 use regie_proto::v1::{self, assessment_service_server::AssessmentService};
 use tonic::{Request, Response, Status};
 
-use super::cases::case_id;
+use super::cases::{case_id, case_message, case_messages};
 use super::convert;
 use crate::api::access::caller;
 use crate::app::App;
@@ -170,8 +170,8 @@ impl AssessmentService for AssessmentApi {
                     .open_cycles(&caller, r.year, &r.criteria_set, &requested, r.carry_over)
                     .await?;
                 Ok(v1::OpenCyclesResponse {
-                    opened: opened.opened.into_iter().map(convert::case).collect(),
-                    existing: opened.existing.into_iter().map(convert::case).collect(),
+                    opened: case_messages(&self.app, opened.opened).await?,
+                    existing: case_messages(&self.app, opened.existing).await?,
                 })
             }
             .await,
@@ -259,7 +259,7 @@ impl AssessmentService for AssessmentApi {
                     .app
                     .record_dialogue(&caller, id, dialogue, r.etag, r.request_id)
                     .await?;
-                Ok(convert::case(case))
+                case_message(&self.app, case, None).await
             }
             .await,
         )

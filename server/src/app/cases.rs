@@ -309,10 +309,7 @@ impl App {
     ) -> Result<Vec<Available>> {
         let case = self.read_case(caller, op::AVAILABLE, &id).await?;
         let children = self.store.children(&id).await?;
-        let mut workflows = self.workflows.snapshot();
-        if workflows.get(&case.kind, case.workflow_version).is_none() {
-            workflows = self.workflows.reload(self.store.as_ref()).await?;
-        }
+        let workflows = self.workflows_of(&case).await?;
         let def = workflows
             .get(&case.kind, case.workflow_version)
             .ok_or_else(|| {
@@ -343,6 +340,25 @@ impl App {
             });
         }
         Ok(available)
+    }
+
+    /// When `case` is due with the time its clock stood still counted, at `at` (micros; `None`:
+    /// now): the rule is `domain::cases::command::effective_due_time`.
+    pub async fn effective_due_time(&self, case: &Case, at: Option<i64>) -> Result<Option<i64>> {
+        let workflows = self.workflows_of(case).await?;
+        Ok(workflows
+            .get(&case.kind, case.workflow_version)
+            .and_then(|def| command::effective_due_time(case, def, at.unwrap_or_else(now))))
+    }
+
+    /// The workflow catalogue with the version `case` follows, reloaded when this replica has
+    /// not loaded it yet (another replica published it).
+    async fn workflows_of(&self, case: &Case) -> Result<Arc<workflow::Workflows>> {
+        let workflows = self.workflows.snapshot();
+        if workflows.get(&case.kind, case.workflow_version).is_some() {
+            return Ok(workflows);
+        }
+        self.workflows.reload(self.store.as_ref()).await
     }
 
     /// The change feed: replays the log after `after`, then follows it, sending only events of

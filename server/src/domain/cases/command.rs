@@ -654,15 +654,31 @@ fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Res
     Ok(Change::snapshot(event_type, before, after))
 }
 
-/// Whether `case` is past its due time (time in clock-pausing states not counted) or past its
-/// state's SLA, at `now`. Final states and paused clocks are never overdue.
+/// When `case` is due, at `now`, with the time its clock stood still added: its due time plus
+/// the time spent in clock-pausing states (such as `blocked`) before its current state, and,
+/// while it is in such a state, the time since it entered it (so that it moves on with `now`
+/// until the clock runs again). `None` without a due time. The one rule of how a pause moves a
+/// deadline: [`is_overdue`] compares this with `now`.
+pub fn effective_due_time(case: &Case, def: &WorkflowDefinition, now: i64) -> Option<i64> {
+    let due = case.due_time?;
+    let pausing_now = if def.pauses_clock(&case.state) {
+        now.saturating_sub(case.state_enter_time).max(0)
+    } else {
+        0
+    };
+    Some(
+        due.saturating_add(case.paused_micros)
+            .saturating_add(pausing_now),
+    )
+}
+
+/// Whether `case` is past its [effective due time](effective_due_time) or past its state's
+/// SLA, at `now`. Final states and paused clocks are never overdue.
 pub fn is_overdue(case: &Case, def: &WorkflowDefinition, now: i64) -> bool {
     if def.is_final(&case.state) || def.pauses_clock(&case.state) {
         return false;
     }
-    let past_due = case
-        .due_time
-        .is_some_and(|due| due.saturating_add(case.paused_micros) < now);
+    let past_due = effective_due_time(case, def, now).is_some_and(|due| due < now);
     let past_sla = def
         .sla_days(&case.state)
         .is_some_and(|days| now - case.state_enter_time > i64::from(days) * 86_400 * 1_000_000);
@@ -929,6 +945,27 @@ mod tests {
             "due moved to day 15 by the pause"
         );
         assert!(is_overdue(&resumed, def, 16 * DAY));
+    }
+
+    #[test]
+    fn the_effective_due_time_adds_the_time_the_clock_stood_still() {
+        let w = workflows();
+        let def = w.latest("work_item").expect("work_item");
+        assert_eq!(effective_due_time(&new_item(&w, None), def, DAY), None);
+        let case = new_item(&w, Some(10 * DAY));
+        assert_eq!(effective_due_time(&case, def, DAY), Some(10 * DAY));
+        let case = step(&w, step(&w, case, "accept", DAY), "start", DAY);
+        let blocked = step(&w, case, "block", 2 * DAY);
+        // While blocked it moves on with the clock that stands still…
+        assert_eq!(effective_due_time(&blocked, def, 2 * DAY), Some(10 * DAY));
+        assert_eq!(effective_due_time(&blocked, def, 5 * DAY), Some(13 * DAY));
+        // …and once the clock runs again it stays where the pause left it.
+        let resumed = step(&w, blocked, "unblock", 7 * DAY);
+        assert_eq!(effective_due_time(&resumed, def, 7 * DAY), Some(15 * DAY));
+        assert_eq!(effective_due_time(&resumed, def, 20 * DAY), Some(15 * DAY));
+        // The overdue rule is this time, compared with now.
+        assert!(!is_overdue(&resumed, def, 15 * DAY));
+        assert!(is_overdue(&resumed, def, 15 * DAY + 1));
     }
 
     #[test]
