@@ -168,6 +168,7 @@ fn operation(command: &Command) -> &'static str {
             Record::Rating(_) => assessment::op::RATE,
             Record::Dialogue(_) => assessment::op::DIALOGUE,
             Record::Consultation(_) => frameworks::op::CONSULT,
+            Record::Consultations(_) => frameworks::op::CONSULT_EACH,
             Record::Observance(_) => frameworks::op::OBSERVE,
             Record::Evaluation(_) => frameworks::op::EVALUATE,
             Record::AddRisk(_) => risks::op::ADD,
@@ -466,8 +467,10 @@ impl Demo {
                 "Eerst de uitkomst van de pilot risicoanalyse afwachten.",
             ),
         ];
-        for (department, outcome, note) in outcomes {
-            let consultation = Consultation {
+        // One IPIM meeting consulted these five: recorded in one call, one event each.
+        let consultations = outcomes
+            .into_iter()
+            .map(|(department, outcome, note)| Consultation {
                 department: department.to_owned(),
                 body: "IPIM".to_owned(),
                 date: format!("{YEAR}-10-08"),
@@ -475,10 +478,10 @@ impl Demo {
                 note: note.to_owned(),
                 recorded_by: String::new(),
                 record_time: 0,
-            };
-            self.record(SECRETARIAT, &case, Record::Consultation(consultation))
-                .await?;
-        }
+            })
+            .collect();
+        self.record(SECRETARIAT, &case, Record::Consultations(consultations))
+            .await?;
         let positie = Details::Framework(Framework {
             purposes: vec![Purpose::Quality],
             scope,

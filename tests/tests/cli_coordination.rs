@@ -21,6 +21,7 @@ backend_tests!(
     a_framework_is_consulted_before_adoption_and_observed_in_force,
     an_exported_criteria_set_loads_back_through_criteria_file,
     cases_transitions_shows_every_transition_and_who_may_take_it,
+    one_consult_records_a_meeting_with_several_departments_all_or_nothing,
 );
 
 /// The JSON a successful `--output json` command printed.
@@ -1411,4 +1412,160 @@ async fn cases_transitions_shows_every_transition_and_who_may_take_it(backend: B
             .contains("no transitions from this state (it is final)"),
         "{none:?}"
     );
+}
+
+async fn one_consult_records_a_meeting_with_several_departments_all_or_nothing(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let created = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "create",
+                "--kind",
+                "framework",
+                "--title",
+                "Toetsingskader integriteit",
+                "--purpose",
+                "quality",
+                "--scope",
+                "JenV",
+                "--scope",
+                "BZK",
+                "--scope",
+                "Fin",
+            ])
+            .await,
+    );
+    let name = created["name"].as_str().unwrap().to_owned();
+    server
+        .cli(&["cases", "transition", &name, "start_consultation"])
+        .await
+        .ok();
+    let consult = |departments: &'static [&'static str]| {
+        let mut args = vec!["frameworks", "consult", name.as_str()];
+        for d in departments {
+            args.extend(["--department", d]);
+        }
+        args.extend([
+            "--body",
+            "IPIM",
+            "--date",
+            "2026-10-08",
+            "--outcome",
+            "agrees",
+        ]);
+        let server = &server;
+        async move { server.cli(&args).await }
+    };
+    let events = || async {
+        server
+            .cases()
+            .await
+            .list_case_events(v1::ListCaseEventsRequest {
+                name: name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events
+            .into_iter()
+            .filter(|e| e.r#type == "framework.consulted")
+            .count()
+    };
+
+    // A department outside the scope, or one named twice: nothing is recorded, and the error
+    // names the field.
+    let outside = consult(&["JenV", "Defensie"]).await;
+    assert_eq!(outside.code, Some(3), "{outside:?}");
+    assert!(
+        outside.stderr.contains("consultations[1].department"),
+        "{}",
+        outside.stderr
+    );
+    let twice = consult(&["JenV", "BZK", "departments/JenV"]).await;
+    assert_eq!(twice.code, Some(3), "{twice:?}");
+    assert!(
+        twice.stderr.contains("field consultations[2].department")
+            && twice.stderr.contains("named twice"),
+        "{}",
+        twice.stderr
+    );
+    assert_eq!(events().await, 0, "all or nothing");
+
+    // One call for the meeting: one consultation, and one event, per department.
+    let recorded = consult(&["JenV", "BZK"]).await;
+    let table = recorded.ok();
+    assert!(table.contains("JenV") && table.contains("BZK"), "{table}");
+    assert!(table.contains("2 consultations recorded"), "{table}");
+    assert_eq!(events().await, 2);
+    let listed = server.cli(&["frameworks", "consultations", &name]).await;
+    assert!(
+        listed.ok().contains("not consulted: Fin"),
+        "{}",
+        listed.stdout
+    );
+
+    // Through the API: the batch is checked for each consultation, its permission too.
+    let secretariat = server
+        .principal("secretariaat", &[("secretariat", "rijk")])
+        .await;
+    let member = server.principal("lid", &[("member", "Fin")]).await;
+    let batch = |departments: &[&str]| v1::BatchRecordConsultationsRequest {
+        framework: name.clone(),
+        consultations: departments
+            .iter()
+            .map(|d| v1::Consultation {
+                department: format!("departments/{d}"),
+                body: "SG-overleg".into(),
+                date: "2026-10-15".into(),
+                outcome: v1::ConsultationOutcome::Concerns as i32,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let refused = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&member).await,
+    )
+    .batch_record_consultations(batch(&["Fin"]))
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    let answer = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&secretariat).await,
+    )
+    .batch_record_consultations(batch(&["Fin", "JenV"]))
+    .await
+    .unwrap()
+    .into_inner();
+    let departments: Vec<&str> = answer
+        .consultations
+        .iter()
+        .map(|c| c.department.as_str())
+        .collect();
+    assert_eq!(departments, ["departments/Fin", "departments/JenV"]);
+    assert!(
+        answer
+            .consultations
+            .iter()
+            .all(|c| c.recorded_by == "principals/secretariaat")
+    );
+    assert_eq!(events().await, 4);
+    let empty = server
+        .frameworks()
+        .await
+        .batch_record_consultations(batch(&[]))
+        .await
+        .unwrap_err();
+    assert_eq!(empty.code(), tonic::Code::InvalidArgument);
+
+    // A single department still goes through RecordConsultation and prints the consultation.
+    let single = consult(&["Fin"]).await;
+    assert!(single.ok().contains("RECORDED BY"), "{}", single.stdout);
+    assert_eq!(events().await, 5);
 }

@@ -184,6 +184,10 @@ pub const METHODS: &[(&str, Rule)] = &[
         resource("case:framework", "update"),
     ),
     (
+        "/regie.v1.FrameworkService/BatchRecordConsultations",
+        resource("case:framework", "update"),
+    ),
+    (
         "/regie.v1.FrameworkService/ListConsultations",
         resource("case:framework", "read"),
     ),

@@ -45,8 +45,11 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
             Record::Observance(o) => {
                 vec![Need::on_case(&case.kind, Some(&o.department), "observe")]
             }
+            // Recording consultations, one or several, is changing the framework: each needs
+            // `update` on it, the same need, asked once.
             Record::Dialogue(_)
             | Record::Consultation(_)
+            | Record::Consultations(_)
             | Record::Evaluation(_)
             | Record::AddRisk(_)
             | Record::UpdateRisk { .. } => vec![on(case, "update")],
