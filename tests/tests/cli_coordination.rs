@@ -22,6 +22,7 @@ backend_tests!(
     an_exported_criteria_set_loads_back_through_criteria_file,
     cases_transitions_shows_every_transition_and_who_may_take_it,
     one_consult_records_a_meeting_with_several_departments_all_or_nothing,
+    agreements_become_follow_up_items_with_their_owner_and_due_date,
 );
 
 /// The JSON a successful `--output json` command printed.
@@ -1568,4 +1569,165 @@ async fn one_consult_records_a_meeting_with_several_departments_all_or_nothing(b
     let single = consult(&["Fin"]).await;
     assert!(single.ok().contains("RECORDED BY"), "{}", single.stdout);
     assert_eq!(events().await, 5);
+}
+
+async fn agreements_become_follow_up_items_with_their_owner_and_due_date(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
+    let set = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Toetsingskader",
+                "--criteria-file",
+                &criteria,
+            ])
+            .await,
+    );
+    let set = set["name"].as_str().unwrap().to_owned();
+    server.cli(&["criteria-sets", "publish", &set]).await.ok();
+    let opened = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cycles",
+                "open",
+                "--year",
+                "2026",
+                "--criteria-set",
+                &set,
+                "--department",
+                "JenV",
+            ])
+            .await,
+    );
+    let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "start"])
+        .await
+        .ok();
+    for code in ["BN-01", "BN-02", "TH-1"] {
+        server
+            .cli_as(
+                Some(&ic),
+                &["cycles", "rate", &cycle, code, "--rating", "met"],
+            )
+            .await
+            .ok();
+    }
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "submit"])
+        .await
+        .ok();
+    for step in ["start_review", "approve_review"] {
+        server
+            .cli(&["cases", "transition", &cycle, step])
+            .await
+            .ok();
+    }
+
+    // A due date that is not a date is a usage error, before anything is sent.
+    let bad = server
+        .cli(&[
+            "cycles",
+            "dialogue",
+            &cycle,
+            "--date",
+            "2026-11-12",
+            "--participant",
+            "SG JenV",
+            "--summary",
+            "Jaarlijks gesprek",
+            "--agreement",
+            "Notitie|Karim|1 juli",
+        ])
+        .await;
+    assert_eq!(bad.code, Some(2), "{bad:?}");
+    assert!(bad.stderr.contains("TEXT|OWNER|DUE"), "{}", bad.stderr);
+    let recorded = server
+        .cli(&[
+            "cycles",
+            "dialogue",
+            &cycle,
+            "--date",
+            "2026-11-12",
+            "--participant",
+            "SG JenV",
+            "--summary",
+            "Jaarlijks gesprek",
+            "--agreement",
+            "Vertrouwenspersonen zichtbaarder maken|Karim El Idrissi|2027-03-31",
+            "--agreement",
+            "Risicoanalyse inkoop herhalen||2027-06-30",
+            "--agreement",
+            "Gedragscode actualiseren",
+        ])
+        .await;
+    let shown = recorded.ok();
+    assert!(
+        shown.contains("Vertrouwenspersonen zichtbaarder maken (Karim El Idrissi, due 2027-03-31)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Risicoanalyse inkoop herhalen (due 2027-06-30)"),
+        "{shown}"
+    );
+    for step in ["hold_dialogue", "close"] {
+        server
+            .cli(&["cases", "transition", &cycle, step])
+            .await
+            .ok();
+    }
+
+    // Each agreement is a follow-up item carried by its owner, due when agreed.
+    let items = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "list",
+                "--filter",
+                &format!("parent = \"{cycle}\""),
+                "--label",
+                "follow-up",
+            ])
+            .await,
+    );
+    let items = items["cases"].as_array().unwrap();
+    let item = |title: &str| {
+        items
+            .iter()
+            .find(|i| i["title"] == title)
+            .unwrap_or_else(|| panic!("no follow-up {title}: {items:?}"))
+    };
+    let confidential = item("Vertrouwenspersonen zichtbaarder maken");
+    assert_eq!(confidential["assignee"], "Karim El Idrissi");
+    // The end of 31 March 2027 in Amsterdam (summer time).
+    assert_eq!(confidential["dueTime"], "2027-03-31T21:59:59Z");
+    let procurement = item("Risicoanalyse inkoop herhalen");
+    assert_eq!(procurement["assignee"], "");
+    assert_eq!(procurement["dueTime"], "2027-06-30T21:59:59Z");
+    let code = item("Gedragscode actualiseren");
+    assert_eq!(code["assignee"], "");
+    assert!(code["dueTime"].is_null(), "{code}");
+    assert_eq!(items.len(), 3);
+    // With an owner, work can start at once (`work_item.assignee_required` holds).
+    let id = confidential["name"].as_str().unwrap();
+    server
+        .cli(&["cases", "transition", id, "accept"])
+        .await
+        .ok();
+    server.cli(&["cases", "transition", id, "start"]).await.ok();
 }

@@ -257,7 +257,7 @@ fn detail_rows(c: &Case) -> Vec<(&'static str, String)> {
                     ("DIALOGUE DATE", or_dash(&d.date)),
                     ("PARTICIPANTS", or_dash(&d.participants.join(", "))),
                     ("SUMMARY", or_dash(&d.summary)),
-                    ("AGREEMENTS", or_dash(&d.agreements.join("\n"))),
+                    ("AGREEMENTS", or_dash(&agreements(d))),
                     ("DIALOGUE RECORDED BY", or_dash(&d.recorded_by)),
                 ]),
             }
@@ -270,6 +270,33 @@ fn detail_rows(c: &Case) -> Vec<(&'static str, String)> {
         ],
         Some(Details::WorkItem(_)) | None => Vec::new(),
     }
+}
+
+/// A dialogue's agreements, one a line, each with its owner and due date when it has them:
+/// `Risicoanalyse herhalen (Hoofd Inkoop, due 2027-06-30)`. A server from before agreements
+/// had them sends the texts alone.
+fn agreements(d: &regie_proto::v1::Dialogue) -> String {
+    if d.agreement_items.is_empty() {
+        return d.agreements.join("\n");
+    }
+    d.agreement_items
+        .iter()
+        .map(|a| {
+            let mut about = Vec::new();
+            if !a.owner.is_empty() {
+                about.push(a.owner.clone());
+            }
+            if a.due_time.is_some() {
+                about.push(format!("due {}", output::date(a.due_time.as_ref())));
+            }
+            if about.is_empty() {
+                a.text.clone()
+            } else {
+                format!("{} ({})", a.text, about.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A recommendation theme in lower case as the flags spell it, or `-` when unspecified.

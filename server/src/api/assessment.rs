@@ -12,7 +12,7 @@ use super::convert;
 use crate::api::access::caller;
 use crate::app::App;
 use crate::app::assessment::op;
-use crate::domain::cases::cycle::{self, DialogueDraft, RatingDraft};
+use crate::domain::cases::cycle::{self, AgreementDraft, DialogueDraft, RatingDraft};
 use crate::domain::criteria::{CriteriaSetId, SetDraft, SetPatch};
 use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
@@ -249,11 +249,28 @@ impl AssessmentService for AssessmentApi {
             async {
                 let id = case_id("cycle", &r.cycle)?;
                 let given = r.dialogue.ok_or_else(|| missing_field("dialogue"))?;
+                let mut agreement_items = Vec::with_capacity(given.agreement_items.len());
+                for (i, a) in given.agreement_items.into_iter().enumerate() {
+                    let field = format!("dialogue.agreement_items[{i}].due_time");
+                    let due_time = match a.due_time.as_ref() {
+                        None => None,
+                        Some(t) => Some(
+                            convert::micros(t)
+                                .ok_or_else(|| Error::invalid_field(field, "is out of range"))?,
+                        ),
+                    };
+                    agreement_items.push(AgreementDraft {
+                        text: a.text,
+                        owner: a.owner,
+                        due_time,
+                    });
+                }
                 let dialogue = DialogueDraft {
                     date: given.date,
                     participants: given.participants,
                     summary: given.summary,
                     agreements: given.agreements,
+                    agreement_items,
                 };
                 let case = self
                     .app

@@ -229,7 +229,16 @@ pub fn dialogue(d: &Dialogue) -> v1::Dialogue {
         date: d.date.clone(),
         participants: d.participants.clone(),
         summary: d.summary.clone(),
-        agreements: d.agreements.clone(),
+        agreements: d.agreements.iter().map(|a| a.text.clone()).collect(),
+        agreement_items: d
+            .agreements
+            .iter()
+            .map(|a| v1::Agreement {
+                text: a.text.clone(),
+                owner: a.owner.clone(),
+                due_time: a.due_time.map(timestamp_micros),
+            })
+            .collect(),
         recorded_by: d.recorded_by.clone(),
         record_time: Some(timestamp_micros(d.record_time)),
     }
