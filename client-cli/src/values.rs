@@ -1,6 +1,7 @@
 //! Argument values that are not resource names: RFC 3339 times, given as timestamps for the API
 //! or as normalised text for a filter, times that may be given as `""` to clear a field,
-//! calendar dates (`2026-03-01`), pieces of evidence (`TITLE|URL|OWNER|VALID_UNTIL`), and
+//! calendar dates (`2026-03-01`), pieces of evidence (`TITLE|URL|OWNER|VALID_UNTIL`), the
+//! agreements of a dialogue (`TEXT|OWNER|DUE`), and
 //! lengths of time such as `90d` (a token's lifetime).
 //!
 //! A time flag also takes a date, `YYYY-MM-DD`, read as a day in Europe/Amsterdam (the
@@ -13,7 +14,7 @@
 use std::time::Duration;
 
 use prost_types::Timestamp;
-use regie_proto::v1::Evidence;
+use regie_proto::v1::{Agreement, Evidence};
 use time::macros::time;
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339};
 
@@ -174,6 +175,38 @@ pub fn evidence(arg: &str) -> Result<Evidence, String> {
     })
 }
 
+/// What [`agreement`] accepts, for its error messages.
+const EXPECTED_AGREEMENT: &str = "TEXT|OWNER|DUE (only TEXT is required; DUE a date YYYY-MM-DD or \
+                                  an RFC 3339 time, e.g. \"Vertrouwenspersonen zichtbaarder \
+                                  maken|Karim El Idrissi|2027-03-31\")";
+
+/// An agreement of a dialogue: `TEXT|OWNER|DUE`, owner and due time optional (`TEXT`,
+/// `TEXT|OWNER`, `TEXT||DUE`). DUE is a time as `--due` takes it: a date is the end of that day
+/// in Europe/Amsterdam.
+pub fn agreement(arg: &str) -> Result<Agreement, String> {
+    let parts: Vec<&str> = arg.split('|').map(str::trim).collect();
+    if parts.len() > 3 {
+        return Err(format!(
+            "`{arg}` has more than three parts; expected {EXPECTED_AGREEMENT}"
+        ));
+    }
+    let part = |i: usize| parts.get(i).copied().unwrap_or_default();
+    if part(0).is_empty() {
+        return Err(format!(
+            "`{arg}` has no text; expected {EXPECTED_AGREEMENT}"
+        ));
+    }
+    let due_time = match part(2) {
+        "" => None,
+        due => Some(timestamp(due).map_err(|e| format!("DUE of `{arg}`: {e}"))?),
+    };
+    Ok(Agreement {
+        text: part(0).to_owned(),
+        owner: part(1).to_owned(),
+        due_time,
+    })
+}
+
 /// A time that can also be cleared: `""` stands for "no time".
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionalTime(pub Option<Timestamp>);
@@ -327,6 +360,29 @@ mod tests {
         let end = end_of_day_utc(parse_date("2026-03-01").expect("valid"));
         assert_eq!(end.seconds, 1_772_409_599, "2026-03-01T23:59:59Z");
         assert_eq!(end.nanos, 0);
+    }
+
+    #[test]
+    fn an_agreement_has_a_text_and_optionally_an_owner_and_a_due_date() {
+        let full =
+            agreement("Risicoanalyse inkoop herhalen | Hoofd Inkoop | 2027-06-30").expect("valid");
+        assert_eq!(full.text, "Risicoanalyse inkoop herhalen");
+        assert_eq!(full.owner, "Hoofd Inkoop");
+        // The end of 30 June in Amsterdam (summer time): 21:59:59 UTC.
+        assert_eq!(
+            full.due_time.map(|t| t.seconds),
+            Some(1_814_392_799),
+            "2027-06-30T21:59:59Z"
+        );
+        let text_only = agreement("Vertrouwenspersonen bekendmaken").expect("valid");
+        assert_eq!(text_only.owner, "");
+        assert_eq!(text_only.due_time, None);
+        let dated = agreement("Notitie||2027-03-31T17:00:00+02:00").expect("valid");
+        assert_eq!(dated.owner, "");
+        assert!(dated.due_time.is_some());
+        for bad in ["", "|Karim", "A|B|2027-02-30", "A|B|C|D"] {
+            assert!(agreement(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

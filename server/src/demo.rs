@@ -19,7 +19,9 @@ use crate::app::{App, Write};
 use crate::authz::Caller;
 use crate::domain::access::{NewPrincipal, PrincipalId, PrincipalKind};
 use crate::domain::cases::command::Record;
-use crate::domain::cases::cycle::{CriterionRating, Cycle, Dialogue, Evidence, Maturity, Rating};
+use crate::domain::cases::cycle::{
+    Agreement, CriterionRating, Cycle, Dialogue, Evidence, Maturity, Rating,
+};
 use crate::domain::cases::draft::NewCase;
 use crate::domain::cases::framework::{Consultation, Framework, Outcome, Purpose};
 use crate::domain::cases::risk::{Category, Process, RiskAnalysis, RiskFields, Status};
@@ -114,6 +116,25 @@ fn integrity_coordinator(department: &str) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("demo: {department} has no integrity coordinator"))
 }
 
+/// The name of the department's integrity coordinator, as an agreement's owner ("Karim El
+/// Idrissi").
+fn integrity_coordinator_name(department: &str) -> anyhow::Result<String> {
+    PEOPLE
+        .iter()
+        .find(|(_, _, role, domain)| *role == "integrity_coordinator" && *domain == department)
+        .map(|(_, name, ..)| name.split(" (").next().unwrap_or(name).to_owned())
+        .ok_or_else(|| anyhow::anyhow!("demo: {department} has no integrity coordinator"))
+}
+
+/// The last second before `day` of `month` begins in Europe/Amsterdam, for a day in summer time
+/// (April to October): "vóór 1 juli" is due on 30 June at 23:59:59 (+02:00). In micros.
+fn due_before(year: i32, month: time::Month, day: u8) -> anyhow::Result<i64> {
+    let start = time::Date::from_calendar_date(year, month, day)?
+        .with_hms(0, 0, 0)?
+        .assume_offset(time::macros::offset!(+02:00));
+    Ok(i64::try_from(start.unix_timestamp_nanos() / 1_000)? - 1_000_000)
+}
+
 /// Loads the scenario unless the database already holds cases. Returns whether it loaded.
 pub async fn load(app: &Arc<App>) -> anyhow::Result<bool> {
     let probe = ListQuery::parse(
@@ -169,6 +190,7 @@ fn operation(command: &Command) -> &'static str {
             Record::Rating(_) => assessment::op::RATE,
             Record::Dialogue(_) => assessment::op::DIALOGUE,
             Record::Consultation(_) => frameworks::op::CONSULT,
+            Record::Consultations(_) => frameworks::op::CONSULT_EACH,
             Record::Observance(_) => frameworks::op::OBSERVE,
             Record::Evaluation(_) => frameworks::op::EVALUATE,
             Record::AddRisk(_) => risks::op::ADD,
@@ -467,8 +489,10 @@ impl Demo {
                 "Eerst de uitkomst van de pilot risicoanalyse afwachten.",
             ),
         ];
-        for (department, outcome, note) in outcomes {
-            let consultation = Consultation {
+        // One IPIM meeting consulted these five: recorded in one call, one event each.
+        let consultations = outcomes
+            .into_iter()
+            .map(|(department, outcome, note)| Consultation {
                 department: department.to_owned(),
                 body: "IPIM".to_owned(),
                 date: format!("{YEAR}-10-08"),
@@ -476,10 +500,10 @@ impl Demo {
                 note: note.to_owned(),
                 recorded_by: String::new(),
                 record_time: 0,
-            };
-            self.record(SECRETARIAT, &case, Record::Consultation(consultation))
-                .await?;
-        }
+            })
+            .collect();
+        self.record(SECRETARIAT, &case, Record::Consultations(consultations))
+            .await?;
         let positie = Details::Framework(Framework {
             purposes: vec![Purpose::Quality],
             scope,
@@ -721,6 +745,22 @@ impl Demo {
     }
 
     async fn dialogue(&self, case: &Case, year: i32) -> anyhow::Result<Case> {
+        let department = case.department.as_deref().unwrap_or_default();
+        // Each agreement has its owner in the department and a date, "vóór 1 april" and "vóór
+        // 1 juli" of the year after this one (none is overdue yet): the follow-up items the
+        // cycle's close makes carry both.
+        let agreements = vec![
+            Agreement {
+                text: "Vertrouwenspersonen zichtbaarder maken op intranet".to_owned(),
+                owner: integrity_coordinator_name(department)?,
+                due_time: Some(due_before(YEAR + 1, time::Month::April, 1)?),
+            },
+            Agreement {
+                text: "Risicoanalyse inkoop herhalen met de pilotmethode".to_owned(),
+                owner: format!("Directeur Bedrijfsvoering {department}"),
+                due_time: Some(due_before(YEAR + 1, time::Month::July, 1)?),
+            },
+        ];
         let record = Record::Dialogue(Dialogue {
             date: format!("{year}-11-12"),
             participants: vec![
@@ -730,10 +770,7 @@ impl Demo {
             ],
             summary: "Jaarlijks gesprek over de toetsing en de voortgang op de aanbevelingen."
                 .to_owned(),
-            agreements: vec![
-                "Vertrouwenspersonen zichtbaarder maken op intranet".to_owned(),
-                "Risicoanalyse inkoop herhalen met de pilotmethode".to_owned(),
-            ],
+            agreements,
             recorded_by: String::new(),
             record_time: 0,
         });

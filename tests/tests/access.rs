@@ -21,6 +21,7 @@ backend_tests!(
     a_policy_change_applies_on_the_next_call,
     check_access_explains_allows_and_denials,
     denials_are_audited,
+    a_refusal_names_the_real_object_action_and_domain,
 );
 
 /// Creates a principal with a token; returns the token's secret.
@@ -745,4 +746,301 @@ async fn admin_issue_token_works_against_the_database_for_recovery() {
         .who_am_i(v1::WhoAmIRequest {})
         .await
         .unwrap();
+}
+
+/// Every refusal, by the authentication layer or by a use case, names what was refused: the
+/// message says `… may not <action> <object> in <domain>`, and the denial row has the same
+/// object, action and domain. A call on a case that no role of the caller could allow is
+/// refused naming the case's kind, the action and the case's domain; a caller without any role
+/// (refused before the request is read) and lists name the family for all its members, in any
+/// domain.
+async fn a_refusal_names_the_real_object_action_and_domain(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let auditor = principal(&server, "rekenkamer", &[("auditor", "rijk")]).await;
+    let member = principal(&server, "lid", &[("member", "JenV")]).await;
+    let nobody = principal(&server, "niemand", &[]).await;
+    let item = work_item(&server, "Agenda IPIM", "departments/JenV").await;
+    let framework = server
+        .cases()
+        .await
+        .create_case(v1::CreateCaseRequest {
+            case: Some(v1::Case {
+                kind: "framework".into(),
+                title: "Kader integriteitsonderzoeken".into(),
+                details: Some(v1::case::Details::Framework(v1::FrameworkDetails {
+                    scope: vec!["departments/JenV".into()],
+                    ..Default::default()
+                })),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let refused = |status: tonic::Status| {
+        assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+        status.message().to_owned()
+    };
+    let as_auditor = server.authed_with(&auditor).await;
+    let mut cases = cases_as(as_auditor.clone());
+    let mut expected: Vec<(&str, &str, &str, &str, &str)> = Vec::new();
+
+    // The auditor reads everything and may verify the audit trail…
+    let verified = v1::audit_service_client::AuditServiceClient::new(as_auditor.clone())
+        .verify_audit_chain(v1::VerifyAuditChainRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(verified.valid);
+    // …but changes nothing: each refusal names the case's kind, the action and its domain.
+    let message = refused(
+        cases
+            .transition_case(transition(&item.name, "accept"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/rekenkamer may not transition:accept case:work_item in JenV"
+    );
+    expected.push((
+        "principals/rekenkamer",
+        "/regie.v1.CaseService/TransitionCase",
+        "case:work_item",
+        "transition:accept",
+        "JenV",
+    ));
+    let message = refused(
+        cases
+            .update_case(v1::UpdateCaseRequest {
+                case: Some(v1::Case {
+                    name: item.name.clone(),
+                    title: "Anders".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["title".into()],
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/rekenkamer may not update case:work_item in JenV"
+    );
+    expected.push((
+        "principals/rekenkamer",
+        "/regie.v1.CaseService/UpdateCase",
+        "case:work_item",
+        "update",
+        "JenV",
+    ));
+    let message = refused(
+        cases
+            .add_comment(v1::AddCommentRequest {
+                name: item.name.clone(),
+                text: "Opmerking".into(),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/rekenkamer may not comment case:work_item in JenV"
+    );
+    expected.push((
+        "principals/rekenkamer",
+        "/regie.v1.CaseService/AddComment",
+        "case:work_item",
+        "comment",
+        "JenV",
+    ));
+    let message = refused(
+        cases
+            .create_case(v1::CreateCaseRequest {
+                case: Some(v1::Case {
+                    kind: "work_item".into(),
+                    title: "Notitie".into(),
+                    department: "departments/BZK".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/rekenkamer may not create case:work_item in BZK"
+    );
+    expected.push((
+        "principals/rekenkamer",
+        "/regie.v1.CaseService/CreateCase",
+        "case:work_item",
+        "create",
+        "BZK",
+    ));
+    let message = refused(
+        v1::framework_service_client::FrameworkServiceClient::new(as_auditor.clone())
+            .record_consultation(v1::RecordConsultationRequest {
+                framework: framework.name.clone(),
+                consultation: Some(v1::Consultation {
+                    department: "departments/JenV".into(),
+                    body: "IPIM".into(),
+                    date: "2026-02-10".into(),
+                    outcome: v1::ConsultationOutcome::Agrees as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/rekenkamer may not update case:framework in rijk"
+    );
+    expected.push((
+        "principals/rekenkamer",
+        "/regie.v1.FrameworkService/RecordConsultation",
+        "case:framework",
+        "update",
+        "rijk",
+    ));
+
+    // What the method table decides alone names its object and action as the table does.
+    let message = refused(
+        v1::assessment_service_client::AssessmentServiceClient::new(
+            server.authed_with(&member).await,
+        )
+        .publish_criteria_set(v1::PublishCriteriaSetRequest {
+            name: "criteriaSets/template".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/lid may not publish criteria_set in rijk"
+    );
+    expected.push((
+        "principals/lid",
+        "/regie.v1.AssessmentService/PublishCriteriaSet",
+        "criteria_set",
+        "publish",
+        "rijk",
+    ));
+
+    // A caller without any role is refused before the request is read, for every member of
+    // the family in any domain; so are lists that no role of the caller could fill.
+    let as_nobody = server.authed_with(&nobody).await;
+    let message = refused(
+        cases_as(as_nobody.clone())
+            .transition_case(transition(&item.name, "accept"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/niemand may not transition:* case:* in any domain"
+    );
+    expected.push((
+        "principals/niemand",
+        "/regie.v1.CaseService/TransitionCase",
+        "case:*",
+        "transition:*",
+        "*",
+    ));
+    let message = refused(
+        cases_as(as_nobody.clone())
+            .list_cases(v1::ListCasesRequest::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/niemand may not read case:* in any domain"
+    );
+    expected.push((
+        "principals/niemand",
+        "/regie.v1.CaseService/ListCases",
+        "case:*",
+        "read",
+        "*",
+    ));
+    let message = refused(
+        v1::directory_service_client::DirectoryServiceClient::new(as_nobody)
+            .list_departments(v1::ListDepartmentsRequest::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        message,
+        "principals/niemand may not read department in any domain"
+    );
+    expected.push((
+        "principals/niemand",
+        "/regie.v1.DirectoryService/ListDepartments",
+        "department",
+        "read",
+        "*",
+    ));
+
+    // The CLI prints the same sentence.
+    let cli = server
+        .cli_as(
+            Some(&auditor),
+            &["cases", "transition", &item.name, "start"],
+        )
+        .await;
+    assert_eq!(cli.code, Some(7), "{cli:?}");
+    assert!(
+        cli.stderr.contains(
+            "PERMISSION_DENIED: principals/rekenkamer may not transition:start case:work_item in JenV"
+        ),
+        "{}",
+        cli.stderr
+    );
+
+    // Each refusal is one denial row with that object, action and domain.
+    let denials = server
+        .audit()
+        .await
+        .list_access_denials(v1::ListAccessDenialsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .denials;
+    for (principal, method, object, action, domain) in &expected {
+        let rows: Vec<&v1::AccessDenial> = denials
+            .iter()
+            .filter(|d| d.principal == *principal && d.method == *method && d.action == *action)
+            .collect();
+        assert_eq!(rows.len(), 1, "{principal} {method} {action}: {denials:#?}");
+        let row = rows[0];
+        assert_eq!(
+            (
+                row.object.as_str(),
+                row.action.as_str(),
+                row.domain.as_str()
+            ),
+            (*object, *action, *domain),
+            "{principal} {method}"
+        );
+    }
+    assert!(
+        denials
+            .iter()
+            .filter(|d| d.reason == "PERMISSION_DENIED")
+            .all(|d| !d.object.is_empty() && !d.action.is_empty() && !d.domain.is_empty()),
+        "{denials:#?}"
+    );
 }

@@ -13,6 +13,7 @@ backend_tests!(
     login_whoami_tokens_roles_and_access_check_through_the_cli,
     a_new_profile_starts_from_the_current_profiles_server,
     cases_get_lists_sub_items_and_cases_list_filters_by_working_group,
+    after_time_blocked_cases_show_the_effective_due_date_and_the_original,
 );
 
 async fn the_cli_tour_from_the_readme_works(backend: Backend) {
@@ -584,4 +585,136 @@ async fn cases_get_lists_sub_items_and_cases_list_filters_by_working_group(backe
     let listed = listed.ok();
     assert!(listed.contains("Kwaliteitscriteria opstellen"), "{listed}");
     assert!(!listed.contains("Los actiepunt"), "{listed}");
+}
+
+/// The time (micros since the epoch) of a protobuf timestamp.
+fn micros(t: Option<&prost_types::Timestamp>) -> i64 {
+    let t = t.expect("a time");
+    t.seconds * 1_000_000 + i64::from(t.nanos) / 1_000
+}
+
+async fn after_time_blocked_cases_show_the_effective_due_date_and_the_original(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    // Due two seconds before midnight, so that a few seconds blocked move it to the next day.
+    let created = server
+        .cli(&[
+            "--output",
+            "json",
+            "cases",
+            "create",
+            "--kind",
+            "work_item",
+            "--title",
+            "Notitie kwaliteitscriteria",
+            "--assignee",
+            "anna.devries",
+            "--due",
+            "2030-01-01T23:59:58Z",
+        ])
+        .await;
+    let created: serde_json::Value = serde_json::from_str(created.ok()).unwrap();
+    let name = created["name"].as_str().unwrap().to_owned();
+    assert_eq!(created["effectiveDueTime"], "2030-01-01T23:59:58Z");
+    for step in ["accept", "start", "block"] {
+        server.cli(&["cases", "transition", &name, step]).await.ok();
+    }
+    let get = || async {
+        server
+            .cases()
+            .await
+            .get_case(regie_proto::v1::GetCaseRequest {
+                name: name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    // While blocked, the effective due time moves on with the clock that stands still.
+    let first = get().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let later = get().await;
+    let due = micros(first.due_time.as_ref());
+    assert!(micros(first.effective_due_time.as_ref()) >= due);
+    assert!(
+        micros(later.effective_due_time.as_ref())
+            >= micros(first.effective_due_time.as_ref()) + 1_000_000,
+        "{first:?}\n{later:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    server
+        .cli(&["cases", "transition", &name, "unblock"])
+        .await
+        .ok();
+
+    // Running again, it is the due time plus exactly the time spent blocked, and stays there.
+    let resumed = get().await;
+    let events = server
+        .cases()
+        .await
+        .list_case_events(regie_proto::v1::ListCaseEventsRequest {
+            name: name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let time_of = |transition: &str| {
+        micros(
+            events
+                .iter()
+                .find(|e| e.transition == transition)
+                .and_then(|e| e.time.as_ref()),
+        )
+    };
+    let blocked_for = time_of("unblock") - time_of("block");
+    assert!(blocked_for >= 3_000_000, "{blocked_for}");
+    assert_eq!(
+        micros(resumed.effective_due_time.as_ref()),
+        due + blocked_for
+    );
+    assert_eq!(
+        micros(resumed.due_time.as_ref()),
+        due,
+        "the due time as set stays"
+    );
+    assert!(!resumed.overdue);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(get().await.effective_due_time, resumed.effective_due_time);
+
+    // `get` and `list` show the effective due date, and the one set.
+    let shown = server.cli(&["cases", "get", &name]).await;
+    let due_row = shown
+        .ok()
+        .lines()
+        .find(|l| l.starts_with("│ DUE "))
+        .unwrap_or_else(|| panic!("{}", shown.stdout));
+    assert!(
+        due_row.contains("2030-01-02T00:00:0") && due_row.contains("(was 2030-01-01T23:59:58Z)"),
+        "{due_row}"
+    );
+    let listed = server.cli(&["cases", "list", "--kind", "work_item"]).await;
+    assert!(
+        listed.ok().contains("2030-01-02 (was 2030-01-01)"),
+        "{}",
+        listed.stdout
+    );
+    // A case as it was while blocked has its effective due time as it stood then.
+    let blocked_revision = resumed.revision - 1;
+    let then = server
+        .cases()
+        .await
+        .get_case(regie_proto::v1::GetCaseRequest {
+            name: name.clone(),
+            revision: blocked_revision,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(then.state, "blocked");
+    assert_eq!(then.effective_due_time, then.due_time);
 }

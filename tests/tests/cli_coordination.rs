@@ -20,6 +20,9 @@ backend_tests!(
     a_comparison_counts_and_names_added_and_removed_criteria,
     a_framework_is_consulted_before_adoption_and_observed_in_force,
     an_exported_criteria_set_loads_back_through_criteria_file,
+    cases_transitions_shows_every_transition_and_who_may_take_it,
+    one_consult_records_a_meeting_with_several_departments_all_or_nothing,
+    agreements_become_follow_up_items_with_their_owner_and_due_date,
 );
 
 /// The JSON a successful `--output json` command printed.
@@ -1235,4 +1238,496 @@ async fn an_exported_criteria_set_loads_back_through_criteria_file(backend: Back
         copy["criteria"][2]["titleNl"],
         "Moreel leiderschap & <voorbeeldgedrag>"
     );
+}
+
+/// The table row of `transition` in `cases transitions` output.
+fn transition_row<'a>(table: &'a str, transition: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(&format!("│ {transition} ")))
+        .unwrap_or_else(|| panic!("no row for {transition}:\n{table}"))
+}
+
+async fn cases_transitions_shows_every_transition_and_who_may_take_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let auditor = server.principal("rekenkamer", &[("auditor", "rijk")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
+    let set = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Toetsingskader",
+                "--criteria-file",
+                &criteria,
+            ])
+            .await,
+    );
+    let set = set["name"].as_str().unwrap().to_owned();
+    server.cli(&["criteria-sets", "publish", &set]).await.ok();
+    let opened = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cycles",
+                "open",
+                "--year",
+                "2026",
+                "--criteria-set",
+                &set,
+                "--department",
+                "JenV",
+            ])
+            .await,
+    );
+    let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
+    // JenV's integrity coordinator assesses the department and submits.
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "start"])
+        .await
+        .ok();
+    for code in ["BN-01", "BN-02", "TH-1"] {
+        server
+            .cli_as(
+                Some(&ic),
+                &["cycles", "rate", &cycle, code, "--rating", "met"],
+            )
+            .await
+            .ok();
+    }
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "submit"])
+        .await
+        .ok();
+
+    // The review that follows is not theirs: they see it, who may take it, and that they may
+    // not (the rule that keeps reviewer and assessed apart fails for them too).
+    let theirs = server
+        .cli_as(Some(&ic), &["cases", "transitions", &cycle])
+        .await;
+    let table = theirs.ok();
+    assert!(table.contains("WHO MAY"), "{table}");
+    let row = transition_row(table, "start_review");
+    assert!(row.contains("in_review"), "{row}");
+    assert!(row.contains("admin, coordinator (not you)"), "{row}");
+    assert!(row.contains(" no "), "not open to them: {row}");
+    assert!(table.contains("cycle.reviewer_independent"), "{table}");
+    assert!(
+        table.contains("(not you): none of your roles allows it on this case"),
+        "{table}"
+    );
+    assert!(!table.contains("it is final"), "{table}");
+    assert!(!theirs.stderr.contains("it is final"), "{}", theirs.stderr);
+    // For the coordinating directorate (here the admin) it is open.
+    let admin = server.cli(&["cases", "transitions", &cycle]).await;
+    let row = transition_row(admin.ok(), "start_review");
+    assert!(row.contains(" yes "), "{row}");
+    assert!(!row.contains("(not you)"), "{row}");
+    assert!(!admin.stdout.contains("(not you):"), "{}", admin.stdout);
+    // The API says the same: every declared transition, permitted or not, with its roles.
+    let listed = json(
+        &server
+            .cli_as(
+                Some(&ic),
+                &["--output", "json", "cases", "transitions", &cycle],
+            )
+            .await,
+    );
+    let start_review = &listed["transitions"][0];
+    assert_eq!(start_review["transition"], "start_review");
+    assert_eq!(start_review["permitted"], false);
+    assert_eq!(start_review["open"], false);
+    assert_eq!(
+        start_review["roles"],
+        serde_json::json!(["admin", "coordinator"])
+    );
+
+    // An auditor on a recommendation sees each way out of `received` and who takes it.
+    let recommendation = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "create",
+                "--kind",
+                "recommendation",
+                "--title",
+                "Versterk de coördinerende rol",
+                "--report-title",
+                "Integriteit als basis",
+                "--addressee",
+                "coordinating_minister",
+                "--theme",
+                "coordination",
+            ])
+            .await,
+    );
+    let recommendation = recommendation["name"].as_str().unwrap().to_owned();
+    let seen = server
+        .cli_as(Some(&auditor), &["cases", "transitions", &recommendation])
+        .await;
+    let table = seen.ok();
+    for transition in ["accept", "accept_partially", "reject"] {
+        let row = transition_row(table, transition);
+        assert!(
+            row.contains("admin, coordinator, secretariat (not you)"),
+            "{row}"
+        );
+    }
+
+    // Only a final state has none.
+    let item = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "create",
+                "--kind",
+                "work_item",
+                "--title",
+                "Agenda",
+            ])
+            .await,
+    );
+    let item = item["name"].as_str().unwrap().to_owned();
+    server
+        .cli(&["cases", "transition", &item, "cancel"])
+        .await
+        .ok();
+    let none = server.cli(&["cases", "transitions", &item]).await;
+    none.ok();
+    assert!(
+        none.stderr
+            .contains("no transitions from this state (it is final)"),
+        "{none:?}"
+    );
+}
+
+async fn one_consult_records_a_meeting_with_several_departments_all_or_nothing(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let created = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "create",
+                "--kind",
+                "framework",
+                "--title",
+                "Toetsingskader integriteit",
+                "--purpose",
+                "quality",
+                "--scope",
+                "JenV",
+                "--scope",
+                "BZK",
+                "--scope",
+                "Fin",
+            ])
+            .await,
+    );
+    let name = created["name"].as_str().unwrap().to_owned();
+    server
+        .cli(&["cases", "transition", &name, "start_consultation"])
+        .await
+        .ok();
+    let consult = |departments: &'static [&'static str]| {
+        let mut args = vec!["frameworks", "consult", name.as_str()];
+        for d in departments {
+            args.extend(["--department", d]);
+        }
+        args.extend([
+            "--body",
+            "IPIM",
+            "--date",
+            "2026-10-08",
+            "--outcome",
+            "agrees",
+        ]);
+        let server = &server;
+        async move { server.cli(&args).await }
+    };
+    let events = || async {
+        server
+            .cases()
+            .await
+            .list_case_events(v1::ListCaseEventsRequest {
+                name: name.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events
+            .into_iter()
+            .filter(|e| e.r#type == "framework.consulted")
+            .count()
+    };
+
+    // A department outside the scope, or one named twice: nothing is recorded, and the error
+    // names the field.
+    let outside = consult(&["JenV", "Defensie"]).await;
+    assert_eq!(outside.code, Some(3), "{outside:?}");
+    assert!(
+        outside.stderr.contains("consultations[1].department"),
+        "{}",
+        outside.stderr
+    );
+    let twice = consult(&["JenV", "BZK", "departments/JenV"]).await;
+    assert_eq!(twice.code, Some(3), "{twice:?}");
+    assert!(
+        twice.stderr.contains("field consultations[2].department")
+            && twice.stderr.contains("named twice"),
+        "{}",
+        twice.stderr
+    );
+    assert_eq!(events().await, 0, "all or nothing");
+
+    // One call for the meeting: one consultation, and one event, per department.
+    let recorded = consult(&["JenV", "BZK"]).await;
+    let table = recorded.ok();
+    assert!(table.contains("JenV") && table.contains("BZK"), "{table}");
+    assert!(table.contains("2 consultations recorded"), "{table}");
+    assert_eq!(events().await, 2);
+    let listed = server.cli(&["frameworks", "consultations", &name]).await;
+    assert!(
+        listed.ok().contains("not consulted: Fin"),
+        "{}",
+        listed.stdout
+    );
+
+    // Through the API: the batch is checked for each consultation, its permission too.
+    let secretariat = server
+        .principal("secretariaat", &[("secretariat", "rijk")])
+        .await;
+    let member = server.principal("lid", &[("member", "Fin")]).await;
+    let batch = |departments: &[&str]| v1::BatchRecordConsultationsRequest {
+        framework: name.clone(),
+        consultations: departments
+            .iter()
+            .map(|d| v1::Consultation {
+                department: format!("departments/{d}"),
+                body: "SG-overleg".into(),
+                date: "2026-10-15".into(),
+                outcome: v1::ConsultationOutcome::Concerns as i32,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let refused = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&member).await,
+    )
+    .batch_record_consultations(batch(&["Fin"]))
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    let answer = v1::framework_service_client::FrameworkServiceClient::new(
+        server.authed_with(&secretariat).await,
+    )
+    .batch_record_consultations(batch(&["Fin", "JenV"]))
+    .await
+    .unwrap()
+    .into_inner();
+    let departments: Vec<&str> = answer
+        .consultations
+        .iter()
+        .map(|c| c.department.as_str())
+        .collect();
+    assert_eq!(departments, ["departments/Fin", "departments/JenV"]);
+    assert!(
+        answer
+            .consultations
+            .iter()
+            .all(|c| c.recorded_by == "principals/secretariaat")
+    );
+    assert_eq!(events().await, 4);
+    let empty = server
+        .frameworks()
+        .await
+        .batch_record_consultations(batch(&[]))
+        .await
+        .unwrap_err();
+    assert_eq!(empty.code(), tonic::Code::InvalidArgument);
+
+    // A single department still goes through RecordConsultation and prints the consultation.
+    let single = consult(&["Fin"]).await;
+    assert!(single.ok().contains("RECORDED BY"), "{}", single.stdout);
+    assert_eq!(events().await, 5);
+}
+
+async fn agreements_become_follow_up_items_with_their_owner_and_due_date(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
+    let set = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "criteria-sets",
+                "create",
+                "--title",
+                "Toetsingskader",
+                "--criteria-file",
+                &criteria,
+            ])
+            .await,
+    );
+    let set = set["name"].as_str().unwrap().to_owned();
+    server.cli(&["criteria-sets", "publish", &set]).await.ok();
+    let opened = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cycles",
+                "open",
+                "--year",
+                "2026",
+                "--criteria-set",
+                &set,
+                "--department",
+                "JenV",
+            ])
+            .await,
+    );
+    let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "start"])
+        .await
+        .ok();
+    for code in ["BN-01", "BN-02", "TH-1"] {
+        server
+            .cli_as(
+                Some(&ic),
+                &["cycles", "rate", &cycle, code, "--rating", "met"],
+            )
+            .await
+            .ok();
+    }
+    server
+        .cli_as(Some(&ic), &["cases", "transition", &cycle, "submit"])
+        .await
+        .ok();
+    for step in ["start_review", "approve_review"] {
+        server
+            .cli(&["cases", "transition", &cycle, step])
+            .await
+            .ok();
+    }
+
+    // A due date that is not a date is a usage error, before anything is sent.
+    let bad = server
+        .cli(&[
+            "cycles",
+            "dialogue",
+            &cycle,
+            "--date",
+            "2026-11-12",
+            "--participant",
+            "SG JenV",
+            "--summary",
+            "Jaarlijks gesprek",
+            "--agreement",
+            "Notitie|Karim|1 juli",
+        ])
+        .await;
+    assert_eq!(bad.code, Some(2), "{bad:?}");
+    assert!(bad.stderr.contains("TEXT|OWNER|DUE"), "{}", bad.stderr);
+    let recorded = server
+        .cli(&[
+            "cycles",
+            "dialogue",
+            &cycle,
+            "--date",
+            "2026-11-12",
+            "--participant",
+            "SG JenV",
+            "--summary",
+            "Jaarlijks gesprek",
+            "--agreement",
+            "Vertrouwenspersonen zichtbaarder maken|Karim El Idrissi|2027-03-31",
+            "--agreement",
+            "Risicoanalyse inkoop herhalen||2027-06-30",
+            "--agreement",
+            "Gedragscode actualiseren",
+        ])
+        .await;
+    let shown = recorded.ok();
+    assert!(
+        shown.contains("Vertrouwenspersonen zichtbaarder maken (Karim El Idrissi, due 2027-03-31)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Risicoanalyse inkoop herhalen (due 2027-06-30)"),
+        "{shown}"
+    );
+    for step in ["hold_dialogue", "close"] {
+        server
+            .cli(&["cases", "transition", &cycle, step])
+            .await
+            .ok();
+    }
+
+    // Each agreement is a follow-up item carried by its owner, due when agreed.
+    let items = json(
+        &server
+            .cli(&[
+                "--output",
+                "json",
+                "cases",
+                "list",
+                "--filter",
+                &format!("parent = \"{cycle}\""),
+                "--label",
+                "follow-up",
+            ])
+            .await,
+    );
+    let items = items["cases"].as_array().unwrap();
+    let item = |title: &str| {
+        items
+            .iter()
+            .find(|i| i["title"] == title)
+            .unwrap_or_else(|| panic!("no follow-up {title}: {items:?}"))
+    };
+    let confidential = item("Vertrouwenspersonen zichtbaarder maken");
+    assert_eq!(confidential["assignee"], "Karim El Idrissi");
+    // The end of 31 March 2027 in Amsterdam (summer time).
+    assert_eq!(confidential["dueTime"], "2027-03-31T21:59:59Z");
+    let procurement = item("Risicoanalyse inkoop herhalen");
+    assert_eq!(procurement["assignee"], "");
+    assert_eq!(procurement["dueTime"], "2027-06-30T21:59:59Z");
+    let code = item("Gedragscode actualiseren");
+    assert_eq!(code["assignee"], "");
+    assert!(code["dueTime"].is_null(), "{code}");
+    assert_eq!(items.len(), 3);
+    // With an owner, work can start at once (`work_item.assignee_required` holds).
+    let id = confidential["name"].as_str().unwrap();
+    server
+        .cli(&["cases", "transition", id, "accept"])
+        .await
+        .ok();
+    server.cli(&["cases", "transition", id, "start"]).await.ok();
 }

@@ -25,6 +25,7 @@ backend_tests!(
     the_demo_shows_this_years_cycles_in_the_six_states_the_readme_names,
     the_coordinator_reviews_a_self_assessment_but_may_not_rate_it,
     the_demo_rates_each_cycle_as_its_departments_own_integrity_coordinator,
+    the_demos_follow_up_items_carry_their_agreements_owner_and_due_date,
     recording_an_observance_closes_that_departments_observance_item_and_no_other,
     a_framework_falls_due_for_evaluation_and_an_evaluation_records_its_verdict,
 );
@@ -1870,4 +1871,54 @@ async fn every_case(server: &TestServer) -> Vec<v1::Case> {
         .unwrap()
         .into_inner()
         .cases
+}
+
+async fn the_demos_follow_up_items_carry_their_agreements_owner_and_due_date(backend: Backend) {
+    let Some(server) = TestServer::start_with(backend, &["--demo"]).await else {
+        return;
+    };
+    let cases = every_case(&server).await;
+    let follow_ups: Vec<&v1::Case> = cases
+        .iter()
+        .filter(|c| c.labels.contains(&"follow-up".to_owned()))
+        .collect();
+    // Two agreements in each of last year's three closed cycles.
+    assert_eq!(follow_ups.len(), 6, "{follow_ups:?}");
+    for item in &follow_ups {
+        assert!(!item.assignee.is_empty(), "no owner: {item:?}");
+        assert!(item.due_time.is_some(), "no due time: {item:?}");
+        assert!(!item.overdue, "{item:?}");
+        // The date is a field, not left in the text.
+        assert!(!item.title.contains("vóór"), "{item:?}");
+    }
+    let jenv = follow_ups
+        .iter()
+        .find(|c| c.department == "departments/JenV" && c.title.starts_with("Vertrouwenspersonen"))
+        .expect("JenV's follow-up on the confidential advisers");
+    assert_eq!(jenv.assignee, "Karim El Idrissi");
+    // The dialogue shows them too.
+    let held = cases
+        .iter()
+        .find(|c| c.state == "dialogue_held")
+        .expect("this year's dialogue");
+    let Some(Details::AssessmentCycle(cycle)) = &held.details else {
+        panic!("a cycle");
+    };
+    let dialogue = cycle.dialogue.as_ref().expect("recorded");
+    assert_eq!(dialogue.agreement_items.len(), 2);
+    assert!(
+        dialogue
+            .agreement_items
+            .iter()
+            .all(|a| !a.owner.is_empty() && a.due_time.is_some())
+    );
+    let texts: Vec<&str> = dialogue
+        .agreement_items
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect();
+    assert_eq!(
+        dialogue.agreements, texts,
+        "the texts alone, for older clients"
+    );
 }

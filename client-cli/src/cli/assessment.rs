@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
-use regie_proto::v1::{Evidence, MaturityStage, Rating};
+use regie_proto::v1::{Agreement, Evidence, MaturityStage, Rating};
 
 use super::ListArgs;
 use crate::{names, values};
@@ -266,9 +266,14 @@ pub struct CycleDialogue {
     /// What was discussed.
     #[arg(long)]
     pub summary: String,
-    /// An agreement made; each becomes a follow-up work item when the cycle closes. Repeatable.
-    #[arg(long = "agreement", value_name = "TEXT")]
-    pub agreements: Vec<String>,
+    /// An agreement made, `TEXT|OWNER|DUE`: what was agreed, who carries it out and by when
+    /// (a date YYYY-MM-DD, the end of that day in Europe/Amsterdam, or an RFC 3339 time); OWNER
+    /// and DUE may be left out (`"TEXT"`, `"TEXT|OWNER"`, `"TEXT||2027-06-30"`). Each becomes a
+    /// follow-up work item of the department when the cycle closes, assigned to OWNER and due
+    /// at DUE. Repeatable, e.g. --agreement "Vertrouwenspersonen zichtbaarder maken|Karim El
+    /// Idrissi|2027-03-31".
+    #[arg(long = "agreement", value_name = "TEXT|OWNER|DUE", value_parser = values::agreement)]
+    pub agreements: Vec<Agreement>,
     /// Only record if the cycle still has this etag.
     #[arg(long, default_value = "")]
     pub etag: String,

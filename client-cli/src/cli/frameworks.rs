@@ -10,7 +10,8 @@ use crate::{names, values};
 #[derive(Debug, Subcommand)]
 pub enum FrameworkCommand {
     /// Records a consultation with a department in scope, while the framework is in
-    /// consultation (coordination decree, art. 2.1: "na overleg").
+    /// consultation (coordination decree, art. 2.1: "na overleg"). Repeat --department for a
+    /// meeting that consulted several: one call, one consultation each, all or none.
     Consult(FrameworkConsult),
     /// Lists a framework's consultations, oldest first, and the departments not consulted yet.
     Consultations {
@@ -53,9 +54,11 @@ pub struct FrameworkConsult {
     /// A framework: a case id or `cases/ID`.
     #[arg(value_name = "FRAMEWORK", value_parser = names::case_name)]
     pub framework: String,
-    /// The department consulted: a code or `departments/CODE`.
-    #[arg(long, value_name = "CODE", value_parser = names::department_name)]
-    pub department: String,
+    /// A department consulted: a code or `departments/CODE`. Repeatable: `--department JenV
+    /// --department Fin` records the same consultation (body, date, outcome, note) for each, in
+    /// one call; if one cannot be recorded (not in scope, named twice), none is.
+    #[arg(long, value_name = "CODE", value_parser = names::department_name, required = true)]
+    pub department: Vec<String>,
     /// Where the consultation took place, e.g. `IPIM` or `SG-overleg`.
     #[arg(long)]
     pub body: String,

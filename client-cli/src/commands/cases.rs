@@ -138,7 +138,7 @@ impl Listing for ListCasesResponse {
             output::truncate(&c.title, 50),
             or_dash(short_id(DEPARTMENTS, &c.department)),
             or_dash(&c.assignee),
-            output::date(c.due_time.as_ref()),
+            due_date(c),
             if c.overdue { "yes" } else { "" }.to_owned(),
         ]
     }
@@ -166,7 +166,7 @@ impl Show for Case {
             ),
             ("ASSIGNEE", or_dash(&c.assignee)),
             ("LABELS", or_dash(&c.labels.join(", "))),
-            ("DUE", output::timestamp(c.due_time.as_ref())),
+            ("DUE", due_time(c)),
             ("OVERDUE", yes_no(c.overdue).to_owned()),
             ("PARENT", or_dash(short_id(CASES, &c.parent))),
             ("REVISION", c.revision.to_string()),
@@ -181,6 +181,28 @@ impl Show for Case {
         ];
         rows.extend(detail_rows(c));
         output::key_value_table(rows).to_string()
+    }
+}
+
+/// The effective due date (the due time with the time the clock stood still counted, as the
+/// server works it out), and the date that was set when they differ: `2026-12-12 (was
+/// 2026-12-01)`; `-` without a due time.
+fn due_date(c: &Case) -> String {
+    shown_due(c, output::date)
+}
+
+/// As [`due_date`], with times: `2026-12-12T22:59:59Z (was 2026-12-01T22:59:59Z)`.
+fn due_time(c: &Case) -> String {
+    shown_due(c, output::timestamp)
+}
+
+fn shown_due(c: &Case, format: fn(Option<&prost_types::Timestamp>) -> String) -> String {
+    let effective = c.effective_due_time.as_ref().or(c.due_time.as_ref());
+    let (shown, set) = (format(effective), format(c.due_time.as_ref()));
+    if shown == set {
+        shown
+    } else {
+        format!("{shown} (was {set})")
     }
 }
 
@@ -235,7 +257,7 @@ fn detail_rows(c: &Case) -> Vec<(&'static str, String)> {
                     ("DIALOGUE DATE", or_dash(&d.date)),
                     ("PARTICIPANTS", or_dash(&d.participants.join(", "))),
                     ("SUMMARY", or_dash(&d.summary)),
-                    ("AGREEMENTS", or_dash(&d.agreements.join("\n"))),
+                    ("AGREEMENTS", or_dash(&agreements(d))),
                     ("DIALOGUE RECORDED BY", or_dash(&d.recorded_by)),
                 ]),
             }
@@ -250,6 +272,33 @@ fn detail_rows(c: &Case) -> Vec<(&'static str, String)> {
     }
 }
 
+/// A dialogue's agreements, one a line, each with its owner and due date when it has them:
+/// `Risicoanalyse herhalen (Hoofd Inkoop, due 2027-06-30)`. A server from before agreements
+/// had them sends the texts alone.
+fn agreements(d: &regie_proto::v1::Dialogue) -> String {
+    if d.agreement_items.is_empty() {
+        return d.agreements.join("\n");
+    }
+    d.agreement_items
+        .iter()
+        .map(|a| {
+            let mut about = Vec::new();
+            if !a.owner.is_empty() {
+                about.push(a.owner.clone());
+            }
+            if a.due_time.is_some() {
+                about.push(format!("due {}", output::date(a.due_time.as_ref())));
+            }
+            if about.is_empty() {
+                a.text.clone()
+            } else {
+                format!("{} ({})", a.text, about.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A recommendation theme in lower case as the flags spell it, or `-` when unspecified.
 fn theme_name(theme: i32) -> String {
     match RecommendationTheme::try_from(theme) {
@@ -262,6 +311,38 @@ fn theme_name(theme: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_due_date_is_the_effective_one_with_the_original_when_they_differ() {
+        let day = 86_400;
+        let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+        // 2026-12-01T22:59:59Z, and eleven days of `blocked` later.
+        let set = 1_796_165_999;
+        let blocked = Case {
+            due_time: at(set),
+            effective_due_time: at(set + 11 * day),
+            ..Case::default()
+        };
+        assert_eq!(due_date(&blocked), "2026-12-12 (was 2026-12-01)");
+        assert_eq!(
+            due_time(&blocked),
+            "2026-12-12T22:59:59Z (was 2026-12-01T22:59:59Z)"
+        );
+        let on_time = Case {
+            due_time: at(set),
+            effective_due_time: at(set),
+            ..Case::default()
+        };
+        assert_eq!(due_date(&on_time), "2026-12-01");
+        assert_eq!(due_time(&on_time), "2026-12-01T22:59:59Z");
+        // A server that does not send the effective time: the due time as set.
+        let older = Case {
+            due_time: at(set),
+            ..Case::default()
+        };
+        assert_eq!(due_date(&older), "2026-12-01");
+        assert_eq!(due_date(&Case::default()), "-");
+    }
 
     #[test]
     fn a_parent_lists_its_sub_items() {

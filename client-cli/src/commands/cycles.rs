@@ -50,7 +50,7 @@ pub async fn run(ctx: &Context, command: CycleCommand) -> Result<(), CliError> {
                     date: args.date,
                     participants: args.participants,
                     summary: args.summary,
-                    agreements: args.agreements,
+                    agreement_items: args.agreements,
                     ..Dialogue::default()
                 }),
                 etag: args.etag,

@@ -2,7 +2,8 @@
 //! how the departments observe it once it is in force.
 
 use regie_proto::v1::{
-    Consultation, ConsultationOutcome, ListConsultationsRequest, ListConsultationsResponse,
+    BatchRecordConsultationsRequest, BatchRecordConsultationsResponse, Consultation,
+    ConsultationOutcome, ListConsultationsRequest, ListConsultationsResponse,
     ListObservancesRequest, ListObservancesResponse, Observance, RecordConsultationRequest,
     RecordObservanceRequest,
 };
@@ -19,23 +20,37 @@ pub async fn run(ctx: &Context, command: FrameworkCommand) -> Result<(), CliErro
     let mut client = conn.frameworks();
     match command {
         FrameworkCommand::Consult(args) => {
-            let request = RecordConsultationRequest {
+            let consultation = |department: String| Consultation {
+                department,
+                body: args.body.clone(),
+                date: args.date.clone(),
+                outcome: ConsultationOutcome::from(args.outcome).into(),
+                note: args.note.clone(),
+                ..Consultation::default()
+            };
+            let mut departments = args.department.clone();
+            if departments.len() == 1 {
+                let request = RecordConsultationRequest {
+                    framework: args.framework,
+                    consultation: departments.pop().map(consultation),
+                    etag: args.etag,
+                    request_id: args.request_id,
+                };
+                let recorded = conn
+                    .call(client.record_consultation(conn.request(request)))
+                    .await?;
+                return render::show(ctx.output, &recorded);
+            }
+            let request = BatchRecordConsultationsRequest {
                 framework: args.framework,
-                consultation: Some(Consultation {
-                    department: args.department,
-                    body: args.body,
-                    date: args.date,
-                    outcome: ConsultationOutcome::from(args.outcome).into(),
-                    note: args.note,
-                    ..Consultation::default()
-                }),
+                consultations: departments.into_iter().map(consultation).collect(),
                 etag: args.etag,
                 request_id: args.request_id,
             };
-            let consultation = conn
-                .call(client.record_consultation(conn.request(request)))
+            let recorded = conn
+                .call(client.batch_record_consultations(conn.request(request)))
                 .await?;
-            render::show(ctx.output, &consultation)
+            render::print(ctx.output, &recorded)
         }
         FrameworkCommand::Consultations { framework } => {
             let request = ListConsultationsRequest { framework };
@@ -92,30 +107,56 @@ impl Show for Consultation {
     }
 }
 
-/// A framework's consultations, then the departments in scope not consulted yet.
-impl Listing for ListConsultationsResponse {
+/// The columns of a table of consultations.
+const CONSULTATION_HEADER: &[&str] = &[
+    "DEPARTMENT",
+    "BODY",
+    "DATE",
+    "OUTCOME",
+    "NOTE",
+    "RECORDED BY",
+];
+
+fn consultation_row(c: &Consultation) -> Vec<String> {
+    vec![
+        short_id(DEPARTMENTS, &c.department).to_owned(),
+        or_dash(&c.body),
+        or_dash(&c.date),
+        outcome_name(c.outcome),
+        output::truncate(&c.note, 50),
+        or_dash(&c.recorded_by),
+    ]
+}
+
+/// The consultations one `consult` with several departments recorded, then how many.
+impl Listing for BatchRecordConsultationsResponse {
     type Item = Consultation;
-    const HEADER: &'static [&'static str] = &[
-        "DEPARTMENT",
-        "BODY",
-        "DATE",
-        "OUTCOME",
-        "NOTE",
-        "RECORDED BY",
-    ];
+    const HEADER: &'static [&'static str] = CONSULTATION_HEADER;
     const EMPTY: &'static str = "no consultations recorded";
     fn items(&self) -> &[Consultation] {
         &self.consultations
     }
     fn row(c: &Consultation) -> Vec<String> {
-        vec![
-            short_id(DEPARTMENTS, &c.department).to_owned(),
-            or_dash(&c.body),
-            or_dash(&c.date),
-            outcome_name(c.outcome),
-            output::truncate(&c.note, 50),
-            or_dash(&c.recorded_by),
-        ]
+        consultation_row(c)
+    }
+    fn footer(&self) -> Option<String> {
+        Some(format!(
+            "{} consultations recorded",
+            self.consultations.len()
+        ))
+    }
+}
+
+/// A framework's consultations, then the departments in scope not consulted yet.
+impl Listing for ListConsultationsResponse {
+    type Item = Consultation;
+    const HEADER: &'static [&'static str] = CONSULTATION_HEADER;
+    const EMPTY: &'static str = "no consultations recorded";
+    fn items(&self) -> &[Consultation] {
+        &self.consultations
+    }
+    fn row(c: &Consultation) -> Vec<String> {
+        consultation_row(c)
     }
     fn footer(&self) -> Option<String> {
         let not_consulted = id_list(DEPARTMENTS, &self.not_consulted);

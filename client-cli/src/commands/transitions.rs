@@ -1,5 +1,6 @@
 //! `regie cases transition` and `regie cases transitions`: move a case along its workflow, and
-//! see which transitions are open or which rules block them.
+//! see every transition from its state: whether it is open to you now, which roles may take it,
+//! and which rules block it.
 
 use regie_proto::v1::{
     AvailableTransition, ListAvailableTransitionsRequest, ListAvailableTransitionsResponse,
@@ -42,10 +43,19 @@ pub async fn available(ctx: &Context, case: String) -> Result<(), CliError> {
     render::print(ctx.output, &response)
 }
 
+/// Marks, in WHO MAY, a transition the caller's roles do not allow.
+const NOT_YOU: &str = "(not you)";
+
 impl Listing for ListAvailableTransitionsResponse {
     type Item = AvailableTransition;
-    const HEADER: &'static [&'static str] =
-        &["TRANSITION", "TO", "OPEN", "NEEDS COMMENT", "BLOCKED BY"];
+    const HEADER: &'static [&'static str] = &[
+        "TRANSITION",
+        "TO",
+        "OPEN",
+        "WHO MAY",
+        "NEEDS COMMENT",
+        "BLOCKED BY",
+    ];
     const EMPTY: &'static str = "no transitions from this state (it is final)";
     fn items(&self) -> &[AvailableTransition] {
         &self.transitions
@@ -55,9 +65,31 @@ impl Listing for ListAvailableTransitionsResponse {
             t.transition.clone(),
             t.to_state.clone(),
             yes_no(t.open).to_owned(),
+            who_may(t),
             yes_no(t.comment_required).to_owned(),
             or_dash(&blocked_by(&t.blocked_by)),
         ]
+    }
+    fn footer(&self) -> Option<String> {
+        self.transitions.iter().any(|t| !t.permitted).then(|| {
+            format!(
+                "{NOT_YOU}: none of your roles allows it on this case; `regie whoami` shows the roles you hold"
+            )
+        })
+    }
+}
+
+/// The roles that may take the transition, and `(not you)` when the caller's may not.
+fn who_may(t: &AvailableTransition) -> String {
+    let roles = if t.roles.is_empty() {
+        "no role".to_owned()
+    } else {
+        t.roles.join(", ")
+    };
+    if t.permitted {
+        roles
+    } else {
+        format!("{roles} {NOT_YOU}")
     }
 }
 
@@ -114,6 +146,38 @@ mod tests {
              bare"
         );
         assert_eq!(blocked_by(&[]), "");
+    }
+
+    #[test]
+    fn who_may_names_the_roles_and_marks_what_is_not_yours() {
+        let mine = AvailableTransition {
+            permitted: true,
+            roles: vec!["admin".into(), "integrity_coordinator".into()],
+            ..AvailableTransition::default()
+        };
+        assert_eq!(who_may(&mine), "admin, integrity_coordinator");
+        let theirs = AvailableTransition {
+            permitted: false,
+            roles: vec!["admin".into(), "coordinator".into()],
+            ..AvailableTransition::default()
+        };
+        assert_eq!(who_may(&theirs), "admin, coordinator (not you)");
+        assert_eq!(
+            who_may(&AvailableTransition::default()),
+            "no role (not you)"
+        );
+        let listed = ListAvailableTransitionsResponse {
+            transitions: vec![mine.clone()],
+        };
+        assert_eq!(listed.footer(), None);
+        let listed = ListAvailableTransitionsResponse {
+            transitions: vec![mine, theirs],
+        };
+        assert!(
+            listed
+                .footer()
+                .is_some_and(|f| f.starts_with("(not you): "))
+        );
     }
 
     #[test]

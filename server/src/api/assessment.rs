@@ -7,12 +7,12 @@ use std::sync::Arc;
 use regie_proto::v1::{self, assessment_service_server::AssessmentService};
 use tonic::{Request, Response, Status};
 
-use super::cases::case_id;
+use super::cases::{case_id, case_message, case_messages};
 use super::convert;
 use crate::api::access::caller;
 use crate::app::App;
 use crate::app::assessment::op;
-use crate::domain::cases::cycle::{self, DialogueDraft, RatingDraft};
+use crate::domain::cases::cycle::{self, AgreementDraft, DialogueDraft, RatingDraft};
 use crate::domain::criteria::{CriteriaSetId, SetDraft, SetPatch};
 use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
@@ -170,8 +170,8 @@ impl AssessmentService for AssessmentApi {
                     .open_cycles(&caller, r.year, &r.criteria_set, &requested, r.carry_over)
                     .await?;
                 Ok(v1::OpenCyclesResponse {
-                    opened: opened.opened.into_iter().map(convert::case).collect(),
-                    existing: opened.existing.into_iter().map(convert::case).collect(),
+                    opened: case_messages(&self.app, opened.opened).await?,
+                    existing: case_messages(&self.app, opened.existing).await?,
                 })
             }
             .await,
@@ -251,17 +251,34 @@ impl AssessmentService for AssessmentApi {
                 let request_key = super::request_key(&r, &r.request_id)?;
                 let id = case_id("cycle", &r.cycle)?;
                 let given = r.dialogue.ok_or_else(|| missing_field("dialogue"))?;
+                let mut agreement_items = Vec::with_capacity(given.agreement_items.len());
+                for (i, a) in given.agreement_items.into_iter().enumerate() {
+                    let field = format!("dialogue.agreement_items[{i}].due_time");
+                    let due_time = match a.due_time.as_ref() {
+                        None => None,
+                        Some(t) => Some(
+                            convert::micros(t)
+                                .ok_or_else(|| Error::invalid_field(field, "is out of range"))?,
+                        ),
+                    };
+                    agreement_items.push(AgreementDraft {
+                        text: a.text,
+                        owner: a.owner,
+                        due_time,
+                    });
+                }
                 let dialogue = DialogueDraft {
                     date: given.date,
                     participants: given.participants,
                     summary: given.summary,
                     agreements: given.agreements,
+                    agreement_items,
                 };
                 let case = self
                     .app
                     .record_dialogue(&caller, id, dialogue, r.etag, request_key)
                     .await?;
-                Ok(convert::case(case))
+                case_message(&self.app, case, None).await
             }
             .await,
         )

@@ -20,7 +20,7 @@ use crate::domain::cases::draft::{
     FrameworkPatch, RecommendationDraft, RecommendationPatch, RiskAnalysisDraft, RiskAnalysisPatch,
 };
 use crate::domain::cases::framework::FrameworkDraft;
-use crate::domain::cases::{CaseDraft, CaseId, CasePatch};
+use crate::domain::cases::{Case, CaseDraft, CaseId, CasePatch};
 use crate::domain::directory::DepartmentCode;
 use crate::domain::error::Error;
 use crate::domain::mask;
@@ -41,6 +41,21 @@ pub(super) fn case_id(field: &str, name: &str) -> Result<CaseId> {
     let id = CaseId::from_name(field, name).map_err(name_error)?;
     tracing::Span::current().record("regie.case", name);
     Ok(id)
+}
+
+/// `case` as the API shows it, with its effective due time at `at` (micros; `None`: now).
+pub(super) async fn case_message(app: &App, case: Case, at: Option<i64>) -> Result<v1::Case> {
+    let effective = app.effective_due_time(&case, at).await?;
+    Ok(convert::case(case, effective))
+}
+
+/// Each of `cases` as the API shows it now.
+pub(super) async fn case_messages(app: &App, cases: Vec<Case>) -> Result<Vec<v1::Case>> {
+    let mut messages = Vec::with_capacity(cases.len());
+    for case in cases {
+        messages.push(case_message(app, case, None).await?);
+    }
+    Ok(messages)
 }
 
 fn due_time(field: &str, t: Option<&prost_types::Timestamp>) -> Result<Option<i64>> {
@@ -125,7 +140,7 @@ impl CaseService for CaseApi {
                     risk_analysis,
                 };
                 let case = self.app.create_case(&caller, draft, request_key).await?;
-                Ok(convert::case(case))
+                case_message(&self.app, case, None).await
             }
             .await,
         )
@@ -142,7 +157,9 @@ impl CaseService for CaseApi {
                 let id = case_id("name", &r.name)?;
                 let as_of = due_time("as_of", r.as_of.as_ref())?;
                 let case = self.app.get_case(&caller, id, as_of, r.revision).await?;
-                Ok(convert::case(case))
+                // A case as it was has its effective due time as it stood then.
+                let at = as_of.or((r.revision > 0).then_some(case.update_time));
+                case_message(&self.app, case, at).await
             }
             .await,
         )
@@ -158,7 +175,7 @@ impl CaseService for CaseApi {
             async {
                 let page = self.app.list_cases(&caller, list_params!(r)).await?;
                 Ok(v1::ListCasesResponse {
-                    cases: page.items.into_iter().map(convert::case).collect(),
+                    cases: case_messages(&self.app, page.items).await?,
                     next_page_token: page.next_page_token,
                 })
             }
@@ -261,7 +278,7 @@ impl CaseService for CaseApi {
                     .app
                     .update_case(&caller, id, c.etag, patch, request_key)
                     .await?;
-                Ok(convert::case(case))
+                case_message(&self.app, case, None).await
             }
             .await,
         )
@@ -281,7 +298,7 @@ impl CaseService for CaseApi {
                     .app
                     .transition_case(&caller, id, r.transition, r.etag, r.comment, request_key)
                     .await?;
-                Ok(convert::case(case))
+                case_message(&self.app, case, None).await
             }
             .await,
         )
@@ -296,11 +313,13 @@ impl CaseService for CaseApi {
         reply(
             async {
                 let id = case_id("name", &r.name)?;
-                let permitted = self.app.available_transitions(&caller, id).await?;
-                let transitions = permitted
+                let available = self.app.available_transitions(&caller, id).await?;
+                let transitions = available
                     .into_iter()
                     .map(|a| v1::AvailableTransition {
                         open: a.is_open(),
+                        permitted: a.permitted,
+                        roles: a.roles,
                         transition: a.transition.id,
                         to_state: a.transition.to,
                         label_nl: a.transition.label_nl,

@@ -71,7 +71,9 @@ pub fn timestamp_micros(micros: i64) -> prost_types::Timestamp {
     timestamp(Timestamp::from_micros(micros))
 }
 
-pub fn case(c: crate::domain::cases::Case) -> v1::Case {
+/// A case as the API shows it; `effective_due` is its due time with the pauses of its clock
+/// counted (`App::effective_due_time`).
+pub fn case(c: crate::domain::cases::Case, effective_due: Option<i64>) -> v1::Case {
     use crate::domain::cases::{Details, Theme};
     let details = match c.details {
         Details::WorkItem => v1::case::Details::WorkItem(v1::WorkItemDetails {}),
@@ -117,6 +119,7 @@ pub fn case(c: crate::domain::cases::Case) -> v1::Case {
         assignee: c.assignee,
         labels: c.labels,
         due_time: c.due_time.map(timestamp_micros),
+        effective_due_time: effective_due.map(timestamp_micros),
         parent: c.parent.map(|p| p.name()).unwrap_or_default(),
         create_time: Some(timestamp_micros(c.create_time)),
         update_time: Some(timestamp_micros(c.update_time)),
@@ -226,7 +229,16 @@ pub fn dialogue(d: &Dialogue) -> v1::Dialogue {
         date: d.date.clone(),
         participants: d.participants.clone(),
         summary: d.summary.clone(),
-        agreements: d.agreements.clone(),
+        agreements: d.agreements.iter().map(|a| a.text.clone()).collect(),
+        agreement_items: d
+            .agreements
+            .iter()
+            .map(|a| v1::Agreement {
+                text: a.text.clone(),
+                owner: a.owner.clone(),
+                due_time: a.due_time.map(timestamp_micros),
+            })
+            .collect(),
         recorded_by: d.recorded_by.clone(),
         record_time: Some(timestamp_micros(d.record_time)),
     }

@@ -58,6 +58,39 @@ impl FrameworkService for FrameworkApi {
         )
     }
 
+    async fn batch_record_consultations(
+        &self,
+        request: Request<v1::BatchRecordConsultationsRequest>,
+    ) -> Result<Response<v1::BatchRecordConsultationsResponse>, Status> {
+        let caller = caller(&request).map_err(to_status)?;
+        let r = request.into_inner();
+        reply(
+            async {
+                let request_key = super::request_key(&r, &r.request_id)?;
+                let id = case_id("framework", &r.framework)?;
+                let drafts = r
+                    .consultations
+                    .into_iter()
+                    .map(|given| ConsultationDraft {
+                        outcome: convert::outcome_from(given.outcome),
+                        department: given.department,
+                        body: given.body,
+                        date: given.date,
+                        note: given.note,
+                    })
+                    .collect();
+                let recorded = self
+                    .app
+                    .record_consultations(&caller, id, drafts, r.etag, request_key)
+                    .await?;
+                Ok(v1::BatchRecordConsultationsResponse {
+                    consultations: recorded.iter().map(convert::consultation).collect(),
+                })
+            }
+            .await,
+        )
+    }
+
     async fn list_consultations(
         &self,
         request: Request<v1::ListConsultationsRequest>,

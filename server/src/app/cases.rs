@@ -49,17 +49,23 @@ const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Events read from the store per round while a watcher catches up.
 const WATCH_BATCH: i64 = 256;
 
-/// A transition declared from a case's state, with the guards that do not hold now.
+/// A transition declared from a case's state: the guards that do not hold now, whether the
+/// caller may take it, and which roles may.
 #[derive(Debug, Clone)]
 pub struct Available {
     pub transition: Transition,
     pub failed: Vec<FailedRule>,
+    /// The caller's roles allow it on this case.
+    pub permitted: bool,
+    /// The roles whose policy lines allow it in the case's domain (`authz::Access::roles_allowing`).
+    pub roles: Vec<String>,
 }
 
 impl Available {
-    /// Open now, provided the caller gives a comment where one is required.
+    /// This caller can take it now (giving a comment where one is required): permitted, and
+    /// every guard holds.
     pub fn is_open(&self) -> bool {
-        self.failed.is_empty()
+        self.permitted && self.failed.is_empty()
     }
 }
 
@@ -349,8 +355,9 @@ impl App {
         self.store.list_events(&query).await
     }
 
-    /// The transitions from the case's state that this caller may take, each with the guards
-    /// that do not hold now.
+    /// Every transition declared from the case's state, each with the guards that do not hold
+    /// now, whether this caller may take it and which roles may. Reading the case is all it
+    /// needs: a caller who may take none of them still learns what exists and who can.
     pub async fn available_transitions(
         &self,
         caller: &Caller,
@@ -358,10 +365,7 @@ impl App {
     ) -> Result<Vec<Available>> {
         let case = self.read_case(caller, op::AVAILABLE, &id).await?;
         let children = self.store.children(&id).await?;
-        let mut workflows = self.workflows.snapshot();
-        if workflows.get(&case.kind, case.workflow_version).is_none() {
-            workflows = self.workflows.reload(self.store.as_ref()).await?;
-        }
+        let workflows = self.workflows_of(&case).await?;
         let def = workflows
             .get(&case.kind, case.workflow_version)
             .ok_or_else(|| {
@@ -380,18 +384,37 @@ impl App {
             new_id: &CaseId::generate,
         };
         let facts = command::facts(&case, &context);
-        let mut permitted = Vec::new();
+        let mut available = Vec::new();
         for a in workflow::available(def, &case.state, &facts) {
             let action = needs::action_of(&a.transition.permission, &a.transition.id);
             let need = Need::on_case(&case.kind, case.department.as_deref(), &action);
-            if self.access.allowed(caller.subject(), &need).await {
-                permitted.push(Available {
-                    transition: a.transition.clone(),
-                    failed: a.failed,
-                });
-            }
+            available.push(Available {
+                transition: a.transition.clone(),
+                failed: a.failed,
+                permitted: self.access.allowed(caller.subject(), &need).await,
+                roles: self.access.roles_allowing(&need),
+            });
         }
-        Ok(permitted)
+        Ok(available)
+    }
+
+    /// When `case` is due with the time its clock stood still counted, at `at` (micros; `None`:
+    /// now): the rule is `domain::cases::command::effective_due_time`.
+    pub async fn effective_due_time(&self, case: &Case, at: Option<i64>) -> Result<Option<i64>> {
+        let workflows = self.workflows_of(case).await?;
+        Ok(workflows
+            .get(&case.kind, case.workflow_version)
+            .and_then(|def| command::effective_due_time(case, def, at.unwrap_or_else(now))))
+    }
+
+    /// The workflow catalogue with the version `case` follows, reloaded when this replica has
+    /// not loaded it yet (another replica published it).
+    async fn workflows_of(&self, case: &Case) -> Result<Arc<workflow::Workflows>> {
+        let workflows = self.workflows.snapshot();
+        if workflows.get(&case.kind, case.workflow_version).is_some() {
+            return Ok(workflows);
+        }
+        self.workflows.reload(self.store.as_ref()).await
     }
 
     /// The change feed: replays the log after `after`, then follows it, sending only events of

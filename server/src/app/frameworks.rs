@@ -17,6 +17,7 @@ use crate::domain::request::RequestKey;
 /// The operations of this family, as their RPCs' full paths (named in denials).
 pub mod op {
     pub const CONSULT: &str = "/regie.v1.FrameworkService/RecordConsultation";
+    pub const CONSULT_EACH: &str = "/regie.v1.FrameworkService/BatchRecordConsultations";
     pub const CONSULTATIONS: &str = "/regie.v1.FrameworkService/ListConsultations";
     pub const OBSERVE: &str = "/regie.v1.FrameworkService/RecordObservance";
     pub const OBSERVANCES: &str = "/regie.v1.FrameworkService/ListObservances";
@@ -62,6 +63,37 @@ impl App {
             .last()
             .cloned()
             .ok_or_else(|| Error::internal("the consultation was not recorded"))
+    }
+
+    /// Records several consultations on a framework in one write (one meeting that consulted
+    /// several departments): one event each, in the order given, all or nothing; at most one
+    /// per department. Returns them as recorded.
+    pub async fn record_consultations(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        drafts: Vec<ConsultationDraft>,
+        etag: String,
+        request_id: RequestKey,
+    ) -> Result<Vec<Consultation>> {
+        let consultations = ConsultationDraft::validate_each(drafts)?;
+        let count = consultations.len();
+        let case = self
+            .record(
+                caller,
+                op::CONSULT_EACH,
+                id,
+                etag,
+                request_id,
+                Record::Consultations(consultations),
+            )
+            .await?;
+        let recorded = &details(&case)?.consultations;
+        recorded
+            .get(recorded.len().saturating_sub(count)..)
+            .filter(|last| last.len() == count)
+            .map(<[Consultation]>::to_vec)
+            .ok_or_else(|| Error::internal("the consultations were not recorded"))
     }
 
     /// Records how a department observes a framework in force; the department speaks for

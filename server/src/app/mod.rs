@@ -139,6 +139,15 @@ impl App {
                 let need = crate::domain::cases::needs::to_create(case);
                 self.access.require(caller, write.operation, &need).await?;
             } else {
+                if caller.refused_by_table() {
+                    self.refuse_before_writing(
+                        caller,
+                        &write.case_id,
+                        write.operation,
+                        &write.command,
+                    )
+                    .await?;
+                }
                 permit = Some(self.access.permit(caller, write.operation));
             }
         }
@@ -155,6 +164,37 @@ impl App {
             new_id: CaseId::generate,
         })
         .await
+    }
+
+    /// A write that the method table already refuses (no role of the caller could allow its
+    /// method on any case): refused here with what the command needs on the case as it is now
+    /// (`cases::needs`), so that the denial names the real object, action and domain and the
+    /// write never reaches the writer. Should the policy allow it meanwhile, the write goes on
+    /// and decides inside its transaction as any other.
+    async fn refuse_before_writing(
+        &self,
+        caller: &Caller,
+        id: &CaseId,
+        operation: &str,
+        command: &Command,
+    ) -> Result<()> {
+        // As every refusal of a case (docs/architecture.md, "Authorization"): one the caller
+        // may not read is only named, and one that is not there is refused alike.
+        let case = match self.store.get_case(id).await {
+            Ok(case) => case,
+            Err(crate::domain::Error::NotFound { .. }) => {
+                return Err(self.access.missing(caller, operation, &id.name()).await);
+            }
+            Err(e) => return Err(e),
+        };
+        let resource = crate::domain::cases::needs::resource(&case);
+        let workflows = self.workflows.snapshot();
+        for need in crate::domain::cases::needs::of(&workflows, Some(&case), command) {
+            self.access
+                .require_on(caller, operation, &need, &resource)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The server's own write (the scheduler's), as `actor`: no caller, so no permission check

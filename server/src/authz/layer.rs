@@ -1,8 +1,10 @@
 //! The tower layer in front of every service: health and reflection pass; every other call
 //! must carry a valid bearer token (UNAUTHENTICATED otherwise) and come from a principal with a
-//! role that could allow the method at all (PERMISSION_DENIED otherwise) — both decided before
-//! the request body is read. The authenticated [`Caller`] goes into the request's extensions for
-//! the handler, which makes the exact decision once it knows the target resource.
+//! role (PERMISSION_DENIED otherwise) — both decided before the request body is read, as is
+//! everything the method table decides alone (`rpc/methods.rs`). The authenticated [`Caller`]
+//! goes into the request's extensions for the handler, which makes the exact decision once it
+//! knows the target resource; a call on a case that no role of the caller could allow arrives
+//! marked, and is refused there with the real object, action and domain.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,7 +16,7 @@ use tracing::Instrument as _;
 
 use super::{Access, Caller, Need};
 use crate::domain::Error;
-use crate::domain::access::RIJK;
+use crate::domain::access::{ANY_DOMAIN, RIJK};
 use crate::rpc::methods::{self, Rule, Scope};
 use crate::rpc::status::to_status;
 
@@ -102,7 +104,13 @@ where
     }
 }
 
-/// Authenticates the caller and decides what can be decided without the request body.
+/// Authenticates the caller and decides what can be decided without the request body: what
+/// the method table names completely (scopes Rijk and Anywhere, and lists: a caller none of
+/// whose roles could allow them anywhere), and a caller without any role. A call on one case
+/// that no role of the caller could allow goes on marked ([`Caller::refused_by_table`]), so that
+/// the use case refuses it naming the case's kind, the action and its domain; the denial is
+/// recorded there. Every refusal here records the need as the table names it, a family standing
+/// for all its members in any domain where the layer looked in every domain.
 async fn admit(access: &Access, path: &str, authorization: Option<&str>) -> Result<Caller, Error> {
     if access.disabled() {
         return Ok(Caller::unchecked());
@@ -117,25 +125,49 @@ async fn admit(access: &Access, path: &str, authorization: Option<&str>) -> Resu
         }
     };
     let subject = caller.subject();
-    let allowed = match methods::rule(path) {
+    let refused = match methods::rule(path) {
         Some(Rule::Authenticated) => return Ok(caller),
         Some(Rule::Needs {
             object,
             action,
-            scope,
+            scope: Scope::Rijk,
         }) => {
             let need = Need::new(object, action, RIJK);
-            let allowed = match scope {
-                Scope::Rijk => access.allowed(subject, &need).await,
-                Scope::Anywhere => access.allowed_anywhere(subject, &need).await,
-                Scope::Resource => access.could_allow(subject, object, action).await,
-            };
-            (allowed, need)
+            (!access.allowed(subject, &need).await).then_some(need)
         }
-        None => (false, Need::new("", "", "")),
+        Some(Rule::Needs {
+            object,
+            action,
+            scope: Scope::Anywhere,
+        }) => {
+            let need = Need::new(object, action, RIJK);
+            let allowed = access.allowed_anywhere(subject, &need).await;
+            (!allowed).then(|| Need::everywhere(object, action))
+        }
+        Some(Rule::Needs {
+            object,
+            action,
+            scope: Scope::Listed,
+        }) => (!access.could_allow(subject, object, action).await)
+            .then(|| Need::everywhere(object, action)),
+        Some(Rule::Needs {
+            object,
+            action,
+            scope: Scope::Resource,
+        }) => {
+            if access.could_allow(subject, object, action).await {
+                None
+            } else if access.holds_a_role(subject) {
+                return Ok(caller.refused());
+            } else {
+                Some(Need::everywhere(object, action))
+            }
+        }
+        // Not a method of the table: nothing is known that it could need.
+        None => Some(Need::new("method", "call", ANY_DOMAIN)),
     };
-    match allowed {
-        (true, _) => Ok(caller),
-        (false, need) => Err(access.deny(subject, path, &need)),
+    match refused {
+        None => Ok(caller),
+        Some(need) => Err(access.deny(subject, path, &need)),
     }
 }

@@ -1,8 +1,9 @@
 //! Access control: who is calling (bearer tokens), and whether they may (Casbin, RBAC with
 //! domains). Every `regie.v1` call passes through [`layer::AuthLayer`], which authenticates the
-//! caller and refuses a call that no role of theirs could allow before the request body is even
-//! read; the handlers then ask [`Access::require`] for the exact object, action and domain once
-//! they know the target resource.
+//! caller and refuses, before the request body is even read, a caller without any role and a
+//! call that the method table decides alone; the handlers then ask [`Access::require`] for the
+//! exact object, action and domain once they know the target resource, so that every refusal
+//! names what was refused.
 //!
 //! Caching, and what it means for several replicas: the enforcer (with its decision cache) and
 //! authenticated tokens are kept in memory. A change made through this server applies to the
@@ -64,6 +65,10 @@ pub struct Caller {
     subject: Arc<str>,
     /// The hash of the bearer secret the caller presented; `None` inside the server.
     credential: Option<Arc<str>>,
+    /// The authentication layer found that no role of the caller could allow this call's
+    /// method on any case ([`layer`]); the use case refuses it with the exact need before it
+    /// writes anything.
+    refused_by_table: bool,
 }
 
 impl Caller {
@@ -113,12 +118,28 @@ impl Caller {
             principal: Arc::new(principal),
             token: Arc::new(token),
             credential: None,
+            refused_by_table: false,
         }
     }
 
     /// `principals/{id}`: the subject Casbin decides for, and the actor in events.
     pub fn subject(&self) -> &str {
         &self.subject
+    }
+
+    /// Whether the method table already says this call will be refused: no role of the
+    /// caller could allow its method on any case. The layer lets such a call on to the use
+    /// case only so that the refusal names the real object, action and domain; a write
+    /// checks them before it queues (`App::write`).
+    pub fn refused_by_table(&self) -> bool {
+        self.refused_by_table
+    }
+
+    /// This caller, for one call that the method table refuses (see
+    /// [`refused_by_table`](Self::refused_by_table)).
+    pub(crate) fn refused(mut self) -> Self {
+        self.refused_by_table = true;
+        self
     }
 }
 
@@ -135,8 +156,28 @@ struct Index {
     /// Subject → (role, domain) of each binding; shared, so that a write can carry its actor's
     /// roles without copying them.
     bindings: HashMap<String, Arc<Vec<(String, String)>>>,
-    /// Role → (domain, object, action) of each of its lines.
-    lines: HashMap<String, Vec<(String, String, String)>>,
+    /// Role → each of its lines.
+    lines: HashMap<String, Vec<Line>>,
+}
+
+/// A policy line without its role: `domain` is `*` ("wherever the role is held") or one domain;
+/// `object` and `action` may end in `*` (Casbin's `keyMatch`).
+struct Line {
+    domain: String,
+    object: String,
+    action: String,
+}
+
+impl Line {
+    /// Whether this line allows `need`, as the model's matcher decides for a role held there:
+    /// `(p.dom == "*" || p.dom == r.dom) && keyMatch(r.obj, p.obj) && keyMatch(r.act, p.act)`
+    /// (deploy/policies/model.conf).
+    fn allows(&self, need: &Need) -> bool {
+        use casbin::function_map::key_match;
+        (self.domain == "*" || self.domain == need.domain)
+            && key_match(&need.object, &self.object)
+            && key_match(&need.action, &self.action)
+    }
 }
 
 impl Index {
@@ -156,15 +197,32 @@ impl Index {
             .map(|(subject, roles)| (subject, Arc::new(roles)))
             .collect();
         for p in enforcer.get_policy() {
-            if let [role, domain, object, action, ..] = p.as_slice() {
-                index.lines.entry(role.clone()).or_default().push((
-                    domain.clone(),
-                    object.clone(),
-                    action.clone(),
-                ));
-            }
+            index.add_line(&p);
         }
         index
+    }
+
+    /// A `p` line's values: role, domain, object, action.
+    fn add_line(&mut self, values: &[String]) {
+        if let [role, domain, object, action, ..] = values {
+            self.lines.entry(role.clone()).or_default().push(Line {
+                domain: domain.clone(),
+                object: object.clone(),
+                action: action.clone(),
+            });
+        }
+    }
+
+    /// The roles with a line that allows `need`, sorted.
+    fn roles_allowing(&self, need: &Need) -> Vec<String> {
+        let mut roles: Vec<String> = self
+            .lines
+            .iter()
+            .filter(|(_, lines)| lines.iter().any(|line| line.allows(need)))
+            .map(|(role, _)| role.clone())
+            .collect();
+        roles.sort();
+        roles
     }
 }
 
@@ -413,6 +471,16 @@ impl Access {
         )
     }
 
+    /// Whether `subject` holds any role anywhere.
+    pub fn holds_a_role(&self, subject: &str) -> bool {
+        self.disabled
+            || self
+                .index()
+                .bindings
+                .get(subject)
+                .is_some_and(|b| !b.is_empty())
+    }
+
     /// Whether `subject` may, in `rijk` or in any department where it holds a role (for shared
     /// reference data, which every role in any domain may need to read).
     pub async fn allowed_anywhere(&self, subject: &str, need: &Need) -> bool {
@@ -520,10 +588,7 @@ impl Access {
         self.denials
             .record(subject, method, need, reason::PERMISSION_DENIED);
         Error::PermissionDenied {
-            message: format!(
-                "{subject} may not {} {} in {}",
-                need.action, need.object, need.domain
-            ),
+            message: format!("{subject} may not {need}"),
         }
     }
 
@@ -552,11 +617,11 @@ impl Access {
                 let Some(lines) = index.lines.get(role) else {
                     continue;
                 };
-                for (line_domain, line_object, line_action) in lines {
-                    if !(key_match(&object, line_object) && key_match("read", line_action)) {
+                for line in lines {
+                    if !(key_match(&object, &line.object) && key_match("read", &line.action)) {
                         continue;
                     }
-                    match (held_in.as_str(), line_domain.as_str()) {
+                    match (held_in.as_str(), line.domain.as_str()) {
                         (RIJK, "*") => all = true,
                         (RIJK, only) => {
                             domains.insert(only.to_owned());
@@ -579,7 +644,8 @@ impl Access {
 
     /// Whether some role of `subject`, in some domain, has a policy line that could allow
     /// `object_family`/`action_family` (each either exact or a prefix ending in `:`). The
-    /// authentication layer uses this to refuse a call before its body is read.
+    /// authentication layer uses this to refuse a list before its body is read, and to mark a
+    /// call on a case that the use case is to refuse.
     pub async fn could_allow(
         &self,
         subject: &str,
@@ -604,13 +670,20 @@ impl Access {
         };
         let possible = bindings.iter().any(|(role, _)| {
             index.lines.get(role).is_some_and(|lines| {
-                lines.iter().any(|(_, object, action)| {
-                    fits(object, object_family) && fits(action, action_family)
+                lines.iter().any(|line| {
+                    fits(&line.object, object_family) && fits(&line.action, action_family)
                 })
             })
         });
         telemetry::count_decision(possible);
         possible
+    }
+
+    /// The roles whose policy lines allow `need` in its domain, sorted: whoever holds one of
+    /// them there (or in `rijk`) may. Read from the loaded policy with the model's own matching,
+    /// so it answers what [`allowed`](Self::allowed) would for a holder of the role.
+    pub fn roles_allowing(&self, need: &Need) -> Vec<String> {
+        self.index().roles_allowing(need)
     }
 
     fn index(&self) -> Arc<Index> {
@@ -976,6 +1049,68 @@ mod tests {
             access.read_scope("principals/wide", kinds).filter(&kinds),
             crate::domain::access::ScopeFilter::Everything,
             "an auditor's lists are not narrowed"
+        );
+    }
+
+    /// The default policy's lines, indexed as a loaded enforcer's are.
+    fn default_index() -> Index {
+        let mut index = Index::default();
+        for rule in default_rules().expect("the default policy parses") {
+            if rule.ptype == "p" {
+                index.add_line(&rule.values);
+            }
+        }
+        index
+    }
+
+    #[test]
+    fn the_roles_allowing_a_need_are_those_whose_lines_match_it_in_its_domain() {
+        let index = default_index();
+        let roles = |object: &str, action: &str, domain: &str| {
+            index.roles_allowing(&Need::new(object, action, domain))
+        };
+        // Reviewing a department's cycle is the coordinating directorate's; submitting it the
+        // department's own integrity coordinator's.
+        assert_eq!(
+            roles("case:assessment_cycle", "transition:start_review", "JenV"),
+            ["admin", "coordinator"]
+        );
+        assert_eq!(
+            roles("case:assessment_cycle", "transition:submit", "JenV"),
+            ["admin", "coordinator", "integrity_coordinator"]
+        );
+        // Rating is not the coordinator's (the policy file says why).
+        assert_eq!(
+            roles("case:assessment_cycle", "rate", "JenV"),
+            ["admin", "integrity_coordinator"]
+        );
+        // keyMatch on object and action: `case:work_item, *` covers every transition.
+        assert_eq!(
+            roles("case:work_item", "transition:accept", "rijk"),
+            [
+                "admin",
+                "coordinator",
+                "integrity_coordinator",
+                "secretariat"
+            ]
+        );
+        // A line in one domain covers only that domain.
+        let mut index = default_index();
+        index.add_line(&[
+            "tester".into(),
+            "BZK".into(),
+            "case:work_item".into(),
+            "comment".into(),
+        ]);
+        assert!(
+            index
+                .roles_allowing(&Need::new("case:work_item", "comment", "BZK"))
+                .contains(&"tester".to_owned())
+        );
+        assert!(
+            !index
+                .roles_allowing(&Need::new("case:work_item", "comment", "JenV"))
+                .contains(&"tester".to_owned())
         );
     }
 }

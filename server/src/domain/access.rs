@@ -21,6 +21,10 @@ use super::time::Timestamp;
 /// The government-wide domain. A role held here applies in every department.
 pub const RIJK: &str = "rijk";
 
+/// The domain of a need that holds in every domain: what the authentication layer refuses when
+/// no role of the caller allows it anywhere (a denial then reads "in any domain").
+pub const ANY_DOMAIN: &str = "*";
+
 /// What an operation needs the caller to be allowed: an action on an object in a domain
 /// (`rijk` or a department code). The domain says what each command needs
 /// (`cases::needs`); `authz` decides (docs/architecture.md, "Authorization").
@@ -52,6 +56,33 @@ impl Need {
     /// `action` on a case of `kind` in `department` (`rijk` when it has none).
     pub fn on_case(kind: &str, department: Option<&str>, action: &str) -> Self {
         Self::new(format!("case:{kind}"), action, Self::domain_of(department))
+    }
+
+    /// What a method needs in every domain, as the method table names it before the request is
+    /// read: a family (`case:`, `transition:`) stands for each of its members (`case:*`,
+    /// `transition:*`), so that a refusal names what was refused rather than a fragment.
+    pub fn everywhere(object: &str, action: &str) -> Self {
+        let member = |word: &str| {
+            if word.ends_with(':') {
+                format!("{word}*")
+            } else {
+                word.to_owned()
+            }
+        };
+        Self::new(member(object), member(action), ANY_DOMAIN)
+    }
+}
+
+/// `transition:accept case:recommendation in rijk`, `read case:* in any domain`: the words of a
+/// refusal (`… may not <need>`).
+impl fmt::Display for Need {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let domain = if self.domain == ANY_DOMAIN {
+            "any domain"
+        } else {
+            self.domain.as_str()
+        };
+        write!(f, "{} {} in {domain}", self.action, self.object)
     }
 }
 
@@ -658,6 +689,18 @@ impl fmt::Display for RoleBinding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_need_everywhere_names_each_member_of_a_family() {
+        let need = Need::everywhere("case:", "transition:");
+        assert_eq!(need, Need::new("case:*", "transition:*", ANY_DOMAIN));
+        assert_eq!(need.to_string(), "transition:* case:* in any domain");
+        assert_eq!(Need::everywhere("audit", "read").object, "audit");
+        assert_eq!(
+            Need::on_case("recommendation", None, "transition:accept").to_string(),
+            "transition:accept case:recommendation in rijk"
+        );
+    }
 
     #[test]
     fn principal_ids() {

@@ -7,10 +7,15 @@
 //! - [`Scope::Anywhere`]: shared reference data everyone works with (departments, working
 //!   groups, workflows): allowed when the caller may do it in any domain it holds a role in;
 //!   also decided by the layer.
-//! - [`Scope::Resource`]: cases. The domain is the case's department (`rijk` for a
-//!   government-wide case), which only the handler knows; objects and actions ending in `:` are
-//!   families it completes (`case:` becomes `case:work_item`, `transition:` becomes
-//!   `transition:accept`). The layer refuses a caller none of whose roles could ever allow it.
+//! - [`Scope::Resource`]: a call on one case (or one new case). The domain is the case's
+//!   department (`rijk` for a government-wide case), which only the use case knows; objects and
+//!   actions ending in `:` are families it completes (`case:` becomes `case:work_item`,
+//!   `transition:` becomes `transition:accept`). The layer refuses a caller who holds no role
+//!   at all; a caller none of whose roles could ever allow it goes on, marked, and the use case
+//!   refuses it with the real object, action and domain before it writes anything.
+//! - [`Scope::Listed`]: lists and the change feed over cases, which show only what the caller
+//!   may read: the layer refuses a caller none of whose roles could read any case (the family
+//!   recorded as `case:*`, in any domain).
 //!
 //! A method missing here is refused, and a test walks the descriptor set to make sure none is.
 
@@ -20,6 +25,7 @@ pub enum Scope {
     Rijk,
     Anywhere,
     Resource,
+    Listed,
 }
 
 /// What a method needs.
@@ -56,6 +62,14 @@ const fn resource(object: &'static str, action: &'static str) -> Rule {
         object,
         action,
         scope: Scope::Resource,
+    }
+}
+
+const fn listed(object: &'static str, action: &'static str) -> Rule {
+    Rule::Needs {
+        object,
+        action,
+        scope: Scope::Listed,
     }
 }
 
@@ -174,6 +188,10 @@ pub const METHODS: &[(&str, Rule)] = &[
         resource("case:framework", "update"),
     ),
     (
+        "/regie.v1.FrameworkService/BatchRecordConsultations",
+        resource("case:framework", "update"),
+    ),
+    (
         "/regie.v1.FrameworkService/ListConsultations",
         resource("case:framework", "read"),
     ),
@@ -218,7 +236,7 @@ pub const METHODS: &[(&str, Rule)] = &[
         resource("case:", "create"),
     ),
     ("/regie.v1.CaseService/GetCase", resource("case:", "read")),
-    ("/regie.v1.CaseService/ListCases", resource("case:", "read")),
+    ("/regie.v1.CaseService/ListCases", listed("case:", "read")),
     (
         "/regie.v1.CaseService/UpdateCase",
         resource("case:", "update"),
@@ -239,10 +257,7 @@ pub const METHODS: &[(&str, Rule)] = &[
         "/regie.v1.CaseService/ListCaseEvents",
         resource("case:", "read"),
     ),
-    (
-        "/regie.v1.CaseService/WatchEvents",
-        resource("case:", "read"),
-    ),
+    ("/regie.v1.CaseService/WatchEvents", listed("case:", "read")),
     (
         "/regie.v1.DirectoryService/GetDepartment",
         anywhere("department", "read"),

@@ -50,10 +50,16 @@ pub enum Record {
     Rating(CriterionRating),
     Dialogue(Dialogue),
     Consultation(Consultation),
+    /// Several consultations in one command (one meeting, several departments): one event each,
+    /// in order, all or nothing.
+    Consultations(Vec<Consultation>),
     Observance(Observance),
     Evaluation(Evaluation),
     AddRisk(RiskFields),
-    UpdateRisk { id: u32, fields: RiskFields },
+    UpdateRisk {
+        id: u32,
+        fields: RiskFields,
+    },
 }
 
 impl Record {
@@ -61,7 +67,7 @@ impl Record {
         match self {
             Self::Rating(_) => EventType::Rated,
             Self::Dialogue(_) => EventType::DialogueRecorded,
-            Self::Consultation(_) => EventType::Consulted,
+            Self::Consultation(_) | Self::Consultations(_) => EventType::Consulted,
             Self::Observance(_) => EventType::Observed,
             Self::Evaluation(_) => EventType::Evaluated,
             Self::AddRisk(_) => EventType::RiskAdded,
@@ -73,7 +79,10 @@ impl Record {
     fn kind(&self) -> &'static str {
         match self {
             Self::Rating(_) | Self::Dialogue(_) => "assessment_cycle",
-            Self::Consultation(_) | Self::Observance(_) | Self::Evaluation(_) => "framework",
+            Self::Consultation(_)
+            | Self::Consultations(_)
+            | Self::Observance(_)
+            | Self::Evaluation(_) => "framework",
             Self::AddRisk(_) | Self::UpdateRisk { .. } => "risk_analysis",
         }
     }
@@ -581,6 +590,9 @@ fn comment(before: Case, text_in: &str, ctx: &Context<'_>) -> Result<Change> {
 /// with the actor and the time.
 fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Result<Change> {
     check_etag(&before.name(), etag, before.revision)?;
+    if let Record::Consultations(consultations) = record {
+        return consult_each(before, consultations, ctx);
+    }
     let event_type = record.event_type();
     let mut after = next(&before, ctx);
     let name = before.name();
@@ -614,6 +626,7 @@ fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Res
                 record_time: now,
                 ..c
             },
+            "consultation.department",
         )?,
         (Record::Observance(o), Details::Framework(f)) => f.observe(
             state,
@@ -654,15 +667,77 @@ fn record_in(before: Case, etag: &str, record: Record, ctx: &Context<'_>) -> Res
     Ok(Change::snapshot(event_type, before, after))
 }
 
-/// Whether `case` is past its due time (time in clock-pausing states not counted) or past its
-/// state's SLA, at `now`. Final states and paused clocks are never overdue.
+/// When `case` is due, at `now`, with the time its clock stood still added: its due time plus
+/// the time spent in clock-pausing states (such as `blocked`) before its current state, and,
+/// while it is in such a state, the time since it entered it (so that it moves on with `now`
+/// until the clock runs again). `None` without a due time. The one rule of how a pause moves a
+/// deadline: [`is_overdue`] compares this with `now`.
+pub fn effective_due_time(case: &Case, def: &WorkflowDefinition, now: i64) -> Option<i64> {
+    let due = case.due_time?;
+    let pausing_now = if def.pauses_clock(&case.state) {
+        now.saturating_sub(case.state_enter_time).max(0)
+    } else {
+        0
+    };
+    Some(
+        due.saturating_add(case.paused_micros)
+            .saturating_add(pausing_now),
+    )
+}
+
+/// Records each of `consultations` in the framework `before`, in order, as one event each (a
+/// revision each), stamped with the actor and the time; the first that the framework refuses
+/// refuses them all.
+fn consult_each(
+    before: Case,
+    consultations: Vec<Consultation>,
+    ctx: &Context<'_>,
+) -> Result<Change> {
+    let name = before.name();
+    let mut current = before;
+    let mut events = Vec::with_capacity(consultations.len());
+    for (i, consultation) in consultations.into_iter().enumerate() {
+        let mut after = next(&current, ctx);
+        let Details::Framework(f) = &mut after.details else {
+            return Err(Error::invalid(
+                reason::WRONG_CASE_KIND,
+                "framework",
+                format!("{name} is a {}, not a framework", current.kind),
+            ));
+        };
+        f.consult(
+            &current.state,
+            &name,
+            Consultation {
+                recorded_by: ctx.actor.to_owned(),
+                record_time: ctx.now,
+                ..consultation
+            },
+            &format!("consultations[{i}].department"),
+        )?;
+        events.push(EventDraft {
+            event_type: EventType::Consulted,
+            before: Some(current),
+            after: Some(after.clone()),
+            transition: String::new(),
+            comment: String::new(),
+        });
+        current = after;
+    }
+    Ok(Change {
+        case: current,
+        events,
+        effects: Vec::new(),
+    })
+}
+
+/// Whether `case` is past its [effective due time](effective_due_time) or past its state's
+/// SLA, at `now`. Final states and paused clocks are never overdue.
 pub fn is_overdue(case: &Case, def: &WorkflowDefinition, now: i64) -> bool {
     if def.is_final(&case.state) || def.pauses_clock(&case.state) {
         return false;
     }
-    let past_due = case
-        .due_time
-        .is_some_and(|due| due.saturating_add(case.paused_micros) < now);
+    let past_due = effective_due_time(case, def, now).is_some_and(|due| due < now);
     let past_sla = def
         .sla_days(&case.state)
         .is_some_and(|days| now - case.state_enter_time > i64::from(days) * 86_400 * 1_000_000);
@@ -929,6 +1004,81 @@ mod tests {
             "due moved to day 15 by the pause"
         );
         assert!(is_overdue(&resumed, def, 16 * DAY));
+    }
+
+    #[test]
+    fn consultations_in_one_command_are_one_event_each_or_none() {
+        use crate::domain::cases::framework::Outcome;
+        let w = workflows();
+        let (mut framework, _) = framework_in_force(&w);
+        framework.state = "in_consultation".into();
+        let consultation = |department: &str| Consultation {
+            department: department.into(),
+            body: "IPIM".into(),
+            date: "2026-10-08".into(),
+            outcome: Outcome::Agrees,
+            note: String::new(),
+            recorded_by: String::new(),
+            record_time: 0,
+        };
+        let etag = framework.etag();
+        let record = |consultations: Vec<Consultation>| Command::Record {
+            etag: etag.clone(),
+            record: Record::Consultations(consultations),
+        };
+        let change = run(
+            &w,
+            Some(framework.clone()),
+            record(vec![consultation("BZK"), consultation("JenV")]),
+            DAY,
+        )
+        .expect("recorded");
+        assert_eq!(change.events.len(), 2);
+        assert_eq!(change.case.revision, framework.revision + 2);
+        let revisions: Vec<i64> = change
+            .events
+            .iter()
+            .map(|e| e.after.as_ref().expect("after").revision)
+            .collect();
+        assert_eq!(revisions, [framework.revision + 1, framework.revision + 2]);
+        let Details::Framework(f) = &change.case.details else {
+            panic!("a framework");
+        };
+        assert!(f.not_consulted().is_empty());
+        assert!(f.consultations.iter().all(|c| c.recorded_by == "anna"));
+        // A department outside the scope refuses the lot, naming its place.
+        let refused = run(
+            &w,
+            Some(framework),
+            record(vec![consultation("BZK"), consultation("Fin")]),
+            DAY,
+        )
+        .expect_err("Fin is not in scope");
+        assert!(
+            refused.to_string().contains("consultations[1].department"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_effective_due_time_adds_the_time_the_clock_stood_still() {
+        let w = workflows();
+        let def = w.latest("work_item").expect("work_item");
+        assert_eq!(effective_due_time(&new_item(&w, None), def, DAY), None);
+        let case = new_item(&w, Some(10 * DAY));
+        assert_eq!(effective_due_time(&case, def, DAY), Some(10 * DAY));
+        let case = step(&w, step(&w, case, "accept", DAY), "start", DAY);
+        let blocked = step(&w, case, "block", 2 * DAY);
+        // While blocked it moves on with the clock that stands still…
+        assert_eq!(effective_due_time(&blocked, def, 2 * DAY), Some(10 * DAY));
+        assert_eq!(effective_due_time(&blocked, def, 5 * DAY), Some(13 * DAY));
+        // …and once the clock runs again it stays where the pause left it.
+        let resumed = step(&w, blocked, "unblock", 7 * DAY);
+        assert_eq!(effective_due_time(&resumed, def, 7 * DAY), Some(15 * DAY));
+        assert_eq!(effective_due_time(&resumed, def, 20 * DAY), Some(15 * DAY));
+        // The overdue rule is this time, compared with now.
+        assert!(!is_overdue(&resumed, def, 15 * DAY));
+        assert!(is_overdue(&resumed, def, 15 * DAY + 1));
     }
 
     #[test]

@@ -111,9 +111,64 @@ pub struct Dialogue {
     pub date: String,
     pub participants: Vec<String>,
     pub summary: String,
-    pub agreements: Vec<String>,
+    pub agreements: Vec<Agreement>,
     pub recorded_by: String,
     pub record_time: i64,
+}
+
+/// An agreement made in the yearly dialogue; when the cycle closes it becomes a follow-up work
+/// item, which its owner carries (the item's assignee) by its due time (`effects::new_cases`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredAgreement")]
+pub struct Agreement {
+    pub text: String,
+    /// Who carries it out; empty: not named yet.
+    pub owner: String,
+    /// When it is due (micros); `None`: no date agreed.
+    pub due_time: Option<i64>,
+}
+
+/// An agreement as stored: dialogues recorded before agreements had an owner and a due time
+/// hold only the text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredAgreement {
+    Text(String),
+    Full {
+        text: String,
+        #[serde(default)]
+        owner: String,
+        #[serde(default)]
+        due_time: Option<i64>,
+    },
+}
+
+impl From<StoredAgreement> for Agreement {
+    fn from(stored: StoredAgreement) -> Self {
+        match stored {
+            StoredAgreement::Text(text) => Self {
+                text,
+                ..Self::default()
+            },
+            StoredAgreement::Full {
+                text,
+                owner,
+                due_time,
+            } => Self {
+                text,
+                owner,
+                due_time,
+            },
+        }
+    }
+}
+
+/// An agreement as a client sends it.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementDraft {
+    pub text: String,
+    pub owner: String,
+    pub due_time: Option<i64>,
 }
 
 /// A rating as a client sends it, before it is checked.
@@ -186,13 +241,16 @@ impl RatingDraft {
     }
 }
 
-/// The dialogue as a client sends it.
+/// The dialogue as a client sends it. Its agreements come as `agreement_items` (text, owner,
+/// due time), or, from a client written before those, as `agreements`: texts alone. A client
+/// that sends a dialogue back as it read it sends both, the texts matching.
 #[derive(Debug, Clone, Default)]
 pub struct DialogueDraft {
     pub date: String,
     pub participants: Vec<String>,
     pub summary: String,
     pub agreements: Vec<String>,
+    pub agreement_items: Vec<AgreementDraft>,
 }
 
 impl DialogueDraft {
@@ -217,13 +275,7 @@ impl DialogueDraft {
         if participants.is_empty() {
             v.add("dialogue.participants", "name at least one participant");
         }
-        let agreements = list(
-            &mut v,
-            "dialogue.agreements",
-            self.agreements,
-            MAX_AGREEMENTS,
-            MAX_TEXT_CHARS,
-        );
+        let agreements = agreements(&mut v, self.agreements, self.agreement_items);
         v.finish()?;
         Ok(Dialogue {
             date: date.unwrap_or_default(),
@@ -234,6 +286,61 @@ impl DialogueDraft {
             record_time: 0,
         })
     }
+}
+
+/// The agreements of a dialogue: `items` when given (`texts`, if also given, must be their
+/// texts, as a dialogue read back has them), otherwise `texts`, each without owner or due time.
+fn agreements(
+    v: &mut Violations,
+    texts: Vec<String>,
+    items: Vec<AgreementDraft>,
+) -> Vec<Agreement> {
+    const ITEMS: &str = "dialogue.agreement_items";
+    const TEXTS: &str = "dialogue.agreements";
+    if items.is_empty() {
+        return list(v, TEXTS, texts, MAX_AGREEMENTS, MAX_TEXT_CHARS)
+            .into_iter()
+            .map(|text| Agreement {
+                text,
+                ..Agreement::default()
+            })
+            .collect();
+    }
+    if items.len() > MAX_AGREEMENTS {
+        v.add(ITEMS, format!("at most {MAX_AGREEMENTS} entries"));
+        return Vec::new();
+    }
+    let same_texts = texts.len() == items.len()
+        && texts
+            .iter()
+            .zip(&items)
+            .all(|(text, item)| text.trim() == item.text.trim());
+    if !texts.is_empty() && !same_texts {
+        v.add(
+            TEXTS,
+            "differs from the texts of dialogue.agreement_items: send the agreements once, \
+             as agreement_items (agreements is the older form, texts only)",
+        );
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let at = |field: &str| format!("{ITEMS}[{i}].{field}");
+            let text = v.take(text::name(&at("text"), &item.text, MAX_TEXT_CHARS));
+            // The owner becomes the follow-up item's assignee: a name on one line, or none.
+            let owner = if item.owner.trim().is_empty() {
+                Some(String::new())
+            } else {
+                v.take(text::name(&at("owner"), &item.owner, MAX_NAME_CHARS))
+            };
+            Some(Agreement {
+                text: text?,
+                owner: owner?,
+                due_time: item.due_time,
+            })
+        })
+        .collect()
 }
 
 /// Non-empty lines of a repeated text field, each checked.
@@ -523,6 +630,89 @@ pub fn compare(from: &Cycle, to: &Cycle) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agreement_stored_as_text_alone_reads_back_without_owner_or_due_time() {
+        let old: Dialogue = serde_json::from_str(
+            r#"{"date":"2025-11-12","participants":["SG"],"summary":"s",
+                "agreements":["Vertrouwenspersonen bekendmaken"],"recorded_by":"x","record_time":1}"#,
+        )
+        .expect("an old dialogue");
+        assert_eq!(
+            old.agreements,
+            [Agreement {
+                text: "Vertrouwenspersonen bekendmaken".into(),
+                owner: String::new(),
+                due_time: None,
+            }]
+        );
+        let new = Dialogue {
+            agreements: vec![Agreement {
+                text: "Risicoanalyse herhalen".into(),
+                owner: "Karim El Idrissi".into(),
+                due_time: Some(1_814_565_599_000_000),
+            }],
+            ..old
+        };
+        let back: Dialogue =
+            serde_json::from_str(&serde_json::to_string(&new).expect("JSON")).expect("read back");
+        assert_eq!(back, new);
+    }
+
+    #[test]
+    fn agreements_come_with_owner_and_due_time_or_as_texts_alone() {
+        let draft = |texts: &[&str], items: Vec<AgreementDraft>| DialogueDraft {
+            date: "2026-11-12".into(),
+            participants: vec!["SG".into()],
+            summary: "Gesprek".into(),
+            agreements: texts.iter().map(|t| (*t).to_owned()).collect(),
+            agreement_items: items,
+        };
+        let item = |text: &str, owner: &str| AgreementDraft {
+            text: text.into(),
+            owner: owner.into(),
+            due_time: Some(7),
+        };
+        let full = draft(&[], vec![item("A", "Karim"), item("B", "")])
+            .validate()
+            .expect("valid");
+        assert_eq!(full.agreements[0].owner, "Karim");
+        assert_eq!(full.agreements[0].due_time, Some(7));
+        assert_eq!(full.agreements[1].owner, "");
+        let texts = draft(&["A", "B"], Vec::new()).validate().expect("valid");
+        assert_eq!(texts.agreements.len(), 2);
+        assert!(
+            texts
+                .agreements
+                .iter()
+                .all(|a| a.owner.is_empty() && a.due_time.is_none())
+        );
+        // Read back and sent again: both, the texts matching.
+        let echoed = draft(&["A"], vec![item("A", "Karim")])
+            .validate()
+            .expect("valid");
+        assert_eq!(echoed.agreements.len(), 1);
+        let fields = |e: Error| match e {
+            Error::InvalidArgument { violations, .. } => {
+                violations.into_iter().map(|v| v.field).collect::<Vec<_>>()
+            }
+            other => panic!("{other:?}"),
+        };
+        let differing = draft(&["X"], vec![item("A", "Karim")])
+            .validate()
+            .expect_err("the texts differ");
+        assert_eq!(fields(differing), ["dialogue.agreements"]);
+        let bad = draft(&[], vec![item("", "Karim"), item("B", "two\nlines")])
+            .validate()
+            .expect_err("no text, an owner on two lines");
+        assert_eq!(
+            fields(bad),
+            [
+                "dialogue.agreement_items[0].text",
+                "dialogue.agreement_items[1].owner"
+            ]
+        );
+    }
 
     fn rated(code: &str, rating: Rating) -> CriterionRating {
         CriterionRating {

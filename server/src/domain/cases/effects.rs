@@ -45,12 +45,16 @@ pub fn new_cases(effect: EffectKind, case: &Case) -> Vec<NewCase> {
             dialogue
                 .agreements
                 .iter()
-                .map(|agreement| {
-                    work_item(
+                .map(|agreement| NewCase {
+                    // Its owner carries it, by the date agreed.
+                    assignee: agreement.owner.clone(),
+                    due_time: agreement.due_time,
+                    ..work_item(
                         case,
-                        title(agreement),
+                        title(&agreement.text),
                         format!(
-                            "{agreement}\n\nAfspraak uit het jaarlijks gesprek van {} ({}, {}).",
+                            "{}\n\nAfspraak uit het jaarlijks gesprek van {} ({}, {}).",
+                            agreement.text,
                             dialogue.date,
                             case.title,
                             case.name()
@@ -123,7 +127,7 @@ fn title(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::cases::cycle::{Cycle, Dialogue};
+    use crate::domain::cases::cycle::{Agreement, Cycle, Dialogue};
     use crate::domain::cases::framework::Framework;
     use crate::domain::cases::model::CaseId;
 
@@ -152,12 +156,22 @@ mod tests {
     }
 
     #[test]
-    fn one_follow_up_per_agreement_in_the_cycle_department() {
+    fn one_follow_up_per_agreement_in_the_cycle_department_carried_by_its_owner() {
         let long = "x".repeat(500);
         let cycle = Cycle {
             dialogue: Some(Dialogue {
                 date: "2026-10-01".into(),
-                agreements: vec!["Vertrouwenspersonen bekendmaken".into(), long],
+                agreements: vec![
+                    Agreement {
+                        text: "Vertrouwenspersonen bekendmaken".into(),
+                        owner: "Karim El Idrissi".into(),
+                        due_time: Some(1_814_565_599_000_000),
+                    },
+                    Agreement {
+                        text: long,
+                        ..Agreement::default()
+                    },
+                ],
                 ..Dialogue::default()
             }),
             ..Cycle::default()
@@ -169,6 +183,10 @@ mod tests {
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].title, "Vertrouwenspersonen bekendmaken");
         assert_eq!(items[1].title.chars().count(), MAX_NAME_CHARS);
+        assert_eq!(items[0].assignee, "Karim El Idrissi");
+        assert_eq!(items[0].due_time, Some(1_814_565_599_000_000));
+        assert_eq!(items[1].assignee, "");
+        assert_eq!(items[1].due_time, None);
         assert!(
             items
                 .iter()

@@ -13,6 +13,8 @@ use super::model::allowed_in;
 
 /// Consultations and observances per framework.
 pub const MAX_RECORDS: usize = 500;
+/// Consultations recorded in one call (one per department, so in practice the scope's size).
+pub const MAX_BATCH: usize = 100;
 
 const CONSULTATION_STATES: &[&str] = &["in_consultation"];
 const OBSERVANCE_STATES: &[&str] = &["in_force", "under_evaluation"];
@@ -211,34 +213,74 @@ pub struct ConsultationDraft {
 impl ConsultationDraft {
     pub fn validate(self) -> Result<Consultation> {
         let mut v = Violations::new();
+        let consultation = self.check("consultation", &mut v);
+        v.finish()?;
+        consultation.ok_or_else(|| Error::internal("consultation validation lost a violation"))
+    }
+
+    /// Several consultations recorded in one call: 1 to [`MAX_BATCH`], each checked as one is
+    /// (fields named `consultations[i].…`), and at most one per department.
+    pub fn validate_each(drafts: Vec<Self>) -> Result<Vec<Consultation>> {
+        if drafts.is_empty() {
+            return Err(Error::invalid_field(
+                "consultations",
+                "name at least one consultation",
+            ));
+        }
+        if drafts.len() > MAX_BATCH {
+            return Err(Error::invalid_field(
+                "consultations",
+                format!("at most {MAX_BATCH} consultations in one call"),
+            ));
+        }
+        let mut v = Violations::new();
+        let mut checked: Vec<Consultation> = Vec::with_capacity(drafts.len());
+        for (i, draft) in drafts.into_iter().enumerate() {
+            let prefix = format!("consultations[{i}]");
+            let Some(consultation) = draft.check(&prefix, &mut v) else {
+                continue;
+            };
+            if let Some(first) = checked
+                .iter()
+                .position(|c| c.department == consultation.department)
+            {
+                v.add(
+                    format!("{prefix}.department"),
+                    format!(
+                        "departments/{} is named twice (also in consultations[{first}]): one \
+                         consultation per department in one call",
+                        consultation.department
+                    ),
+                );
+            }
+            checked.push(consultation);
+        }
+        v.finish()?;
+        Ok(checked)
+    }
+
+    /// The consultation, or `None` with its violations added to `v` (fields under `prefix`).
+    fn check(self, prefix: &str, v: &mut Violations) -> Option<Consultation> {
+        let at = |field: &str| format!("{prefix}.{field}");
         let department = v.take(DepartmentCode::from_name(
-            "consultation.department",
+            &at("department"),
             &self.department,
         ));
-        let body = v.take(text::name("consultation.body", &self.body, MAX_NAME_CHARS));
-        let date = v.take(text::date("consultation.date", &self.date));
+        let body = v.take(text::name(&at("body"), &self.body, MAX_NAME_CHARS));
+        let date = v.take(text::date(&at("date"), &self.date));
         if self.outcome.is_none() {
-            v.add(
-                "consultation.outcome",
-                "is required: AGREES, CONCERNS or OBJECTS",
-            );
+            v.add(at("outcome"), "is required: AGREES, CONCERNS or OBJECTS");
         }
-        let note = v.take(text::body("consultation.note", &self.note, MAX_TEXT_CHARS));
-        v.finish()?;
-        match (department, body, date, self.outcome, note) {
-            (Some(department), Some(body), Some(date), Some(outcome), Some(note)) => {
-                Ok(Consultation {
-                    department: department.as_str().to_owned(),
-                    body,
-                    date,
-                    outcome,
-                    note,
-                    recorded_by: String::new(),
-                    record_time: 0,
-                })
-            }
-            _ => Err(Error::internal("consultation validation lost a violation")),
-        }
+        let note = v.take(text::body(&at("note"), &self.note, MAX_TEXT_CHARS));
+        Some(Consultation {
+            department: department?.as_str().to_owned(),
+            body: body?,
+            date: date?,
+            outcome: self.outcome?,
+            note: note?,
+            recorded_by: String::new(),
+            record_time: 0,
+        })
     }
 }
 
@@ -328,14 +370,22 @@ impl Framework {
         }
     }
 
-    pub fn consult(&mut self, state: &str, name: &str, consultation: Consultation) -> Result<()> {
+    /// Records `consultation`; `field` names its department in an error
+    /// (`consultation.department`, or `consultations[i].department` in a batch).
+    pub fn consult(
+        &mut self,
+        state: &str,
+        name: &str,
+        consultation: Consultation,
+        field: &str,
+    ) -> Result<()> {
         allowed_in(
             state,
             CONSULTATION_STATES,
             name,
             "consultations are recorded",
         )?;
-        self.in_scope(&consultation.department, "consultation.department")?;
+        self.in_scope(&consultation.department, field)?;
         self.room(self.consultations.len())?;
         self.consultations.push(consultation);
         Ok(())
@@ -430,6 +480,44 @@ mod tests {
     }
 
     #[test]
+    fn several_consultations_are_checked_each_and_once_per_department() {
+        let draft = |code: &str| ConsultationDraft {
+            department: format!("departments/{code}"),
+            body: "IPIM".into(),
+            date: "2026-10-08".into(),
+            outcome: Some(Outcome::Agrees),
+            note: String::new(),
+        };
+        let checked =
+            ConsultationDraft::validate_each(vec![draft("JenV"), draft("BZK")]).expect("valid");
+        assert_eq!(checked.len(), 2);
+        assert_eq!(checked[0].department, "JenV");
+        let fields = |e: Error| match e {
+            Error::InvalidArgument { violations, .. } => {
+                violations.into_iter().map(|v| v.field).collect::<Vec<_>>()
+            }
+            other => panic!("{other:?}"),
+        };
+        let twice =
+            ConsultationDraft::validate_each(vec![draft("JenV"), draft("BZK"), draft("JenV")])
+                .expect_err("JenV twice");
+        assert_eq!(fields(twice), ["consultations[2].department"]);
+        let bad = ConsultationDraft::validate_each(vec![
+            draft("JenV"),
+            ConsultationDraft {
+                outcome: None,
+                ..draft("1x")
+            },
+        ])
+        .expect_err("bad code and no outcome");
+        assert_eq!(
+            fields(bad),
+            ["consultations[1].department", "consultations[1].outcome"]
+        );
+        assert!(ConsultationDraft::validate_each(Vec::new()).is_err());
+    }
+
+    #[test]
     fn the_evaluation_interval_sets_when_the_next_evaluation_is_due() {
         let mut f = Framework {
             effective_date: "2027-01-01".into(),
@@ -506,19 +594,34 @@ mod tests {
         let mut f = framework();
         assert_eq!(f.not_consulted(), vec!["BZK".to_owned(), "JenV".to_owned()]);
         assert_eq!(
-            f.consult("drafting", "cases/f", consultation("BZK"))
-                .unwrap_err()
-                .reason(),
+            f.consult(
+                "drafting",
+                "cases/f",
+                consultation("BZK"),
+                "consultation.department"
+            )
+            .unwrap_err()
+            .reason(),
             reason::STATE_FORBIDS_CHANGE
         );
         assert_eq!(
-            f.consult("in_consultation", "cases/f", consultation("EZ"))
-                .unwrap_err()
-                .reason(),
+            f.consult(
+                "in_consultation",
+                "cases/f",
+                consultation("EZ"),
+                "consultation.department"
+            )
+            .unwrap_err()
+            .reason(),
             reason::OUTSIDE_SCOPE
         );
-        f.consult("in_consultation", "cases/f", consultation("JenV"))
-            .unwrap();
+        f.consult(
+            "in_consultation",
+            "cases/f",
+            consultation("JenV"),
+            "consultation.department",
+        )
+        .unwrap();
         assert_eq!(f.not_consulted(), vec!["BZK".to_owned()]);
     }
 

@@ -54,8 +54,11 @@ pub fn of(workflows: &Workflows, current: Option<&Case>, command: &Command) -> V
                     Need::on_case(&case.kind, Some(&o.department), "observe"),
                 ],
             },
+            // Recording consultations, one or several, is changing the framework: each needs
+            // `update` on it, the same need, asked once.
             Record::Dialogue(_)
             | Record::Consultation(_)
+            | Record::Consultations(_)
             | Record::Evaluation(_)
             | Record::AddRisk(_)
             | Record::UpdateRisk { .. } => vec![on(case, "update")],
