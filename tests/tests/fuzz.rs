@@ -12,7 +12,9 @@
 #![allow(clippy::unwrap_used)]
 
 use prost::Message as _;
-use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, Value,
+};
 use regie_tests::raw::call_bytes;
 use regie_tests::{Backend, TestServer, backend_tests};
 use tonic::Code;
@@ -48,7 +50,12 @@ fn hostile_string(rng: &mut Rng, field: &FieldDescriptor) -> String {
         2 => "\0".into(),
         3 => "a\0b".into(),
         4 => "Ünïcødé ∑ 🎉 \u{202e}rtl".into(),
-        5 => format!("{}{}{}", "(".repeat(1000), "title = \"a\"", ")".repeat(1000)),
+        5 => format!(
+            "{}{}{}",
+            "(".repeat(1000),
+            "title = \"a\"",
+            ")".repeat(1000)
+        ),
         6 => "NOT NOT NOT NOT title = \"a\" AND (state = \"x\" OR kind:\"y\")".into(),
         7 => format!("cases/{}", rng.next() % 1000),
         8 => "departments/JenV".into(),

@@ -243,6 +243,7 @@ pub mod reason {
     pub const REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
     pub const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
     pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
+    pub const CASE_TOO_LARGE: &str = "CASE_TOO_LARGE";
     pub const INVALID_WORKFLOW: &str = "INVALID_WORKFLOW";
     pub const WORKFLOW_NOT_LOADED: &str = "WORKFLOW_NOT_LOADED";
     pub const WORKFLOW_VERSION_NOT_NEWER: &str = "WORKFLOW_VERSION_NOT_NEWER";

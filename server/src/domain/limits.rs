@@ -1,6 +1,7 @@
 //! Every size limit the server enforces, in one place. The API documents them; requests that
 //! exceed one get INVALID_ARGUMENT naming the field and the limit (or RESOURCE_EXHAUSTED for the
-//! message size, which tonic checks before we see the request).
+//! message size, which tonic checks before we see the request, and for a case that would grow
+//! past its own limits).
 
 /// Largest request or response message, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
@@ -28,3 +29,15 @@ pub const MAX_PAGE_TOKEN_CHARS: usize = 2_000;
 
 /// Members of one working group.
 pub const MAX_GROUP_MEMBERS: usize = 500;
+
+/// A case as stored (its JSON snapshot), in bytes. Each event keeps the case before and after,
+/// so this bounds an event too: two copies are well inside [`MAX_MESSAGE_BYTES`], and the
+/// change feed and the event lists can always send one.
+pub const MAX_CASE_BYTES: usize = 512 * 1024;
+/// Changes to one case (its revisions: comments, records, transitions, edits).
+pub const MAX_CASE_CHANGES: i64 = 10_000;
+/// Risks in one risk analysis's register.
+pub const MAX_RISKS: usize = 200;
+/// What one page of a list may hold, in stored bytes: a page is cut short (with a token for
+/// the rest) before its message could pass [`MAX_MESSAGE_BYTES`].
+pub const MAX_PAGE_BYTES: usize = 3 * 1024 * 1024;

@@ -19,7 +19,9 @@ use sha2::{Digest, Sha256};
 
 use super::error::{Error, Result, reason};
 use super::filter::{self, Expr, Field, FieldType, Value};
-use super::limits::{DEFAULT_PAGE_SIZE, MAX_ORDER_BY_CHARS, MAX_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS};
+use super::limits::{
+    DEFAULT_PAGE_SIZE, MAX_ORDER_BY_CHARS, MAX_PAGE_BYTES, MAX_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS,
+};
 
 /// What a resource's List method accepts.
 #[derive(Debug)]
@@ -206,23 +208,55 @@ impl ListQuery {
             };
         }
         rows.truncate(limit);
-        let next_page_token = rows.last().map_or_else(String::new, |last| {
-            let after = self
-                .order
-                .iter()
-                .map(|key| last.sort_value(key.field))
-                .collect();
-            let token = Token {
-                q: self.fingerprint.clone(),
-                after,
-            };
-            self.key
-                .seal(&serde_json::to_vec(&token).unwrap_or_default())
-        });
+        let next_page_token = rows
+            .last()
+            .map_or_else(String::new, |last| self.token_after(last));
         Page {
             items: rows,
             next_page_token,
         }
+    }
+
+    /// As [`page`](Self::page), for rows of very different sizes (each given with its size in
+    /// bytes as stored): the page is also cut short, with a token for the rest, before it holds
+    /// more than [`MAX_PAGE_BYTES`] — so that its message stays inside the message limit,
+    /// however large the rows. It always holds at least one row.
+    pub fn page_within<T: Listed>(&self, rows: Vec<(T, usize)>) -> Page<T> {
+        let limit = self.limit as usize;
+        let mut items = Vec::with_capacity(rows.len().min(limit));
+        let mut total = 0usize;
+        let mut cut = false;
+        for (row, size) in rows {
+            if items.len() == limit || (!items.is_empty() && total + size > MAX_PAGE_BYTES) {
+                cut = true;
+                break;
+            }
+            total += size;
+            items.push(row);
+        }
+        let next_page_token = match items.last() {
+            Some(last) if cut => self.token_after(last),
+            _ => String::new(),
+        };
+        Page {
+            items,
+            next_page_token,
+        }
+    }
+
+    /// The sealed token of the page that starts after `last`.
+    fn token_after<T: Listed>(&self, last: &T) -> String {
+        let after = self
+            .order
+            .iter()
+            .map(|key| last.sort_value(key.field))
+            .collect();
+        let token = Token {
+            q: self.fingerprint.clone(),
+            after,
+        };
+        self.key
+            .seal(&serde_json::to_vec(&token).unwrap_or_default())
     }
 
     /// How many rows the store should fetch: one more than the page, to know whether another follows.
@@ -464,6 +498,23 @@ mod tests {
             .next_page_token;
         assert!(ListQuery::parse(&SPEC, params(1, &sealed), &b).is_ok());
         assert!(PageKey::from_hex("not hex").is_none());
+    }
+
+    #[test]
+    fn a_page_of_large_rows_is_cut_short_with_a_token_for_the_rest() {
+        let query = ListQuery::parse(&SPEC, params(10, ""), &KEY).expect("ok");
+        let big = MAX_PAGE_BYTES / 2 + 1;
+        let page = query.page_within(vec![(Row("AZ"), big), (Row("BZ"), big), (Row("CZ"), 1)]);
+        assert_eq!(page.items.len(), 1);
+        let next = ListQuery::parse(&SPEC, params(10, &page.next_page_token), &KEY).expect("ok");
+        assert_eq!(next.after, Some(vec![Value::Text("AZ".into())]));
+        // One row larger than the budget still makes a page of one.
+        let page = query.page_within(vec![(Row("AZ"), 2 * MAX_PAGE_BYTES)]);
+        assert_eq!((page.items.len(), page.next_page_token.as_str()), (1, ""));
+        // Small rows: as `page`.
+        let page = query.page_within((0..11).map(|_| (Row("x"), 10)).collect());
+        assert_eq!(page.items.len(), 10);
+        assert!(!page.next_page_token.is_empty());
     }
 
     #[test]

@@ -305,8 +305,14 @@ where
             .instrument(span)
             .await
             .map_err(db_error)?;
-        let cases = rows.into_iter().map(CaseRow::case).collect::<Result<_>>()?;
-        Ok(query.page(cases))
+        let cases = rows
+            .into_iter()
+            .map(|row| {
+                let size = row.body.len();
+                row.case().map(|case| (case, size))
+            })
+            .collect::<Result<_>>()?;
+        Ok(query.page_within(cases))
     }
 
     /// The sub-items of a case, oldest first.
@@ -342,7 +348,15 @@ where
             .instrument(span)
             .await
             .map_err(db_error)?;
-        Ok(query.page(rows.into_iter().map(StoredEvent::from).collect()))
+        Ok(query.page_within(
+            rows.into_iter()
+                .map(StoredEvent::from)
+                .map(|e| {
+                    let size = e.before.len() + e.after.len() + e.comment.len();
+                    (e, size)
+                })
+                .collect(),
+        ))
     }
 
     pub async fn events_after<'e>(

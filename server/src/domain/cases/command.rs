@@ -206,6 +206,9 @@ pub struct Decision {
 pub fn decide(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Result<Decision> {
     let observed = observance_of(&command).map(str::to_owned);
     let change = execute(current, command, ctx)?;
+    if !change.events.is_empty() {
+        within_limits(&change.case)?;
+    }
     let mut created = Vec::new();
     for effect in &change.effects {
         for case in super::effects::new_cases(*effect, &change.case) {
@@ -228,6 +231,34 @@ pub fn decide(current: Option<Case>, command: Command, ctx: &Context<'_>) -> Res
         created,
         changed,
     })
+}
+
+/// A case stays within its limits (`domain::limits`): so many changes, so many risks, so many
+/// bytes stored. Past one, the change is refused with RESOURCE_EXHAUSTED (`CASE_TOO_LARGE`) and
+/// the case stays as it was.
+pub fn within_limits(case: &Case) -> Result<()> {
+    use crate::domain::limits::{MAX_CASE_BYTES, MAX_CASE_CHANGES, MAX_RISKS};
+    let refuse = |what: String| {
+        Err(Error::ResourceExhausted {
+            reason: reason::CASE_TOO_LARGE,
+            message: format!("{} {what}; start a new case for further work", case.name()),
+        })
+    };
+    if case.revision > MAX_CASE_CHANGES {
+        return refuse(format!("has had its most changes ({MAX_CASE_CHANGES})"));
+    }
+    if let Details::RiskAnalysis(analysis) = &case.details
+        && analysis.risks.len() > MAX_RISKS
+    {
+        return refuse(format!("has its most risks ({MAX_RISKS})"));
+    }
+    let bytes = case.snapshot().len();
+    if bytes > MAX_CASE_BYTES {
+        return refuse(format!(
+            "would take {bytes} bytes, more than a case may ({MAX_CASE_BYTES})"
+        ));
+    }
+    Ok(())
 }
 
 /// The department whose observance `command` records, if it records one.
