@@ -154,68 +154,45 @@ async fn rijk_is_no_department_code(backend: Backend) {
 }
 
 async fn a_nul_in_a_filter_is_invalid_argument_on_every_list(backend: Backend) {
+    use prost::Message as _;
     let Some(server) = TestServer::start(backend).await else {
         return;
     };
-    let filter = "title = \"a\u{0}b\"".to_owned();
-    let mut cases = server.cases().await;
-    let mut directory = server.directory().await;
-    let mut audit = server.audit().await;
-    let mut access = server.access().await;
-    let mut assessment = server.assessment().await;
-    let answers = [
-        cases
-            .list_cases(v1::ListCasesRequest {
-                filter: filter.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(drop),
-        directory
-            .list_departments(v1::ListDepartmentsRequest {
-                filter: filter.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(drop),
-        directory
-            .list_working_groups(v1::ListWorkingGroupsRequest {
-                filter: filter.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(drop),
-        audit
-            .list_audit_events(v1::ListAuditEventsRequest {
-                filter: filter.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(drop),
-        access
-            .list_principals(v1::ListPrincipalsRequest {
-                filter: filter.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(drop),
-        assessment
-            .list_criteria_sets(v1::ListCriteriaSetsRequest {
-                filter: filter.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(drop),
-    ];
-    for (i, answer) in answers.into_iter().enumerate() {
-        let status = answer.unwrap_err();
-        assert_eq!(status.code(), Code::InvalidArgument, "list {i}: {status:?}");
+    // Every method with a `filter`, found in the descriptor set, so that a new one is covered.
+    let pool = prost_reflect::DescriptorPool::decode(regie_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let mut lists = 0;
+    for method in pool
+        .services()
+        .filter(|s| s.package_name() == "regie.v1")
+        .flat_map(|s| s.methods().collect::<Vec<_>>())
+    {
+        let input = method.input();
+        let Some(field) = input.get_field_by_name("filter") else {
+            continue;
+        };
+        let mut message = prost_reflect::DynamicMessage::new(input);
+        message.set_field(
+            &field,
+            prost_reflect::Value::String("title = \"a\u{0}b\"".into()),
+        );
+        let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
+        let status = regie_tests::raw::call_bytes(
+            server.channel().await,
+            Some(&server.admin_token),
+            &path,
+            message.encode_to_vec(),
+            method.is_server_streaming(),
+        )
+        .await;
+        assert_eq!(status.code(), Code::InvalidArgument, "{path}: {status:?}");
         assert_eq!(
             regie_tests::errors::bad_fields(&status),
             ["filter"],
-            "list {i}"
+            "{path}"
         );
+        lists += 1;
     }
+    assert!(lists >= 6, "{lists} methods take a filter");
 }
 
 type Cases = v1::case_service_client::CaseServiceClient<Authed>;
