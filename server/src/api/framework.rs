@@ -26,6 +26,17 @@ impl FrameworkApi {
     }
 }
 
+/// A consultation as the client sent it, before it is checked.
+fn consultation_draft(given: v1::Consultation) -> ConsultationDraft {
+    ConsultationDraft {
+        outcome: convert::outcome_from(given.outcome),
+        department: given.department,
+        body: given.body,
+        date: given.date,
+        note: given.note,
+    }
+}
+
 #[tonic::async_trait]
 impl FrameworkService for FrameworkApi {
     async fn record_consultation(
@@ -41,13 +52,7 @@ impl FrameworkService for FrameworkApi {
                 let given = r
                     .consultation
                     .ok_or_else(|| Error::invalid_field("consultation", "is required"))?;
-                let consultation = ConsultationDraft {
-                    outcome: convert::outcome_from(given.outcome),
-                    department: given.department,
-                    body: given.body,
-                    date: given.date,
-                    note: given.note,
-                };
+                let consultation = consultation_draft(given);
                 let consultation = self
                     .app
                     .record_consultation(&caller, id, consultation, r.etag, request_key)
@@ -71,13 +76,7 @@ impl FrameworkService for FrameworkApi {
                 let drafts = r
                     .consultations
                     .into_iter()
-                    .map(|given| ConsultationDraft {
-                        outcome: convert::outcome_from(given.outcome),
-                        department: given.department,
-                        body: given.body,
-                        date: given.date,
-                        note: given.note,
-                    })
+                    .map(consultation_draft)
                     .collect();
                 let recorded = self
                     .app
