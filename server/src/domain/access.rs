@@ -124,8 +124,9 @@ impl ReadScope {
         }
     }
 
-    /// The scope as a filter over `kind` and `department` (a department's id, empty for
-    /// government-wide work), for lists of cases or of their events.
+    /// The scope as a filter over `kind` and the department, for lists of cases or of their
+    /// events: `department_id` (the stored column as it is, so that its index serves) for a
+    /// department, `department = ""` for government-wide work.
     pub fn filter(&self, all_kinds: &[&str]) -> ScopeFilter {
         use super::filter::Op;
         let compare = |field: &'static str, value: &str| Expr::Compare {
@@ -145,9 +146,17 @@ impl ReadScope {
                 Domains::All => parts.push(compare("kind", kind)),
                 Domains::Only(domains) if domains.is_empty() => {}
                 Domains::Only(domains) => {
+                    // `department_id` is the bare column, which its index serves;
+                    // government-wide cases are those without one.
                     let departments = domains
                         .iter()
-                        .map(|d| compare("department", if d == RIJK { "" } else { d }))
+                        .map(|d| {
+                            if d == RIJK {
+                                compare("department", "")
+                            } else {
+                                compare("department_id", d)
+                            }
+                        })
                         .collect();
                     parts.push(Expr::And(vec![
                         compare("kind", kind),

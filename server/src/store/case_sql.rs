@@ -41,6 +41,8 @@ fn case_filter_column(field: &str) -> &'static str {
         "kind" => "kind",
         "state" => "state",
         "department" => "COALESCE(department, '')",
+        // The bare column, for the caller's read scope (`domain::access::ReadScope::filter`).
+        "department_id" => "department",
         "working_group" => "COALESCE(working_group, '')",
         "assignee" => "assignee",
         "labels" => "EXISTS (SELECT 1 FROM case_labels l WHERE l.case_id = cases.id AND l.label = ",
@@ -74,7 +76,7 @@ fn event_column(field: &str) -> &'static str {
         "type" => "event_type",
         "time" => "time",
         "kind" => "kind",
-        "department" => "department",
+        "department" | "department_id" => "department",
         _ => "sequence",
     }
 }
