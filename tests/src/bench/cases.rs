@@ -195,3 +195,73 @@ impl Client for GetClient {
         }
     }
 }
+
+/// Lists a filtered page of cases, as a department's coordinator: every case on the page must be
+/// its department's, however many of another department's the table holds.
+pub struct ListClient {
+    cases: CaseServiceClient<Channel>,
+}
+
+impl ListClient {
+    pub fn new(channel: Channel) -> Self {
+        Self {
+            cases: CaseServiceClient::new(channel),
+        }
+    }
+}
+
+impl Client for ListClient {
+    async fn call(&mut self) -> Result<(), String> {
+        let page = self
+            .cases
+            .list_cases(v1::ListCasesRequest {
+                page_size: 50,
+                filter: "kind = \"work_item\" AND state = \"proposed\"".into(),
+                order_by: "create_time desc".into(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|status| load::describe(&status))?
+            .into_inner();
+        if page.cases.is_empty() {
+            return Err("an empty page where readable cases match".into());
+        }
+        match page.cases.iter().find(|c| c.department != DEPARTMENT) {
+            Some(other) => Err(format!("listed {} of {}", other.name, other.department)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Creates `count` work items of another department than the bench's, as `channel`'s caller
+/// (the admin), `parallel` at a time: the cases a coordinator of the bench's department may not
+/// read.
+pub async fn create_elsewhere(
+    channel: Channel,
+    count: usize,
+    parallel: usize,
+) -> anyhow::Result<()> {
+    let mut tasks = Vec::new();
+    for worker in 0..parallel {
+        let mut cases = CaseServiceClient::new(channel.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in (worker..count).step_by(parallel) {
+                cases
+                    .create_case(v1::CreateCaseRequest {
+                        case: Some(v1::Case {
+                            department: "departments/Fin".into(),
+                            ..work_item(format!("Elders {i}"), String::new())
+                        }),
+                        request_id: String::new(),
+                    })
+                    .await
+                    .with_context(|| format!("creating unreadable case {i}"))?;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await.context("a creating task")??;
+    }
+    Ok(())
+}

@@ -13,7 +13,7 @@ use regie_tests::otlp::Receiver;
 use regie_tests::{Authed, Backend, Bearer, TestServer};
 use tonic::service::interceptor::InterceptedService;
 
-use super::cases::{CreateClient, GetClient, TransitionClient};
+use super::cases::{CreateClient, GetClient, ListClient, TransitionClient};
 use super::commit::CommitDatabase;
 use super::echo::{EchoClient, EchoServer};
 use super::load::{self, Connections, Sample, Window};
@@ -148,6 +148,18 @@ pub async fn regie_server(
         .collect();
     let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
     rows.push(row(label, Measurement::GetCase, sample));
+
+    // A filtered list as the coordinator, with thousands of another department's cases (made
+    // by the admin) in the table: the caller's scope is part of the query.
+    super::cases::create_elsewhere(server.authed().await, 3_000, 8).await?;
+    settle(&server).await;
+    announce(label, Measurement::ListCases);
+    let clients = channels
+        .iter()
+        .map(|channel| ListClient::new(channel.clone()))
+        .collect();
+    let (sample, _) = load::run(clients, plan.window, Some(server.pid())).await?;
+    rows.push(row(label, Measurement::ListCases, sample));
 
     // The same reads from the same database, with access control switched off.
     let mut args = plan.server_args();

@@ -13,6 +13,9 @@ pub enum Measurement {
     CreateCase,
     TransitionCase,
     GetCase,
+    /// A filtered page of ListCases as the department's coordinator, with thousands of cases
+    /// of another department in the table that it may not read.
+    ListCases,
     /// GetCase on the same database with the server's access control switched off.
     GetCaseNoAccessControl,
     /// The telemetry pair, on the same database: the server restarted without telemetry, then
@@ -34,6 +37,7 @@ impl Measurement {
             Self::CreateCase => "CreateCase",
             Self::TransitionCase => "TransitionCase",
             Self::GetCase => "GetCase",
+            Self::ListCases => "ListCases, filtered page, 3000 unreadable",
             Self::GetCaseNoAccessControl => "GetCase, access control off",
             Self::TransitionExportOff => "TransitionCase, telemetry off",
             Self::GetExportOff => "GetCase, telemetry off",
