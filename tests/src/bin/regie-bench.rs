@@ -23,7 +23,9 @@
 //!    these the database is settled (`VACUUM ANALYZE` + `CHECKPOINT`, or a WAL checkpoint and
 //!    `ANALYZE`), so that one measurement's leftovers are not billed to the next. The clients
 //!    call as a principal with a department role (integrity_coordinator of JenV), so every
-//!    call is authenticated and authorized; then
+//!    call is authenticated and authorized; then ListCases, a filtered page of 50 as that
+//!    coordinator after the admin made 3,000 work items of another department it may not read
+//!    (the caller's scope is part of the query); then
 //! 6. GetCase again on the same database, the server restarted with access control switched
 //!    off (`--insecure-no-access-control`, loopback only);
 //! 7. the telemetry pair, on the same database: TransitionCase and GetCase with the server
