@@ -140,6 +140,26 @@ impl ReadScope {
         if everything {
             return ScopeFilter::Everything;
         }
+        let department = |d: &String| {
+            if d == RIJK {
+                compare("department", "")
+            } else {
+                compare("department_id", d)
+            }
+        };
+        // The common case, a role held in some departments that reads every kind there: the
+        // departments alone, which an index on (department, …) serves for filter and order.
+        let only: Vec<&Domains> = all_kinds
+            .iter()
+            .filter_map(|k| self.kinds.get(*k))
+            .collect();
+        if only.len() == all_kinds.len()
+            && let Some(Domains::Only(first)) = only.first()
+            && !first.is_empty()
+            && only.iter().all(|d| *d == only[0])
+        {
+            return ScopeFilter::Only(Expr::Or(first.iter().map(department).collect()));
+        }
         let mut parts = Vec::new();
         for (kind, domains) in &self.kinds {
             match domains {
@@ -148,16 +168,7 @@ impl ReadScope {
                 Domains::Only(domains) => {
                     // `department_id` is the bare column, which its index serves;
                     // government-wide cases are those without one.
-                    let departments = domains
-                        .iter()
-                        .map(|d| {
-                            if d == RIJK {
-                                compare("department", "")
-                            } else {
-                                compare("department_id", d)
-                            }
-                        })
-                        .collect();
+                    let departments = domains.iter().map(department).collect();
                     parts.push(Expr::And(vec![
                         compare("kind", kind),
                         Expr::Or(departments),
@@ -698,6 +709,51 @@ impl fmt::Display for RoleBinding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scope_of_the_same_departments_for_every_kind_filters_on_the_departments_alone() {
+        use super::super::filter::Op;
+        let kinds = ["framework", "work_item"];
+        let jenv = || Domains::Only(["JenV".to_owned()].into_iter().collect());
+        let scope = ReadScope {
+            kinds: kinds.iter().map(|k| ((*k).to_owned(), jenv())).collect(),
+        };
+        let department = Expr::Compare {
+            field: "department_id",
+            op: Op::Eq,
+            value: Value::Text("JenV".into()),
+        };
+        assert_eq!(
+            scope.filter(&kinds),
+            ScopeFilter::Only(Expr::Or(vec![department.clone()]))
+        );
+        // One kind readable everywhere: per kind, then.
+        let mixed = ReadScope {
+            kinds: [
+                ("framework".to_owned(), Domains::All),
+                ("work_item".to_owned(), jenv()),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let kind = |k: &str| Expr::Compare {
+            field: "kind",
+            op: Op::Eq,
+            value: Value::Text(k.into()),
+        };
+        assert_eq!(
+            mixed.filter(&kinds),
+            ScopeFilter::Only(Expr::Or(vec![
+                kind("framework"),
+                Expr::And(vec![kind("work_item"), Expr::Or(vec![department])]),
+            ]))
+        );
+        assert_eq!(ReadScope::default().filter(&kinds), ScopeFilter::Nothing);
+        assert_eq!(
+            ReadScope::everything(kinds).filter(&kinds),
+            ScopeFilter::Everything
+        );
+    }
 
     #[test]
     fn a_need_everywhere_names_each_member_of_a_family() {
