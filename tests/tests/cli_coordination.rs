@@ -1240,22 +1240,9 @@ async fn an_exported_criteria_set_loads_back_through_criteria_file(backend: Back
     );
 }
 
-/// The table row of `transition` in `cases transitions` output.
-fn transition_row<'a>(table: &'a str, transition: &str) -> &'a str {
-    table
-        .lines()
-        .find(|l| l.starts_with(&format!("│ {transition} ")))
-        .unwrap_or_else(|| panic!("no row for {transition}:\n{table}"))
-}
-
-async fn cases_transitions_shows_every_transition_and_who_may_take_it(backend: Backend) {
-    let Some(server) = TestServer::start(backend).await else {
-        return;
-    };
-    let ic = server
-        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
-        .await;
-    let auditor = server.principal("rekenkamer", &[("auditor", "rijk")]).await;
+/// A 2026 cycle of JenV against the test criteria set (made and published through the CLI),
+/// rated and submitted by JenV's integrity coordinator `ic`; its name.
+async fn submitted_jenv_cycle(server: &TestServer, ic: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let criteria = write(dir.path(), "criteria.toml", CRITERIA);
     let set = json(
@@ -1293,22 +1280,42 @@ async fn cases_transitions_shows_every_transition_and_who_may_take_it(backend: B
     let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
     // JenV's integrity coordinator assesses the department and submits.
     server
-        .cli_as(Some(&ic), &["cases", "transition", &cycle, "start"])
+        .cli_as(Some(ic), &["cases", "transition", &cycle, "start"])
         .await
         .ok();
     for code in ["BN-01", "BN-02", "TH-1"] {
         server
             .cli_as(
-                Some(&ic),
+                Some(ic),
                 &["cycles", "rate", &cycle, code, "--rating", "met"],
             )
             .await
             .ok();
     }
     server
-        .cli_as(Some(&ic), &["cases", "transition", &cycle, "submit"])
+        .cli_as(Some(ic), &["cases", "transition", &cycle, "submit"])
         .await
         .ok();
+    cycle
+}
+
+/// The table row of `transition` in `cases transitions` output.
+fn transition_row<'a>(table: &'a str, transition: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(&format!("│ {transition} ")))
+        .unwrap_or_else(|| panic!("no row for {transition}:\n{table}"))
+}
+
+async fn cases_transitions_shows_every_transition_and_who_may_take_it(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let auditor = server.principal("rekenkamer", &[("auditor", "rijk")]).await;
+    let cycle = submitted_jenv_cycle(&server, &ic).await;
 
     // The review that follows is not theirs: they see it, who may take it, and that they may
     // not (the rule that keeps reviewer and assessed apart fails for them too).
@@ -1578,58 +1585,7 @@ async fn agreements_become_follow_up_items_with_their_owner_and_due_date(backend
     let ic = server
         .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let criteria = write(dir.path(), "criteria.toml", CRITERIA);
-    let set = json(
-        &server
-            .cli(&[
-                "--output",
-                "json",
-                "criteria-sets",
-                "create",
-                "--title",
-                "Toetsingskader",
-                "--criteria-file",
-                &criteria,
-            ])
-            .await,
-    );
-    let set = set["name"].as_str().unwrap().to_owned();
-    server.cli(&["criteria-sets", "publish", &set]).await.ok();
-    let opened = json(
-        &server
-            .cli(&[
-                "--output",
-                "json",
-                "cycles",
-                "open",
-                "--year",
-                "2026",
-                "--criteria-set",
-                &set,
-                "--department",
-                "JenV",
-            ])
-            .await,
-    );
-    let cycle = opened["opened"][0]["name"].as_str().unwrap().to_owned();
-    server
-        .cli_as(Some(&ic), &["cases", "transition", &cycle, "start"])
-        .await
-        .ok();
-    for code in ["BN-01", "BN-02", "TH-1"] {
-        server
-            .cli_as(
-                Some(&ic),
-                &["cycles", "rate", &cycle, code, "--rating", "met"],
-            )
-            .await
-            .ok();
-    }
-    server
-        .cli_as(Some(&ic), &["cases", "transition", &cycle, "submit"])
-        .await
-        .ok();
+    let cycle = submitted_jenv_cycle(&server, &ic).await;
     for step in ["start_review", "approve_review"] {
         server
             .cli(&["cases", "transition", &cycle, step])

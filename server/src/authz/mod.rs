@@ -288,36 +288,13 @@ impl Access {
                 "this call needs `authorization: Bearer <token>` (regie login, or REGIE_TOKEN)",
             ));
         };
-        let secret = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                unauthenticated(
-                    reason::TOKEN_MISSING,
-                    "the authorization header must be `Bearer <token>`",
-                )
-            })?;
-        let hash = hash_secret(secret);
-        let cached = self.cached_identity(&hash);
-        let caller = match cached {
-            Some(found) => found,
-            None => match self.store.token_by_hash(&hash).await? {
-                Some((token, principal)) => {
-                    let mut caller = Caller::new(token, principal);
-                    caller.credential = Some(hash.as_str().into());
-                    self.remember(hash, &caller);
-                    caller
-                }
-                None => {
-                    return Err(unauthenticated(
-                        reason::TOKEN_INVALID,
-                        "the token is not known",
-                    ));
-                }
-            },
-        };
+        let secret = bearer_secret(header).ok_or_else(|| {
+            unauthenticated(
+                reason::TOKEN_MISSING,
+                "the authorization header must be `Bearer <token>`",
+            )
+        })?;
+        let caller = self.identity(&hash_secret(secret)).await?;
         let now = Timestamp::now();
         check_token(&caller, now)?;
         if let Ok(mut used) = self.used.lock() {
@@ -339,23 +316,7 @@ impl Access {
             return Ok(());
         }
         let current = match &caller.credential {
-            Some(hash) => match self.cached_identity(hash) {
-                Some(found) => found,
-                None => match self.store.token_by_hash(hash).await? {
-                    Some((token, principal)) => {
-                        let mut found = Caller::new(token, principal);
-                        found.credential = Some(hash.clone());
-                        self.remember(hash.to_string(), &found);
-                        found
-                    }
-                    None => {
-                        return Err(unauthenticated(
-                            reason::TOKEN_INVALID,
-                            "the token is not known",
-                        ));
-                    }
-                },
-            },
+            Some(hash) => self.identity(hash).await?,
             None => caller.clone(),
         };
         check_token(&current, Timestamp::now())?;
@@ -366,6 +327,15 @@ impl Access {
         }
         Ok(())
     }
+}
+
+/// The secret of an `authorization` header of the form `Bearer <secret>`.
+fn bearer_secret(header: &str) -> Option<&str> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn unauthenticated(reason: &'static str, message: &str) -> Error {
@@ -404,16 +374,30 @@ impl Access {
         }
         let Some(secret) = authorization
             .and_then(|v| v.to_str().ok())
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+            .and_then(bearer_secret)
         else {
             return false;
         };
         self.cached_identity(&hash_secret(secret))
             .is_some_and(|caller| check_token(&caller, Timestamp::now()).is_ok())
+    }
+
+    /// The caller whose token has the secret hash `hash`: from the identity cache, or read
+    /// from the store and remembered. UNAUTHENTICATED for a token nobody issued.
+    async fn identity(&self, hash: &str) -> Result<Caller> {
+        if let Some(found) = self.cached_identity(hash) {
+            return Ok(found);
+        }
+        let Some((token, principal)) = self.store.token_by_hash(hash).await? else {
+            return Err(unauthenticated(
+                reason::TOKEN_INVALID,
+                "the token is not known",
+            ));
+        };
+        let mut caller = Caller::new(token, principal);
+        caller.credential = Some(hash.into());
+        self.remember(hash.to_owned(), &caller);
+        Ok(caller)
     }
 
     fn cached_identity(&self, hash: &str) -> Option<Caller> {
