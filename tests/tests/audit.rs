@@ -458,6 +458,7 @@ fn stored(e: &v1::CaseEvent) -> StoredEvent {
         request_id: e.request_id.clone(),
         before: e.before.clone(),
         after: e.after.clone(),
+        patch: e.patch.clone(),
         transition: e.transition.clone(),
         comment: e.comment.clone(),
         kind: e.kind.clone(),

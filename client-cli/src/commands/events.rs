@@ -106,9 +106,10 @@ impl Show for CaseEvent {
 /// What happened, in a few words.
 pub fn describe(e: &CaseEvent) -> String {
     let comment = output::truncate(&e.comment, COMMENT_CHARS);
+    let (before, after) = sides(e);
     match e.r#type.as_str() {
         "case.transitioned" => {
-            let mut text = match (state(&e.before), state(&e.after)) {
+            let mut text = match (state(&before), state(&after)) {
                 (Some(from), Some(to)) => format!("{}: {from} → {to}", e.transition),
                 _ => e.transition.clone(),
             };
@@ -119,9 +120,9 @@ pub fn describe(e: &CaseEvent) -> String {
             text
         }
         "case.created" => state(&e.after).map_or_else(String::new, |s| format!("created as {s}")),
-        "cycle.rated" => rated(&e.before, &e.after).unwrap_or(comment),
+        "cycle.rated" => rated(&before, &after).unwrap_or(comment),
         "case.updated" => {
-            let fields = changed_fields(&e.before, &e.after);
+            let fields = changed_fields(&before, &after);
             if fields.is_empty() {
                 String::new()
             } else {
@@ -129,6 +130,71 @@ pub fn describe(e: &CaseEvent) -> String {
             }
         }
         _ => comment,
+    }
+}
+
+/// The case before and after the event, as far as the event tells: the whole case for events
+/// that carry both copies, and for those that carry a JSON Patch, the parts it touches (what
+/// each `test` found before, what each `add` and `replace` left after), with the entries of a
+/// list in the order the patch names them.
+fn sides(e: &CaseEvent) -> (String, String) {
+    if e.patch.is_empty() {
+        return (e.before.clone(), e.after.clone());
+    }
+    let Ok(Value::Array(ops)) = serde_json::from_str::<Value>(&e.patch) else {
+        return (String::new(), String::new());
+    };
+    let (mut before, mut after) = (Value::Null, Value::Null);
+    for op in &ops {
+        let (Some(kind), Some(path)) = (
+            op.get("op").and_then(Value::as_str),
+            op.get("path").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let value = op.get("value").cloned().unwrap_or(Value::Null);
+        let tokens: Vec<String> = path
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        match kind {
+            "test" => put(&mut before, &tokens, value),
+            "add" | "replace" => put(&mut after, &tokens, value),
+            _ => {}
+        }
+    }
+    (before.to_string(), after.to_string())
+}
+
+/// Sets `value` at the path `tokens` in a sparse document, making the objects and lists on the
+/// way; a list entry is appended, whatever its index.
+fn put(doc: &mut Value, tokens: &[String], value: Value) {
+    let Some((head, rest)) = tokens.split_first() else {
+        *doc = value;
+        return;
+    };
+    if head == "-" || head.parse::<usize>().is_ok() {
+        if !doc.is_array() {
+            *doc = Value::Array(Vec::new());
+        }
+        if let Value::Array(entries) = doc {
+            entries.push(Value::Null);
+            if let Some(last) = entries.last_mut() {
+                put(last, rest, value);
+            }
+        }
+    } else {
+        if !doc.is_object() {
+            *doc = Value::Object(serde_json::Map::new());
+        }
+        if let Value::Object(fields) = doc {
+            put(
+                fields.entry(head.clone()).or_insert(Value::Null),
+                rest,
+                value,
+            );
+        }
     }
 }
 
@@ -363,6 +429,45 @@ mod tests {
             describe(&e),
             "start: accepted → in_progress — na overleg met BZK"
         );
+    }
+
+    #[test]
+    fn events_that_carry_a_patch_are_described_from_it() {
+        let mut e = event("case.transitioned");
+        e.transition = "start".into();
+        e.patch = r#"[{"op":"test","path":"/state","value":"accepted"},
+            {"op":"replace","path":"/state","value":"in_progress"},
+            {"op":"test","path":"/revision","value":2},{"op":"replace","path":"/revision","value":3}]"#
+            .into();
+        assert_eq!(describe(&e), "start: accepted → in_progress");
+
+        let mut e = event("case.updated");
+        e.patch = r#"[{"op":"test","path":"/title","value":"A"},
+            {"op":"replace","path":"/title","value":"B"},
+            {"op":"add","path":"/labels/0","value":"x"},
+            {"op":"test","path":"/details/recommendation/response","value":""},
+            {"op":"replace","path":"/details/recommendation/response","value":"ok"},
+            {"op":"test","path":"/update_time","value":1},{"op":"replace","path":"/update_time","value":2}]"#
+            .into();
+        assert_eq!(
+            describe(&e),
+            "changed: details.recommendation.response, labels, title"
+        );
+
+        let mut e = event("cycle.rated");
+        e.patch = r#"[{"op":"test","path":"/details/assessment_cycle/ratings/1",
+            "value":{"criterion":"BN-02","rating":"not_met","carried_over":true,"rate_time":0}},
+            {"op":"replace","path":"/details/assessment_cycle/ratings/1",
+            "value":{"criterion":"BN-02","rating":"met","carried_over":false,"rate_time":3}}]"#
+            .into();
+        assert_eq!(describe(&e), "BN-02: met (was not-met, carried over)");
+        e.patch = r#"[{"op":"add","path":"/details/assessment_cycle/ratings/2",
+            "value":{"criterion":"TH-03","rating":"partially_met","carried_over":false,"rate_time":2}}]"#
+            .into();
+        assert_eq!(describe(&e), "TH-03: partially-met");
+        e.patch = "not json".into();
+        e.comment = "x".into();
+        assert_eq!(describe(&e), "x");
     }
 
     #[test]

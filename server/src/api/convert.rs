@@ -152,6 +152,7 @@ pub fn event(e: crate::domain::cases::audit::StoredEvent) -> v1::CaseEvent {
         request_id: e.request_id,
         before: e.before,
         after: e.after,
+        patch: e.patch,
         transition: e.transition,
         comment: e.comment,
         kind: e.kind,

@@ -18,7 +18,7 @@ use super::{ChainReport, EventFilter, StoredWorkflow, db_error, write_error};
 use crate::domain::cases::audit::{
     StoredEvent, StoredHead, sequence_gaps, verify_chain, verify_head,
 };
-use crate::domain::cases::{Case, CaseId};
+use crate::domain::cases::{Case, CaseId, history};
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::workflow::WorkflowDefinition;
 use crate::domain::{Error, Result};
@@ -31,8 +31,8 @@ pub const PURGE_REQUESTS: &str = "DELETE FROM requests WHERE create_time < $1";
 const ROWS_PER_STATEMENT: usize = 256;
 
 const EVENT_COLUMNS: &str = "sequence, case_id, case_sequence, event_type, actor, time, \
-     request_id, before_json, after_json, transition, comment, kind, department, previous_hash, \
-     hash";
+     request_id, before_json, after_json, patch_json, transition, comment, kind, department, \
+     previous_hash, hash";
 
 /// The column of a case field. Reference fields compare ids: the filter parser turned the
 /// resource names into them (`FieldType::Name`).
@@ -113,6 +113,7 @@ pub struct EventRow {
     request_id: String,
     before_json: String,
     after_json: String,
+    patch_json: String,
     transition: String,
     comment: String,
     kind: String,
@@ -133,6 +134,7 @@ impl From<EventRow> for StoredEvent {
             request_id: r.request_id,
             before: r.before_json,
             after: r.after_json,
+            patch: r.patch_json,
             transition: r.transition,
             comment: r.comment,
             kind: r.kind,
@@ -191,6 +193,7 @@ where
     for<'r> WorkflowRow: FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
 {
     pub async fn stored_workflows<'e>(
         executor: impl Executor<'e, Database = DB>,
@@ -254,25 +257,28 @@ where
     }
 
     /// The case as it was at `as_of` (micros) or at `revision`: the case after its last event
-    /// at or before that point. Comments carry no snapshot, so the newest event that has one
-    /// counts, and the comments after it still count as revisions.
+    /// at or before that point, rebuilt from the newest whole copy before it and the patches
+    /// after that (`domain::cases::history`). Comments written before migration 0008 stored
+    /// nothing of their case, so for those the comments after the copy still count as revisions.
     pub async fn case_as_of(
         pool: &Pool<DB>,
         id: &CaseId,
         as_of: Option<i64>,
         revision: Option<i64>,
     ) -> Result<Case> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT after_json FROM events WHERE case_id = $1 AND after_json <> '' \
-             AND time <= $2 AND case_sequence <= $3 ORDER BY case_sequence DESC LIMIT 1",
+        let (as_of, up_to) = (as_of.unwrap_or(i64::MAX), revision.unwrap_or(i64::MAX));
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT case_sequence, after_json FROM events WHERE case_id = $1 \
+             AND after_json <> '' AND time <= $2 AND case_sequence <= $3 \
+             ORDER BY case_sequence DESC LIMIT 1",
         )
         .bind(id.as_str().to_owned())
-        .bind(as_of.unwrap_or(i64::MAX))
-        .bind(revision.unwrap_or(i64::MAX))
+        .bind(as_of)
+        .bind(up_to)
         .fetch_optional(pool)
         .await
         .map_err(db_error)?;
-        let Some((after,)) = row else {
+        let Some((base, after)) = row else {
             // Either the case does not exist, or it did not exist yet then.
             Self::get_case(pool, id).await?;
             return Err(Error::not_found(format!(
@@ -280,8 +286,27 @@ where
                 id.name()
             )));
         };
+        // Times never go back along a chain, so the time bound cuts the patches where it cut
+        // the copies.
+        let patches: Vec<(String,)> = sqlx::query_as(
+            "SELECT patch_json FROM events WHERE case_id = $1 AND case_sequence > $2 \
+             AND time <= $3 AND case_sequence <= $4 AND patch_json <> '' \
+             ORDER BY case_sequence",
+        )
+        .bind(id.as_str().to_owned())
+        .bind(base)
+        .bind(as_of)
+        .bind(up_to)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
         let mut case =
-            Case::from_snapshot(&after).ok_or_else(|| Error::internal("event snapshot"))?;
+            history::replay(&after, patches.iter().map(|(p,)| p.as_str())).map_err(|e| {
+                Error::internal(format!(
+                    "{} does not rebuild from its events: {e}",
+                    id.name()
+                ))
+            })?;
         if let Some(revision) = revision {
             let newest = Self::get_case(pool, id).await?.revision;
             case.revision = case.revision.max(revision.min(newest));
@@ -354,7 +379,7 @@ where
             rows.into_iter()
                 .map(StoredEvent::from)
                 .map(|e| {
-                    let size = e.before.len() + e.after.len() + e.comment.len();
+                    let size = e.before.len() + e.after.len() + e.patch.len() + e.comment.len();
                     (e, size)
                 })
                 .collect(),
@@ -698,6 +723,7 @@ where
                     .push_bind(event.request_id.clone())
                     .push_bind(event.before.clone())
                     .push_bind(event.after.clone())
+                    .push_bind(event.patch.clone())
                     .push_bind(event.transition.clone())
                     .push_bind(event.comment.clone())
                     .push_bind(event.kind.clone())

@@ -22,7 +22,7 @@ use tracing::Instrument as _;
 use super::batch::Job;
 use super::{CaseCommand, Executed};
 use crate::domain::cases::audit::StoredEvent;
-use crate::domain::cases::{self, Case, CaseId, Command};
+use crate::domain::cases::{self, Case, CaseId, Command, history};
 use crate::domain::error::reason;
 use crate::domain::workflow::Workflows;
 use crate::domain::{Error, Result};
@@ -595,20 +595,23 @@ fn stage(
     let mut events = Vec::with_capacity(change.events.len());
     for (offset, draft) in change.events.iter().enumerate() {
         batch.sequence += 1;
+        let case_sequence = first_case_sequence + offset as i64;
+        let recorded = draft
+            .after
+            .as_ref()
+            .map(|after| history::record(draft.before.as_ref(), after, case_sequence))
+            .unwrap_or_default();
         let mut event = StoredEvent {
             sequence: batch.sequence,
             case_id: change.case.id.as_str().to_owned(),
-            case_sequence: first_case_sequence + offset as i64,
+            case_sequence,
             event_type: draft.event_type.as_str().to_owned(),
             actor: command.actor.clone(),
             time: now,
             request_id: request_id.to_owned(),
-            before: draft
-                .before
-                .as_ref()
-                .map(Case::snapshot)
-                .unwrap_or_default(),
-            after: draft.after.as_ref().map(Case::snapshot).unwrap_or_default(),
+            before: String::new(),
+            after: recorded.after,
+            patch: recorded.patch,
             transition: draft.transition.clone(),
             comment: draft.comment.clone(),
             kind: change.case.kind.clone(),

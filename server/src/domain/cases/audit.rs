@@ -24,8 +24,14 @@ pub struct StoredEvent {
     pub actor: String,
     pub time: i64,
     pub request_id: String,
+    /// The whole case before, in events written before migration 0008; empty since.
     pub before: String,
+    /// The whole case after, where a replay may start (`history::record`); empty otherwise.
     pub after: String,
+    /// What changed, as a JSON Patch (`history`). Left out of the hashed encoding when empty, so
+    /// that the events written before it existed keep their hashes.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub patch: String,
     pub transition: String,
     pub comment: String,
     pub kind: String,
@@ -373,6 +379,22 @@ impl Listed for StoredEvent {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_event_without_a_patch_hashes_as_it_did_before_patches_existed() {
+        let mut event = chain(1).remove(0);
+        let encoded = serde_json::to_string(&event).expect("encodes");
+        assert!(!encoded.contains("patch"), "{encoded}");
+        let old = event.hash.clone();
+        event.patch = "[]".into();
+        assert!(
+            serde_json::to_string(&event)
+                .expect("encodes")
+                .contains("\"patch\":\"[]\""),
+            "a patch is hashed"
+        );
+        assert_ne!(event.compute_hash(""), old);
+    }
+
     fn chain(n: i64) -> Vec<StoredEvent> {
         let mut previous = String::new();
         (1..=n)
@@ -387,6 +409,7 @@ mod tests {
                     request_id: String::new(),
                     before: String::new(),
                     after: format!("{{\"title\":\"v{i}\"}}"),
+                    patch: String::new(),
                     transition: String::new(),
                     comment: String::new(),
                     kind: "work_item".into(),

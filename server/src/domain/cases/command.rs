@@ -145,7 +145,9 @@ impl EventType {
 #[derive(Debug, Clone)]
 pub struct EventDraft {
     pub event_type: EventType,
+    /// The case before this event (`None`: it is created by it).
     pub before: Option<Case>,
+    /// The case after this event; what the event stores of the two is `history::record`'s.
     pub after: Option<Case>,
     pub transition: String,
     pub comment: String,
@@ -605,8 +607,8 @@ fn comment(before: Case, text_in: &str, ctx: &Context<'_>) -> Result<Change> {
     let after = next(&before, ctx);
     let event = EventDraft {
         event_type: EventType::Commented,
-        before: None,
-        after: None,
+        before: Some(before),
+        after: Some(after.clone()),
         transition: String::new(),
         comment,
     };

@@ -3,7 +3,8 @@
 //! A case's state changes only through a transition of its kind's workflow. Every change is
 //! computed here as a pure function from a command to the case after it and the events that
 //! record it (`command.rs`); the store writes both in one transaction. `model.rs` says what a
-//! case is, `draft.rs` checks what clients send, `audit.rs` chains the events by hash.
+//! case is, `draft.rs` checks what clients send, `audit.rs` chains the events by hash,
+//! and `history.rs` says what an event stores of its case and rebuilds past versions.
 //! The coordination kinds keep their own details and records in `cycle.rs` (assessment cycles),
 //! `framework.rs` and `risk.rs`; `effects.rs` makes the cases a transition's effects create, and `needs.rs` says what
 //! each command needs the caller to be allowed.
@@ -14,6 +15,7 @@ pub mod cycle;
 pub mod draft;
 pub mod effects;
 pub mod framework;
+pub mod history;
 pub mod model;
 pub mod needs;
 pub mod risk;
