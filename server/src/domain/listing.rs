@@ -322,7 +322,12 @@ fn order_by(spec: &ListSpec, text: &str) -> Result<Vec<SortKey>> {
         });
     }
     if !order.iter().any(|k| k.field == spec.key.name) {
-        order.push(SortKey::asc(spec.key.name));
+        // The tie-breaker runs the way the last key does, so that one index on (…, key, id)
+        // serves the whole order instead of a sort of every matching row.
+        order.push(SortKey {
+            field: spec.key.name,
+            descending: order.last().is_some_and(|k| k.descending),
+        });
     }
     Ok(order)
 }
@@ -541,8 +546,12 @@ mod tests {
                     field: "active",
                     descending: true
                 },
-                SortKey::asc("code")
-            ]
+                SortKey {
+                    field: "code",
+                    descending: true
+                },
+            ],
+            "the tie-breaker runs the way the last key does"
         );
         let err = ListQuery::parse(
             &SPEC,

@@ -46,7 +46,50 @@ where
         } else {
             " AND ("
         });
-        // (k1 > v1) OR (k1 = v1 AND k2 > v2) OR … — "after the last row" for a mixed-direction order.
+        push_after(qb, query, after, columns);
+        qb.push(")");
+    }
+    qb.push(" ORDER BY ");
+    for (i, key) in query.order.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push((columns.order)(key.field))
+            .push(if key.descending { " DESC" } else { " ASC" });
+    }
+    qb.push(" LIMIT ").push_bind(query.fetch_limit());
+}
+
+/// "After the last row" of the previous page. Where every key runs one way, a row value
+/// comparison, `(k1, k2) > (v1, v2)`, which both databases answer with a range of the index
+/// that serves the order; for a mixed order, `(k1 > v1) OR (k1 = v1 AND k2 > v2) OR …`.
+fn push_after<DB>(qb: &mut QueryBuilder<DB>, query: &ListQuery, after: &[Value], columns: Columns)
+where
+    DB: Database,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+{
+    let descending = query.order.first().is_some_and(|k| k.descending);
+    if query.order.iter().all(|k| k.descending == descending) {
+        qb.push("(");
+        for (i, key) in query.order.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push((columns.order)(key.field));
+        }
+        qb.push(if descending { ") < (" } else { ") > (" });
+        for (i, value) in after.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            push_value(qb, value);
+        }
+        qb.push(")");
+        return;
+    }
+    {
         for (i, key) in query.order.iter().enumerate() {
             if i > 0 {
                 qb.push(" OR ");
@@ -62,17 +105,7 @@ where
             push_value(qb, &after[i]);
             qb.push(")");
         }
-        qb.push(")");
     }
-    qb.push(" ORDER BY ");
-    for (i, key) in query.order.iter().enumerate() {
-        if i > 0 {
-            qb.push(", ");
-        }
-        qb.push((columns.order)(key.field))
-            .push(if key.descending { " DESC" } else { " ASC" });
-    }
-    qb.push(" LIMIT ").push_bind(query.fetch_limit());
 }
 
 fn push_expr<DB>(qb: &mut QueryBuilder<DB>, expr: &Expr, columns: Columns)
