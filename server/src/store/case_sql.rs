@@ -67,6 +67,12 @@ fn case_order_column(field: &str) -> &'static str {
 const CASE_COLUMNS: Columns = Columns {
     filter: case_filter_column,
     order: case_order_column,
+    bare: |field| match field {
+        "department" => Some("department"),
+        "working_group" => Some("working_group"),
+        "parent" => Some("parent"),
+        _ => None,
+    },
 };
 
 fn event_column(field: &str) -> &'static str {

@@ -13,6 +13,10 @@ use crate::domain::listing::ListQuery;
 pub struct Columns {
     pub filter: fn(&str) -> &'static str,
     pub order: fn(&str) -> &'static str,
+    /// For a field whose `filter` expression wraps a nullable column (`COALESCE(parent, '')`,
+    /// so that `parent = ""` finds the cases without one): the bare column, which an equality
+    /// with a value other than empty means just as well and which the column's index serves.
+    pub bare: fn(&str) -> Option<&'static str>,
 }
 
 impl Columns {
@@ -21,6 +25,7 @@ impl Columns {
         Self {
             filter: map,
             order: map,
+            bare: |_| None,
         }
     }
 }
@@ -144,6 +149,16 @@ where
             qb.push((columns.filter)(field));
             push_value(qb, value);
             qb.push(")");
+        }
+        Expr::Compare {
+            field,
+            op: Op::Eq,
+            value: Value::Text(text),
+        } if !text.is_empty()
+            && let Some(column) = (columns.bare)(field) =>
+        {
+            qb.push(column).push(" = ");
+            qb.push_bind(text.clone());
         }
         Expr::Compare { field, op, value } => {
             qb.push((columns.filter)(field))

@@ -216,7 +216,12 @@ impl Client for ListClient {
             .cases
             .list_cases(v1::ListCasesRequest {
                 page_size: 50,
-                filter: "kind = \"work_item\" AND state = \"proposed\"".into(),
+                // The department named as well: a server from before the read scope was part
+                // of the query (issue #12) then also returns full pages, so that the two can be
+                // compared for the same work.
+                filter: format!(
+                    "kind = \"work_item\" AND state = \"proposed\" AND department = \"{DEPARTMENT}\""
+                ),
                 order_by: "create_time desc".into(),
                 ..Default::default()
             })
