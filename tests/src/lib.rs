@@ -112,6 +112,17 @@ pub struct TestServer {
     postgres: Option<PgDatabase>,
     /// For a server that speaks TLS: the CA file (PEM) its clients trust.
     tls_ca: Option<PathBuf>,
+    /// A program (and its arguments) the server runs under, e.g. valgrind; empty: none.
+    wrapper: Vec<String>,
+}
+
+/// `REGIE_SERVER_WRAPPER`, split at spaces: a program the server is to run under.
+fn wrapper_from_env() -> Vec<String> {
+    std::env::var("REGIE_SERVER_WRAPPER")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
 }
 
 impl TestServer {
@@ -133,41 +144,44 @@ impl TestServer {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Option<Self> {
-        let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let (database_url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", data_dir.path().join("regie.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let db = PgDatabase::create().await?;
-                (db.url.clone(), Some(db))
-            }
-        };
-        let mut server = Self {
-            backend,
-            address: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url,
-            admin_token: String::new(),
-            child: None,
-            log: Arc::default(),
-            extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            data_dir,
-            postgres,
-            tls_ca: None,
-        };
-        server.launch().await;
-        Some(server)
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::launched(backend, args, env, None, wrapper_from_env()).await
+    }
+
+    /// As [`start_with`](Self::start_with), with the server run under `wrapper` (a program
+    /// and its arguments, e.g. valgrind's), as `REGIE_SERVER_WRAPPER` does for the others.
+    pub async fn start_under(
+        backend: Backend,
+        args: &[&str],
+        wrapper: Vec<String>,
+    ) -> Option<Self> {
+        Self::launched(backend, args, Vec::new(), None, wrapper).await
     }
 
     /// As [`start_with`](Self::start_with), for a server that speaks TLS (`args` name its
     /// `--tls-cert` and `--tls-key`): the harness's clients, and the CLI, trust the CA in
     /// `ca_file` and reach the server as `https://localhost:PORT`.
     pub async fn start_tls(backend: Backend, args: &[&str], ca_file: &Path) -> Option<Self> {
+        Self::launched(
+            backend,
+            args,
+            Vec::new(),
+            Some(ca_file.to_owned()),
+            wrapper_from_env(),
+        )
+        .await
+    }
+
+    async fn launched(
+        backend: Backend,
+        args: &[&str],
+        env: Vec<(String, String)>,
+        tls_ca: Option<PathBuf>,
+        wrapper: Vec<String>,
+    ) -> Option<Self> {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let (database_url, postgres) = match backend {
             Backend::Sqlite => (
@@ -187,10 +201,11 @@ impl TestServer {
             child: None,
             log: Arc::default(),
             extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
-            env: Vec::new(),
+            env,
+            wrapper,
             data_dir,
             postgres,
-            tls_ca: Some(ca_file.to_owned()),
+            tls_ca,
         };
         server.launch().await;
         Some(server)
@@ -244,7 +259,15 @@ impl TestServer {
     }
 
     async fn launch(&mut self) {
-        let mut command = Command::new(binary("regie-server", "REGIE_SERVER_BIN"));
+        let server = binary("regie-server", "REGIE_SERVER_BIN");
+        let mut command = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&server);
+                command
+            }
+            None => Command::new(&server),
+        };
         command
             .arg("--listen")
             .arg("127.0.0.1:0")

@@ -1,9 +1,10 @@
 //! The pieces of `regie-bench`, one subject per file: the load generator and its statistics
-//! (`load`), the processor time it took (`cpu`), the bare baselines the real server is compared
+//! (`load`), instruction counts per call under callgrind (`callgrind`), the processor time it took (`cpu`), the bare baselines the real server is compared
 //! with (`echo`, `commit`), the calls to the real server (`cases`), the measurements that put
 //! them together (`measure`), the server binary they run (`server_binary`), and the printed
 //! report (`report`).
 
+pub mod callgrind;
 pub mod cases;
 pub mod commit;
 pub mod cpu;

@@ -37,6 +37,9 @@
 //! (≥ 90 %), and each call with export on / off (≥ 90 %). The bench first builds `regie-server` in its
 //! own profile (skip with `--no-build`) and runs itself again with `REGIE_SERVER_BIN` pointing
 //! at it; it talks only to 127.0.0.1, and every loop ends with its measurement window.
+//!
+//! `--callgrind N` prints instead the instructions the server spends per call, counted by
+//! valgrind's callgrind (`bench/callgrind.rs`): repeatable where seconds are not.
 
 #[path = "../bench/mod.rs"]
 mod bench;
@@ -93,6 +96,12 @@ struct Args {
     #[arg(long)]
     no_build: bool,
 
+    /// Instead of the throughput table: instructions per call (GetCase, TransitionCase, a
+    /// ListCases page, and Health as the floor), counted by valgrind's callgrind in the server,
+    /// CALLS calls of each by one client. Repeatable where seconds are not.
+    #[arg(long, value_name = "CALLS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    callgrind: Option<u32>,
+
     /// Internal: serve the echo baseline on 127.0.0.1:PORT (0: any) until stdin closes.
     #[arg(long, hide = true, value_name = "PORT")]
     serve_echo: Option<u16>,
@@ -123,7 +132,11 @@ async fn main() -> ExitCode {
             }
         };
     }
-    match run(args).await {
+    let result = match args.callgrind {
+        Some(calls) => run_callgrind(args, calls as usize).await,
+        None => run(args).await,
+    };
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
@@ -133,9 +146,43 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Runs every measurement and prints the report; `Ok(false)` when a measurement failed or a
-/// call returned an error.
-async fn run(args: Args) -> anyhow::Result<bool> {
+/// `--callgrind`: instructions per call on each backend, one table.
+async fn run_callgrind(args: Args, calls: usize) -> anyhow::Result<bool> {
+    let (plan, backends, notes) = plan(&args);
+    let dir = tempfile::tempdir()?;
+    let dir = dir.path();
+    if !args.no_build {
+        server_binary::build().await?;
+    }
+    print_setup(&plan, &backends);
+    println!(
+        "callgrind: the server runs under `{}`; {calls} calls of each kind, one client, one \
+         connection, after 5 uncounted",
+        bench::callgrind::wrapper(dir)
+    );
+    let mut counts = Vec::new();
+    let mut failures = Vec::new();
+    for backend in &backends {
+        let label = backend_label(*backend);
+        println!("counting {label} …");
+        match bench::callgrind::count(*backend, label, &plan, calls, dir).await {
+            Ok(rows) => counts.extend(rows),
+            Err(e) => failures.push(format!("{label}: {e:#}")),
+        }
+    }
+    println!();
+    bench::callgrind::print(&counts, calls);
+    for failure in &failures {
+        println!("FAILED {failure}");
+    }
+    for note in &notes {
+        println!("note: {note}");
+    }
+    Ok(failures.is_empty())
+}
+
+/// What the arguments ask for: the plan, the backends, and notes on what is skipped.
+fn plan(args: &Args) -> (Plan, Vec<Backend>, Vec<String>) {
     let (measure, warmup) = if args.quick {
         (3, args.warmup.min(1))
     } else {
@@ -174,6 +221,14 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         }
     }
 
+    (plan, backends, notes)
+}
+
+/// Runs every measurement and prints the report; `Ok(false)` when a measurement failed or a
+/// call returned an error.
+async fn run(args: Args) -> anyhow::Result<bool> {
+    let (plan, backends, notes) = plan(&args);
+    let measure = plan.window.measure.as_secs();
     if !args.no_build {
         server_binary::build().await?;
     }
