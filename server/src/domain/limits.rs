@@ -30,8 +30,9 @@ pub const MAX_PAGE_TOKEN_CHARS: usize = 2_000;
 /// Members of one working group.
 pub const MAX_GROUP_MEMBERS: usize = 500;
 
-/// A case as stored (its JSON snapshot), in bytes. Each event keeps the case before and after,
-/// so this bounds an event too: two copies are well inside [`MAX_MESSAGE_BYTES`], and the
+/// A case as stored (its JSON snapshot), in bytes. An event keeps at most one whole copy and a
+/// patch no larger than the two sides it names (`cases::history`), and events written before
+/// patches two copies, so this bounds an event too: well inside [`MAX_MESSAGE_BYTES`], and the
 /// change feed and the event lists can always send one.
 pub const MAX_CASE_BYTES: usize = 512 * 1024;
 /// Changes to one case (its revisions: comments, records, transitions, edits).
