@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use regie_proto::v1::{self, case::Details};
 use regie_tests::errors::assert_error;
-use regie_tests::{Authed, Backend, TestServer, backend_tests};
+use regie_tests::{Authed, Backend, TestServer, backend_tests, fixtures};
 use tonic::Code;
 use tonic_types::StatusExt as _;
 
@@ -1279,17 +1279,10 @@ async fn a_risk_analysis_keeps_its_register_and_heat_map_and_guards_its_steps(ba
     let mut risks = v1::risk_service_client::RiskServiceClient::new(server.authed_with(&ic).await);
     let analysis = cases
         .create_case(v1::CreateCaseRequest {
-            case: Some(v1::Case {
-                kind: "risk_analysis".into(),
-                title: "Risicoanalyse corruptie en ondermijning".into(),
-                department: "departments/JenV".into(),
-                details: Some(Details::RiskAnalysis(v1::RiskAnalysisDetails {
-                    organisation: "Dienst Justitiële Inrichtingen".into(),
-                    high_risk_threshold: 12,
-                    risk_count: 0,
-                })),
-                ..Default::default()
-            }),
+            case: Some(fixtures::risk_analysis(
+                "Risicoanalyse corruptie en ondermijning",
+                "Dienst Justitiële Inrichtingen",
+            )),
             request_id: String::new(),
         })
         .await

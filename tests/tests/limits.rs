@@ -9,7 +9,7 @@
 
 use regie_proto::v1::{self, case::Details};
 use regie_tests::errors::assert_error;
-use regie_tests::{Backend, TestServer, backend_tests};
+use regie_tests::{Backend, TestServer, backend_tests, fixtures};
 use tokio_stream::StreamExt as _;
 use tonic::Code;
 
@@ -26,17 +26,7 @@ async fn a_case_stops_growing_at_its_limit_and_its_events_stay_readable(backend:
     let mut risks = v1::risk_service_client::RiskServiceClient::new(server.authed().await);
     let analysis = cases
         .create_case(v1::CreateCaseRequest {
-            case: Some(v1::Case {
-                kind: "risk_analysis".into(),
-                title: "Groeiende analyse".into(),
-                department: "departments/JenV".into(),
-                details: Some(Details::RiskAnalysis(v1::RiskAnalysisDetails {
-                    organisation: "Dienst".into(),
-                    high_risk_threshold: 12,
-                    risk_count: 0,
-                })),
-                ..Default::default()
-            }),
+            case: Some(fixtures::risk_analysis("Groeiende analyse", "Dienst")),
             request_id: String::new(),
         })
         .await
@@ -161,17 +151,10 @@ async fn events_store_what_changed_and_every_past_revision_rebuilds_exactly(back
     let mut risks = v1::risk_service_client::RiskServiceClient::new(server.authed().await);
     let analysis = cases
         .create_case(v1::CreateCaseRequest {
-            case: Some(v1::Case {
-                kind: "risk_analysis".into(),
-                title: "Analyse met geschiedenis".into(),
-                department: "departments/JenV".into(),
-                details: Some(Details::RiskAnalysis(v1::RiskAnalysisDetails {
-                    organisation: "Dienst".into(),
-                    high_risk_threshold: 12,
-                    risk_count: 0,
-                })),
-                ..Default::default()
-            }),
+            case: Some(fixtures::risk_analysis(
+                "Analyse met geschiedenis",
+                "Dienst",
+            )),
             request_id: String::new(),
         })
         .await
