@@ -747,8 +747,9 @@ impl Access {
         Ok(())
     }
 
-    /// Reloads when another replica changed something since the last look.
-    async fn refresh(&self) -> Result<()> {
+    /// Reloads when another replica changed something since the last look (on its
+    /// announcement, `app/feed.rs`, and on the poll of [`run`](Self::run)).
+    pub async fn refresh(&self) -> Result<()> {
         let version = self.store.access_version().await?;
         if version != self.version.load(Ordering::SeqCst) {
             self.reload().await?;
@@ -960,6 +961,7 @@ mod tests {
             max_connections: 2,
             sqlite_synchronous: SqliteSynchronous::Normal,
             acquire_timeout: Duration::from_secs(5),
+            ..StoreOptions::default()
         };
         let store = crate::store::open(&options).await.expect("open");
         let access = Access::start(store, dir.path(), None, false)
