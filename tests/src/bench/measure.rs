@@ -276,7 +276,7 @@ async fn telemetry_pair(
 }
 
 /// A principal holding `integrity_coordinator` in the bench's department, with a token.
-async fn bench_principal(server: &TestServer) -> anyhow::Result<String> {
+pub(super) async fn bench_principal(server: &TestServer) -> anyhow::Result<String> {
     use regie_proto::v1;
     let mut access = server.access().await;
     access
