@@ -35,6 +35,7 @@ mod criteria_sql;
 mod directory_sql;
 mod etag;
 mod lease_sql;
+mod pg_hosts;
 mod pg_link;
 pub mod postgres;
 mod sql;

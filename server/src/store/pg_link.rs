@@ -18,11 +18,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPool};
+use sqlx::postgres::{PgListener, PgPool};
 use sqlx::{Connection as _, PgConnection};
 use tokio::sync::{Notify, broadcast, watch};
 
 use super::Change;
+use super::pg_hosts::{self, Hosts};
 use crate::domain::error::reason;
 use crate::domain::{Error, Result};
 
@@ -56,6 +57,9 @@ pub struct Link {
     changes: broadcast::Sender<Change>,
     /// Milliseconds from `started` to the last failure seen (0: none).
     last_failure: AtomicU64,
+    /// Milliseconds from `started` to the last switch to another host (0: none): connections
+    /// made before it are to the old host, and are dropped.
+    switched: AtomicU64,
     started: Instant,
     /// Wakes the probe when the listener lost its connection.
     look_now: Notify,
@@ -69,6 +73,7 @@ impl Link {
             reachable: watch::Sender::new(true),
             changes: broadcast::Sender::new(1024),
             last_failure: AtomicU64::new(0),
+            switched: AtomicU64::new(0),
             started: Instant::now(),
             look_now: Notify::new(),
             reconnect: Notify::new(),
@@ -99,17 +104,29 @@ impl Link {
 
     /// Whether a connection made `age` ago predates the last failure, so must be pinged first.
     pub fn predates_failure(&self, age: Duration) -> bool {
-        let failed = self.last_failure.load(Ordering::Relaxed);
-        if failed == 0 {
+        self.predates(&self.last_failure, age)
+    }
+
+    /// Whether a connection made `age` ago is to a host the store has since left.
+    pub fn predates_switch(&self, age: Duration) -> bool {
+        self.predates(&self.switched, age)
+    }
+
+    fn predates(&self, moment: &AtomicU64, age: Duration) -> bool {
+        let at = moment.load(Ordering::Relaxed);
+        if at == 0 {
             return false;
         }
         let now = self.started.elapsed().as_millis() as u64;
-        now.saturating_sub(age.as_millis() as u64) <= failed
+        now.saturating_sub(age.as_millis() as u64) <= at
+    }
+
+    fn now(&self) -> u64 {
+        (self.started.elapsed().as_millis() as u64).max(1)
     }
 
     fn failed(&self) {
-        let now = (self.started.elapsed().as_millis() as u64).max(1);
-        self.last_failure.store(now, Ordering::Relaxed);
+        self.last_failure.store(self.now(), Ordering::Relaxed);
     }
 
     fn set_reachable(&self, reachable: bool) {
@@ -121,27 +138,57 @@ impl Link {
     }
 }
 
-/// Starts the probe and the listener; both end when the pool is closed.
-pub fn start(pool: PgPool, connect: PgConnectOptions, link: Arc<Link>, every: Duration) {
-    tokio::spawn(probe(pool.clone(), connect, link.clone(), every));
+/// Starts the probe and the listener; both end when the pool is closed. `current` is the host
+/// of `hosts` the pool connects to.
+pub fn start(pool: PgPool, hosts: Arc<Hosts>, current: usize, link: Arc<Link>, every: Duration) {
+    tokio::spawn(probe(pool.clone(), hosts, current, link.clone(), every));
     tokio::spawn(listen(pool, link, every));
 }
 
-/// Checks the database every `every` on a connection of its own.
-async fn probe(pool: PgPool, connect: PgConnectOptions, link: Arc<Link>, every: Duration) {
+/// Checks the database every `every` on a connection of its own; when the host is gone or no
+/// longer acceptable and the URL names others, picks again (`pg_hosts.rs`) and moves the pool.
+async fn probe(
+    pool: PgPool,
+    hosts: Arc<Hosts>,
+    mut current: usize,
+    link: Arc<Link>,
+    every: Duration,
+) {
     let bound = every.max(Duration::from_millis(500));
     let mut connection: Option<PgConnection> = None;
     loop {
         let alive = async {
             if connection.is_none() {
-                connection = Some(PgConnection::connect_with(&connect).await?);
+                connection = Some(PgConnection::connect_with(&hosts.candidates[current]).await?);
             }
             match connection.as_mut() {
-                Some(c) => c.ping().await,
+                Some(c) => {
+                    c.ping().await?;
+                    hosts.acceptable(c).await
+                }
                 None => Ok(()),
             }
         };
-        let alive = matches!(tokio::time::timeout(bound, alive).await, Ok(Ok(())));
+        let mut alive = matches!(tokio::time::timeout(bound, alive).await, Ok(Ok(())));
+        if !alive && hosts.candidates.len() > 1 {
+            connection = None;
+            if let Ok((chosen, found)) = hosts.choose(bound, |c| c).await {
+                connection = Some(found);
+                alive = true;
+                if chosen != current {
+                    tracing::warn!(
+                        from = pg_hosts::describe(&hosts.candidates[current]),
+                        to = pg_hosts::describe(&hosts.candidates[chosen]),
+                        "the database moved to another host: connecting there from now on"
+                    );
+                    current = chosen;
+                    pool.set_connect_options(hosts.candidates[chosen].clone());
+                    link.failed();
+                    link.switched.store(link.now(), Ordering::Relaxed);
+                    link.reconnect.notify_one();
+                }
+            }
+        }
         if !alive {
             connection = None;
             link.failed();

@@ -11,13 +11,12 @@
 //! one transaction (`batch.rs`) under an advisory lock that orders event sequences across
 //! replicas.
 
-use std::str::FromStr as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgQueryResult};
-use sqlx::{Connection as _, PgConnection, Postgres};
+use sqlx::postgres::{PgPool, PgQueryResult};
+use sqlx::{PgConnection, Postgres};
 
 use super::access_sql::AccessSql;
 use super::batch::Writes;
@@ -26,6 +25,7 @@ use super::checkpoint_sql::CheckpointSql;
 use super::criteria_sql::CriteriaSql;
 use super::directory_sql::DirectorySql;
 use super::lease_sql::LeaseSql;
+use super::pg_hosts::Hosts;
 use super::pg_link::{self, Link};
 use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
@@ -153,17 +153,16 @@ impl PgStore {
     /// migrations on the lock's connection and starts the pool, the writer and the link tasks.
     /// The lock's connection is handed back to be released when the first start is done.
     pub async fn open(options: &StoreOptions) -> anyhow::Result<(Self, PgConnection)> {
-        let connect = connect_options(options)?;
+        let hosts = Arc::new(connect_hosts(options)?);
         let redacted = redact_url(&options.url);
         // The first start may wait for another replica's, and migrations may take long: no
         // lock or statement timeout on this one connection.
-        let mut start = PgConnection::connect_with(
-            &connect
-                .clone()
-                .options([("lock_timeout", "0"), ("statement_timeout", "0")]),
-        )
-        .await
-        .with_context(|| format!("cannot connect to {redacted}"))?;
+        let (current, mut start) = hosts
+            .choose(FIRST_CONNECT_TIMEOUT, |c| {
+                c.options([("lock_timeout", "0"), ("statement_timeout", "0")])
+            })
+            .await
+            .with_context(|| format!("cannot connect to {redacted}"))?;
         sqlx::query(START_LOCK)
             .execute(&mut start)
             .await
@@ -174,24 +173,39 @@ impl PgStore {
             .context("applying the PostgreSQL migrations")?;
         let link = Link::new();
         let pinged = link.clone();
+        let checked = hosts.clone();
         let pool = super::pool_options::<Postgres>(options)
             .max_connections(options.max_connections.max(3))
+            .after_connect(move |connection, _| {
+                let hosts = checked.clone();
+                Box::pin(async move { hosts.acceptable(connection).await })
+            })
             .before_acquire(move |connection, meta| {
-                // After a failure, a connection older than it is tested first: it may have
-                // died with a database restart.
+                // A connection to a host the store has left is dropped; after a failure, one
+                // older than it is tested first: it may have died with a database restart.
+                let left = pinged.predates_switch(meta.age);
                 let test =
                     meta.idle_for >= super::PING_WHEN_IDLE_FOR || pinged.predates_failure(meta.age);
                 Box::pin(async move {
+                    if left {
+                        return Ok(false);
+                    }
                     if test {
                         sqlx::Connection::ping(connection).await?;
                     }
                     Ok(true)
                 })
             })
-            .connect_with(connect.clone())
+            .connect_with(hosts.candidates[current].clone())
             .await
             .with_context(|| format!("cannot connect to {redacted}"))?;
-        pg_link::start(pool.clone(), connect, link.clone(), options.check_interval);
+        pg_link::start(
+            pool.clone(),
+            hosts,
+            current,
+            link.clone(),
+            options.check_interval,
+        );
         let writes = Writes::start(PgWriter {
             pool: pool.clone(),
             link: link.clone(),
@@ -214,31 +228,41 @@ impl PgStore {
     }
 }
 
-/// The connection settings: the URL's, with the session limits of `options` (docs/architecture.md,
-/// "Several replicas") and an application name that tells Regie's sessions apart in
-/// `pg_stat_activity`, unless the URL names one.
-fn connect_options(options: &StoreOptions) -> anyhow::Result<PgConnectOptions> {
-    let connect = PgConnectOptions::from_str(&options.url)
+/// How long the first connection may take, per host.
+const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connection settings of each host the URL names (`pg_hosts.rs`), with the session limits
+/// of `options` (docs/architecture.md, "Several replicas") and an application name that tells
+/// Regie's sessions apart in `pg_stat_activity`, unless the URL names one.
+fn connect_hosts(options: &StoreOptions) -> anyhow::Result<Hosts> {
+    let mut hosts = Hosts::parse(&options.url)
         .with_context(|| format!("invalid PostgreSQL URL {}", redact_url(&options.url)))?;
     let limits = options.session;
     let millis = |d: Duration| d.as_millis().to_string();
     let keepalive = limits.keepalive.as_secs().max(1);
-    let connect = connect.options([
-        ("lock_timeout", millis(limits.lock_timeout)),
-        ("statement_timeout", millis(limits.statement_timeout)),
-        (
-            "idle_in_transaction_session_timeout",
-            millis(limits.idle_in_transaction_timeout),
-        ),
-        ("tcp_keepalives_idle", keepalive.to_string()),
-        ("tcp_keepalives_interval", "1".to_owned()),
-        ("tcp_keepalives_count", "3".to_owned()),
-        ("tcp_user_timeout", ((keepalive + 3) * 1000).to_string()),
-    ]);
-    Ok(match connect.get_application_name() {
-        Some(_) => connect,
-        None => connect.application_name("regie-server"),
-    })
+    hosts.candidates = hosts
+        .candidates
+        .into_iter()
+        .map(|connect| {
+            let connect = connect.options([
+                ("lock_timeout", millis(limits.lock_timeout)),
+                ("statement_timeout", millis(limits.statement_timeout)),
+                (
+                    "idle_in_transaction_session_timeout",
+                    millis(limits.idle_in_transaction_timeout),
+                ),
+                ("tcp_keepalives_idle", keepalive.to_string()),
+                ("tcp_keepalives_interval", "1".to_owned()),
+                ("tcp_keepalives_count", "3".to_owned()),
+                ("tcp_user_timeout", ((keepalive + 3) * 1000).to_string()),
+            ]);
+            match connect.get_application_name() {
+                Some(_) => connect,
+                None => connect.application_name("regie-server"),
+            }
+        })
+        .collect();
+    Ok(hosts)
 }
 
 #[async_trait::async_trait]
