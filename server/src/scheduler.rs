@@ -5,7 +5,10 @@
 //! replicas on one database, one of them does it: the one holding the `scheduler` lease in the
 //! database (docs/architecture.md, "Several replicas"). The holder renews its lease every third
 //! of its duration and works only while it is sure to hold it; when it dies, another replica
-//! takes the lease over once it expires, within the lease's duration and a third. Should two
+//! takes the lease over once it expires, within the lease's duration and a third. Even the
+//! holder scans the open cases only when it may find something: when the log moved since its
+//! last scan (a case was created or changed, here or on another replica), when the earliest
+//! deadline that scan saw has come, or at least once an hour. Should two
 //! ever work at once (a clock far off), nothing breaks: marking is a normal command under the
 //! case's row lock, and one that finds the case already overdue changes nothing.
 
@@ -17,6 +20,27 @@ use crate::domain::cases::model::now;
 
 /// How long a request id is remembered: a retry within this window returns the first answer.
 pub const REQUEST_ID_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The longest the holder goes without scanning the open cases, whatever it expects.
+const FULL_SCAN_EVERY: Duration = Duration::from_secs(3600);
+
+/// What the last scan of the open cases saw, to tell whether the next may find anything.
+struct Scanned {
+    /// The newest event sequence this replica knew when it scanned.
+    sequence: i64,
+    /// The first moment a case it saw becomes overdue (micros), if any does.
+    next_due: Option<i64>,
+    at: Instant,
+}
+
+impl Scanned {
+    /// Whether a scan now could mark nothing new: the log stood still and no deadline came.
+    fn still_current(&self, sequence: i64, now: i64) -> bool {
+        self.sequence == sequence
+            && self.next_due.is_none_or(|due| now < due)
+            && self.at.elapsed() < FULL_SCAN_EVERY
+    }
+}
 
 /// The name of the scheduler's lease.
 pub const LEASE: &str = "scheduler";
@@ -47,6 +71,7 @@ pub async fn run(app: Arc<App>, interval: Duration, lease: Lease) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Until when this replica surely holds the lease (by its own clock, taken before asking).
     let mut held_until: Option<Instant> = None;
+    let mut scanned: Option<Scanned> = None;
     loop {
         tokio::select! {
             _ = renew.tick() => {
@@ -57,7 +82,10 @@ pub async fn run(app: Arc<App>, interval: Duration, lease: Lease) {
             () = app.shutdown.cancelled() => break,
         }
         if held_until.is_some_and(|until| Instant::now() < until) {
-            work(&app).await;
+            work(&app, &mut scanned).await;
+        } else {
+            // Whoever holds the lease next starts with a full scan.
+            scanned = None;
         }
     }
     if held_until.is_some()
@@ -100,12 +128,29 @@ async fn take(app: &App, lease: &Lease, held: Option<Instant>) -> Option<Instant
     }
 }
 
-async fn work(app: &App) {
-    match app.mark_overdue().await {
-        Ok(0) => {}
-        Ok(count) => tracing::info!(count, "marked cases overdue"),
-        Err(e) => {
-            tracing::warn!(error = %e, "the deadline check failed; it runs again at the next tick")
+async fn work(app: &App, scanned: &mut Option<Scanned>) {
+    // Read before the scan: a write during it moves the log, so the next tick scans again.
+    let sequence = *app.events.borrow();
+    if !scanned
+        .as_ref()
+        .is_some_and(|s| s.still_current(sequence, now()))
+    {
+        match app.mark_overdue().await {
+            Ok((count, next_due)) => {
+                if count > 0 {
+                    tracing::info!(count, "marked cases overdue");
+                }
+                // Its own marks moved the log: the next tick looks once more, then rests.
+                *scanned = Some(Scanned {
+                    sequence,
+                    next_due,
+                    at: Instant::now(),
+                });
+            }
+            Err(e) => {
+                *scanned = None;
+                tracing::warn!(error = %e, "the deadline check failed; it runs again at the next tick")
+            }
         }
     }
     if crate::telemetry::instruments().is_some() {

@@ -445,18 +445,24 @@ impl App {
         Ok(rx)
     }
 
-    /// Marks every open case that is now overdue, once, as an event; returns how many. The
-    /// scheduler's work: several replicas may run it at once, and one that finds the case
-    /// already marked or moved on changes nothing.
-    pub async fn mark_overdue(&self) -> Result<usize> {
+    /// Marks every open case that is now overdue, once, as an event; returns how many, and
+    /// the first moment another becomes overdue if nothing changes (`command::overdue_from`),
+    /// until which the scheduler need not look again. The scheduler's work: should two
+    /// replicas run it at once, one that finds the case already marked or moved on changes
+    /// nothing.
+    pub async fn mark_overdue(&self) -> Result<(usize, Option<i64>)> {
         let workflows = self.workflows.snapshot();
         let now = now();
         let mut marked = 0;
+        let mut next: Option<i64> = None;
         for case in self.store.open_cases_not_overdue().await? {
             let Some(definition) = workflows.get(&case.kind, case.workflow_version) else {
                 continue;
             };
             if !is_overdue(&case, definition, now) {
+                if let Some(at) = command::overdue_from(&case, definition, now) {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                }
                 continue;
             }
             match self
@@ -474,7 +480,7 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
-        Ok(marked)
+        Ok((marked, next))
     }
 
     /// Whether the caller may read cases of `kind` in `department`.
