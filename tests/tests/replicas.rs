@@ -663,3 +663,106 @@ async fn after_kill_9_of_the_lease_holder_another_replica_takes_over_its_job() {
         killed.elapsed()
     );
 }
+
+/// Runs `sql` on the cluster at `url`, one statement at a time.
+async fn on_cluster(url: &str, statements: &[&str]) {
+    let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
+    for sql in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+            .execute(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let _ = connection.close().await;
+}
+
+async fn count_cases(url: &str) -> i64 {
+    let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&mut connection)
+        .await
+        .expect("count cases");
+    let _ = connection.close().await;
+    count
+}
+
+/// Makes the cluster's sessions read-only, as a standby's are, or read-write again.
+async fn set_read_only(url: &str, read_only: bool) {
+    let set = if read_only {
+        "ALTER SYSTEM SET default_transaction_read_only = on"
+    } else {
+        "ALTER SYSTEM RESET default_transaction_read_only"
+    };
+    on_cluster(url, &[set, "SELECT pg_reload_conf()"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_url_with_two_hosts_uses_the_read_write_one_and_follows_a_switch_over() {
+    let _serial = serial().await;
+    let (Some(first), Some(second)) = (Database::private(), Database::private()) else {
+        return;
+    };
+    let (first_url, second_url) = (first.url(), second.url());
+    // Both hold Regie's schema; the second starts as the standby (its sessions read-only).
+    let second_admin = TestServer::start_on(&second_url, &[], &[])
+        .await
+        .admin_token
+        .clone();
+    set_read_only(&second_url, true).await;
+    let address = |url: &str| {
+        url.split('@')
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned()
+    };
+    let both = format!(
+        "postgres://postgres@{},{}/postgres?target_session_attrs=read-write",
+        address(&first_url),
+        address(&second_url)
+    );
+    let server = TestServer::start_on(&both, &[], &[]).await;
+    assert!(
+        !server.admin_token.is_empty(),
+        "the server made its first start on the first"
+    );
+    create(&mut server.cases().await, "Op de eerste")
+        .await
+        .unwrap();
+    assert_eq!(count_cases(&first_url).await, 1);
+    assert_eq!(count_cases(&second_url).await, 0);
+
+    // The switch-over: the first turns standby (and drops its sessions), the second primary.
+    set_read_only(&first_url, true).await;
+    on_cluster(
+        &first_url,
+        &["SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+           WHERE application_name = 'regie-server'"],
+    )
+    .await;
+    set_read_only(&second_url, false).await;
+    let switched = Instant::now();
+    // The second's own admin (made by its own first start above).
+    let mut on_second = Cases::new(server.authed_with(&second_admin).await);
+    loop {
+        match create(&mut on_second, "Op de tweede").await {
+            Ok(_) => break,
+            Err(status) => {
+                assert!(
+                    switched.elapsed() < Duration::from_secs(5),
+                    "still no write on the new primary: {}",
+                    describe(&status)
+                );
+                assert_eq!(status.code(), Code::Unavailable, "{}", describe(&status));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    eprintln!(
+        "the server wrote to the new primary {:?} after the switch-over",
+        switched.elapsed()
+    );
+    assert_eq!(count_cases(&second_url).await, 1);
+    assert_eq!(count_cases(&first_url).await, 1);
+    drop((first, second));
+}
