@@ -7,9 +7,10 @@
 //!
 //! Caching, and what it means for several replicas: the enforcer (with its decision cache) and
 //! authenticated tokens are kept in memory. A change made through this server applies to the
-//! next call at once; every replica also polls `access_version` (default every second) and
-//! reloads when another replica changed principals, tokens or rules, so a revocation made on one
-//! replica applies on the others within that interval.
+//! next call at once; on PostgreSQL the store announces it to the other replicas, which then
+//! [`refresh`](Access::refresh) (docs/architecture.md, "Several replicas"); and every replica
+//! also polls `access_version` (default every second), the safety net, and reloads when
+//! another replica changed principals, tokens or rules.
 
 pub mod adapter;
 pub mod denials;
