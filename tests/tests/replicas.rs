@@ -1,7 +1,9 @@
 //! Three real `regie-server` replicas on one PostgreSQL database (issue #13;
 //! docs/architecture.md, "Several replicas"): a cold start race, what one replica changes seen
-//! by the others at once, a frozen replica that holds the write lock, a database restart and a
-//! database outage under load, and a background job's lease taken over after kill -9.
+//! by the others at once (a publication, a revocation, new events, the newest sequence in a
+//! heartbeat), a frozen replica that holds the write lock, a database restart and a database
+//! outage under load, a background job's lease taken over after kill -9, and a URL with two
+//! hosts through a switch-over.
 //!
 //! The tests that stop or restart PostgreSQL run it on a private cluster of their own
 //! (`regie_tests::replicas::PrivatePostgres`), so that the other tests, which share the CI's one
@@ -250,6 +252,64 @@ async fn a_feed_on_b_delivers_the_writes_made_on_a_in_order_within_moments() {
     // The poll would take up to a second; the announcement takes milliseconds.
     let median = latencies[latencies.len() / 2];
     assert!(median < Duration::from_millis(300), "median {median:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_heartbeat_on_a_replica_that_did_not_write_carries_the_newest_sequence_in_the_log() {
+    let _serial = serial().await;
+    let Some(database) = Database::shared().await else {
+        return;
+    };
+    let servers = replicas::start(&database, 2, &[]).await;
+    // B's stream follows a department nobody writes to: it sees no event, only heartbeats.
+    let mut feed = servers[1]
+        .cases()
+        .await
+        .watch_events(v1::WatchEventsRequest {
+            department: "departments/BZK".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut on_a = servers[0].cases().await;
+    let mut last = None;
+    for i in 0..5 {
+        last = Some(
+            create(&mut on_a, &format!("Alleen op A {i}"))
+                .await
+                .unwrap(),
+        );
+    }
+    // The last write's event is the newest in the log.
+    let newest = on_a
+        .list_case_events(v1::ListCaseEventsRequest {
+            name: last.unwrap().name,
+            page_size: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events
+        .iter()
+        .map(|e| e.sequence)
+        .max()
+        .unwrap();
+    assert!(newest >= 5);
+    // The first heartbeat comes after 10 s of quiet.
+    let item = tokio::time::timeout(Duration::from_secs(15), feed.next())
+        .await
+        .expect("a heartbeat within 15 s")
+        .expect("the stream is open")
+        .expect("no error");
+    let Some(v1::watch_events_response::Item::Heartbeat(beat)) = item.item else {
+        panic!("an event of a department nobody wrote to: {item:?}");
+    };
+    assert_eq!(
+        beat.last_sequence, newest,
+        "the newest sequence in the log, written on A"
+    );
 }
 
 /// The application name of the session holding the write lock, if any.
