@@ -539,6 +539,12 @@ async fn a_postgres_restart_under_load_gives_no_internal_error_and_every_later_c
         .map(describe)
         .collect();
     assert!(later.is_empty(), "every later call succeeds: {later:?}");
+    let last_failure = outcomes
+        .iter()
+        .filter(|(_, r)| r.is_err())
+        .map(|(started, _)| started.saturating_duration_since(back))
+        .max();
+    eprintln!("the last failed call started {last_failure:?} after the database was back");
     let succeeded = outcomes.iter().filter(|(_, r)| r.is_ok()).count();
     eprintln!(
         "restart under load: {} calls, {succeeded} succeeded, the rest UNAVAILABLE or ABORTED",
@@ -574,6 +580,17 @@ async fn with_postgres_stopped_calls_fail_fast_health_is_not_serving_and_all_rec
     }
     database.cluster().stop();
     let stopped = Instant::now();
+    // At once, before anything else: the first call on each replica fails fast too.
+    for cases in &mut clients {
+        let started = Instant::now();
+        let status = create(cases, "Meteen na het stoppen").await.unwrap_err();
+        assert_eq!(status.code(), Code::Unavailable, "{}", describe(&status));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "failed after {:?}",
+            started.elapsed()
+        );
+    }
     // Every replica notices and says so.
     for server in &servers {
         eventually(Duration::from_secs(2), "health NOT_SERVING", || async {
