@@ -217,6 +217,34 @@ settings! {
         shutdown_timeout: u64 = "30" as Duration = Duration::from_secs, value_name = "SECONDS";
         /// Most database connections to hold open.
         max_connections: u32 = "16", value_name = "N";
+        /// Milliseconds a call waits for a free database connection before it fails with
+        /// UNAVAILABLE.
+        database_acquire_timeout: u64 = "1000" as Duration = |ms: u64| Duration::from_millis(ms.max(10)),
+            value_name = "MILLISECONDS";
+        /// PostgreSQL: milliseconds a statement waits for a lock (the write lock among them)
+        /// before the call fails with UNAVAILABLE (DATABASE_LOCK_TIMEOUT); 0: no limit.
+        database_lock_timeout: u64 = "2000" as Duration = Duration::from_millis,
+            value_name = "MILLISECONDS";
+        /// PostgreSQL: milliseconds one statement may run (DATABASE_STATEMENT_TIMEOUT); 0: no limit.
+        database_statement_timeout: u64 = "30000" as Duration = Duration::from_millis,
+            value_name = "MILLISECONDS";
+        /// PostgreSQL: milliseconds a session may sit in an open transaction without a statement
+        /// (a frozen replica) before the database ends it and releases its locks; 0: no limit.
+        database_idle_in_transaction_timeout: u64 = "5000" as Duration = Duration::from_millis,
+            value_name = "MILLISECONDS";
+        /// PostgreSQL: seconds of silence after which the database probes our connections
+        /// (TCP keepalive, then one probe a second, three missed end the session), so that a
+        /// vanished replica's locks are released within seconds.
+        database_keepalive: u64 = "5" as Duration = |s: u64| Duration::from_secs(s.max(1)),
+            value_name = "SECONDS";
+        /// PostgreSQL: milliseconds between checks that the database can be reached; while it
+        /// cannot, calls fail at once with UNAVAILABLE and health is NOT_SERVING.
+        database_check_interval: u64 = "500" as Duration = |ms: u64| Duration::from_millis(ms.max(50)),
+            value_name = "MILLISECONDS";
+        /// Seconds a replica's lease on a background job (the deadline scheduler) lasts; the
+        /// holder renews it every third of that, and another replica takes over when it expires.
+        lease_duration: u64 = "6" as Duration = |s: u64| Duration::from_secs(s.max(1)),
+            value_name = "SECONDS";
         /// SQLite durability: `full` survives power loss with every acknowledged commit; `normal`
         /// is faster but may lose the last commits on power loss.
         sqlite_synchronous: SqliteSynchronous = "full", value_enum;
@@ -328,7 +356,14 @@ impl Settings {
             url: self.database_url.clone(),
             max_connections: self.max_connections,
             sqlite_synchronous: self.sqlite_synchronous.into(),
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: self.database_acquire_timeout,
+            session: store::SessionLimits {
+                lock_timeout: self.database_lock_timeout,
+                statement_timeout: self.database_statement_timeout,
+                idle_in_transaction_timeout: self.database_idle_in_transaction_timeout,
+                keepalive: self.database_keepalive,
+            },
+            check_interval: self.database_check_interval,
         }
     }
 }
@@ -448,10 +483,15 @@ mod tests {
         assert_eq!(settings.departments_file, None);
         assert_eq!(settings.access_poll_interval, Duration::from_millis(1000));
         assert_eq!(settings.checkpoint_key, PathBuf::from("./checkpoint.key"));
-        assert_eq!((settings.tls_cert, settings.tls_key), (None, None));
+        assert_eq!((&settings.tls_cert, &settings.tls_key), (&None, &None));
         assert_eq!(settings.tls_reload_interval, Duration::from_secs(10));
         assert_eq!(settings.checkpoint_events, 1000);
         assert_eq!(settings.checkpoint_interval, Duration::from_secs(3600));
+        assert_eq!(settings.database_acquire_timeout, Duration::from_secs(1));
+        let options = settings.store_options();
+        assert_eq!(options.session, store::SessionLimits::default());
+        assert_eq!(options.check_interval, Duration::from_millis(500));
+        assert_eq!(settings.lease_duration, Duration::from_secs(6));
         assert!(!settings.demo);
         assert!(settings.access_control);
     }

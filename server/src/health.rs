@@ -1,4 +1,5 @@
-//! `grpc.health.v1.Health`: SERVING while the server takes calls, NOT_SERVING once it drains.
+//! `grpc.health.v1.Health`: SERVING while the server takes calls, NOT_SERVING while its
+//! database cannot be reached and once it drains.
 //!
 //! Our own small implementation of the generated service, rather than tonic-health's reporter,
 //! because a health `Watch` is a stream that never ends by itself: the server's graceful
@@ -42,6 +43,31 @@ impl HealthState {
     pub fn set_all(&self, status: ServingStatus) {
         self.statuses
             .send_modify(|statuses| statuses.values_mut().for_each(|s| *s = status));
+    }
+
+    /// Follows whether the database can be reached: NOT_SERVING while it cannot (so that load
+    /// balancers send elsewhere), SERVING again when it can, until shutdown, which has the
+    /// last word.
+    pub async fn follow(self, mut reachable: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                changed = reachable.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                () = self.shutdown.cancelled() => return,
+            }
+            let up = *reachable.borrow_and_update();
+            if self.shutdown.is_cancelled() {
+                return;
+            }
+            self.set_all(if up {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            });
+        }
     }
 
     pub fn service(&self) -> HealthServer<HealthService> {

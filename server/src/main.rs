@@ -37,7 +37,8 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => regie_server::server::run(settings).await,
         Command::Migrate => match regie_server::server::open_store(&settings).await {
-            Ok(store) => {
+            Ok((store, start)) => {
+                start.release().await;
                 store.close().await;
                 tracing::info!("migrations applied");
                 Ok(())

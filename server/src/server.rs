@@ -41,7 +41,7 @@ use crate::authz::layer::AuthLayer;
 use crate::config::Settings;
 use crate::domain::limits::MAX_MESSAGE_BYTES;
 use crate::health::HealthState;
-use crate::store::{self, Store};
+use crate::store::{self, StartLock, Store};
 use crate::telemetry::layer::TelemetryLayer;
 use crate::{scheduler, seed};
 
@@ -70,15 +70,18 @@ macro_rules! limits {
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // Bad TLS files are found before anything else starts.
     tls_certificates(&settings)?;
-    let store = open_store(&settings).await?;
+    let (store, start) = open_store(&settings).await?;
     let listener = TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    serve(listener, store, shutdown_signal(), &settings).await
+    serve(listener, store, Some(start), shutdown_signal(), &settings).await
 }
 
-/// Opens the database, applies migrations and seeds it; used by `serve` and `migrate`.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the database, applies migrations and seeds it; used by `serve` and `migrate`. The
+/// first-start lock comes back held: the caller releases it when the rest of its first start
+/// (the first admin, the built-in workflows, the shared keys) is done, so that replicas started
+/// together on an empty database take turns and each later one finds the work done.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>, StartLock)> {
     // The data directory holds the database and the first admin's token: the owner's alone.
     regie_support::create_private_dir(&settings.data_dir).with_context(|| {
         format!(
@@ -86,7 +89,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             settings.data_dir.display()
         )
     })?;
-    let store = store::open(&settings.store_options()).await?;
+    let (store, start) = store::open_for_start(&settings.store_options()).await?;
     let departments = seed::departments(settings.departments_file.as_deref())?;
     let seeded = store
         .seed_departments(departments)
@@ -109,7 +112,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
         database = %store::redact_url(&settings.database_url),
         "database ready"
     );
-    Ok(store)
+    Ok((store, start))
 }
 
 /// `regie-server admin issue-token`: a new token for `principal`, its secret printed on
@@ -120,7 +123,7 @@ pub async fn issue_token(
     principal: &str,
     display_name: String,
 ) -> anyhow::Result<()> {
-    let store = open_store(settings).await?;
+    let (store, start) = open_store(settings).await?;
     let access = Access::start(
         store.clone(),
         &settings.data_dir,
@@ -128,6 +131,7 @@ pub async fn issue_token(
         false,
     )
     .await?;
+    start.release().await;
     let id = crate::domain::access::PrincipalId::parse("--principal", principal)
         .map_err(|e| anyhow::anyhow!("{}", e.description))?;
     let (token, secret) = access
@@ -141,9 +145,11 @@ pub async fn issue_token(
 }
 
 /// Serves on `listener` until `shutdown` completes, then drains within the shutdown timeout.
+/// `start`, when given, is released once the first start is done (before serving).
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
+    start: Option<StartLock>,
     shutdown: impl Future<Output = ()>,
     settings: &Settings,
 ) -> anyhow::Result<()> {
@@ -193,7 +199,14 @@ pub async fn serve(
             .await
             .context("loading the demo scenario")?;
     }
-    let scheduler = tokio::spawn(scheduler::run(app.clone(), settings.scheduler_interval));
+    if let Some(start) = start {
+        start.release().await;
+    }
+    let scheduler = tokio::spawn(scheduler::run(
+        app.clone(),
+        settings.scheduler_interval,
+        scheduler::Lease::new(settings.lease_duration),
+    ));
     let checkpoints = tokio::spawn(crate::checkpoints::run(app.clone()));
 
     let reflection_v1 = reflection().build_v1()?;
@@ -223,6 +236,7 @@ pub async fn serve(
     };
 
     health.set_all(ServingStatus::Serving);
+    tokio::spawn(health.clone().follow(store.reachable()));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
         .layer(TelemetryLayer::new({
@@ -282,6 +296,8 @@ pub async fn serve(
     );
     health.set_all(ServingStatus::NotServing);
     streams.cancel();
+    // Again, after the database follower (`HealthState::follow`) has seen the cancellation.
+    health.set_all(ServingStatus::NotServing);
     let _ = stop.send(());
     let _ = scheduler.await;
     let _ = checkpoints.await;

@@ -34,6 +34,7 @@ use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 pub mod fixtures;
 pub mod otlp;
 pub mod raw;
+pub mod replicas;
 
 /// The database a test server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +161,53 @@ impl TestServer {
         wrapper: Vec<String>,
     ) -> Option<Self> {
         Self::launched(backend, args, Vec::new(), None, wrapper).await
+    }
+
+    /// A server on an existing database (another replica's, say), with extra arguments and
+    /// environment variables. Its `admin_token` is empty unless this server made the first
+    /// admin (a replica that started second finds one made).
+    pub async fn start_on(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let backend = if database_url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let mut server = Self {
+            backend,
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_owned(),
+            admin_token: String::new(),
+            child: None,
+            log: Arc::default(),
+            extra_args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            data_dir: tempfile::tempdir().expect("temporary data directory"),
+            postgres: None,
+            tls_ca: None,
+            wrapper: wrapper_from_env(),
+        };
+        server.launch().await;
+        server
+    }
+
+    /// Whether the process is still running (it has not exited, crashed or been killed).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+    }
+
+    /// Sends `signal` (`-STOP`, `-CONT`, `-KILL`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(signal)
+            .arg(self.pid().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal} failed");
     }
 
     /// As [`start_with`](Self::start_with), for a server that speaks TLS (`args` name its

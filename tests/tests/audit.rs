@@ -422,6 +422,7 @@ async fn replicas_on_one_database_keep_one_checkpoint_per_sequence(backend: Back
         max_connections: 4,
         sqlite_synchronous: SqliteSynchronous::Normal,
         acquire_timeout: Duration::from_secs(10),
+        ..StoreOptions::default()
     };
     let one: Arc<dyn Store> = store::open(&options).await.expect("first replica");
     let two: Arc<dyn Store> = store::open(&options).await.expect("second replica");

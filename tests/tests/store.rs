@@ -36,6 +36,7 @@ fn options(url: String) -> StoreOptions {
         max_connections: 4,
         sqlite_synchronous: SqliteSynchronous::Normal,
         acquire_timeout: Duration::from_secs(10),
+        ..StoreOptions::default()
     }
 }
 

@@ -48,6 +48,11 @@ pub const SCHEDULER: &str = "system:scheduler";
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Events read from the store per round while a watcher catches up.
 const WATCH_BATCH: i64 = 256;
+/// How long a change-feed stream waits out a database it cannot reach before it ends with
+/// UNAVAILABLE (a restart takes seconds; the client resumes from its last sequence after that).
+const WATCH_OUTAGE: Duration = Duration::from_secs(30);
+/// How often a waiting stream tries the database again.
+const WATCH_RETRY: Duration = Duration::from_millis(200);
 
 /// A transition declared from a case's state: the guards that do not hold now, whether the
 /// caller may take it, and which roles may.
@@ -440,18 +445,24 @@ impl App {
         Ok(rx)
     }
 
-    /// Marks every open case that is now overdue, once, as an event; returns how many. The
-    /// scheduler's work: several replicas may run it at once, and one that finds the case
-    /// already marked or moved on changes nothing.
-    pub async fn mark_overdue(&self) -> Result<usize> {
+    /// Marks every open case that is now overdue, once, as an event; returns how many, and
+    /// the first moment another becomes overdue if nothing changes (`command::overdue_from`),
+    /// until which the scheduler need not look again. The scheduler's work: should two
+    /// replicas run it at once, one that finds the case already marked or moved on changes
+    /// nothing.
+    pub async fn mark_overdue(&self) -> Result<(usize, Option<i64>)> {
         let workflows = self.workflows.snapshot();
         let now = now();
         let mut marked = 0;
+        let mut next: Option<i64> = None;
         for case in self.store.open_cases_not_overdue().await? {
             let Some(definition) = workflows.get(&case.kind, case.workflow_version) else {
                 continue;
             };
             if !is_overdue(&case, definition, now) {
+                if let Some(at) = command::overdue_from(&case, definition, now) {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                }
                 continue;
             }
             match self
@@ -469,7 +480,7 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
-        Ok(marked)
+        Ok((marked, next))
     }
 
     /// Whether the caller may read cases of `kind` in `department`.
@@ -590,10 +601,29 @@ async fn watch(
     heartbeat.reset();
     let mut recheck = tokio::time::interval(HEARTBEAT);
     recheck.reset();
+    let mut unavailable_since: Option<tokio::time::Instant> = None;
     loop {
         loop {
             let batch = match app.store.events_after(after, WATCH_BATCH, &filter).await {
-                Ok(batch) => batch,
+                Ok(batch) => {
+                    unavailable_since = None;
+                    batch
+                }
+                // The database is down or restarting: the stream waits and reads on from its
+                // own position, and ends with UNAVAILABLE (for the client to resume) only when
+                // the outage outlasts `WATCH_OUTAGE`.
+                Err(e @ Error::Unavailable { .. }) => {
+                    let since = *unavailable_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() >= WATCH_OUTAGE {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(WATCH_RETRY) => continue,
+                        () = app.shutdown.cancelled() => return,
+                        () = tx.closed() => return,
+                    }
+                }
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
                     return;
@@ -625,9 +655,14 @@ async fn watch(
             _ = recheck.tick() => {
                 let kinds: Vec<String> =
                     app.workflows.snapshot().kinds().map(str::to_owned).collect();
-                if let Err(e) = app.access.recheck(&caller, kinds.iter().map(String::as_str)).await {
-                    let _ = tx.send(Err(e)).await;
-                    return;
+                match app.access.recheck(&caller, kinds.iter().map(String::as_str)).await {
+                    Ok(()) => {}
+                    // Checked again at the next interval; the caller's right stands meanwhile.
+                    Err(Error::Unavailable { .. }) => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
                 }
             }
             _ = heartbeat.tick() => {

@@ -1,7 +1,10 @@
 //! The workflow catalogue: every workflow version the server knows, kept in memory and reloaded
-//! when another replica published one.
+//! when another replica published one: on its announcement (`app/feed.rs`), on the slow poll
+//! there, and when a case names a version not loaded yet (docs/architecture.md, "Several
+//! replicas").
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::domain::cases::model::now;
@@ -13,13 +16,17 @@ use crate::store::Store;
 /// stored on first start so that a case's version never changes under it after an upgrade.
 pub struct Catalogue {
     current: RwLock<Arc<Workflows>>,
+    /// How many stored versions `current` was read from.
+    loaded: AtomicI64,
     /// When each (kind, version) was published, micros.
     published: RwLock<HashMap<(String, u32), i64>>,
 }
 
 impl Catalogue {
     pub(super) async fn load(store: &dyn Store) -> anyhow::Result<Self> {
-        let (stored, _) = Self::read(store).await?;
+        let (stored, _) = Self::read(store)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading workflows: {e}"))?;
         let defaults =
             default_definitions().map_err(|e| anyhow::anyhow!("built-in workflow: {e}"))?;
         for definition in defaults
@@ -34,6 +41,7 @@ impl Catalogue {
         }
         let catalogue = Self {
             current: RwLock::default(),
+            loaded: AtomicI64::new(0),
             published: RwLock::default(),
         };
         catalogue
@@ -43,18 +51,19 @@ impl Catalogue {
         Ok(catalogue)
     }
 
-    /// Every stored version, and when each was published.
-    async fn read(store: &dyn Store) -> anyhow::Result<(Workflows, HashMap<(String, u32), i64>)> {
+    /// Every stored version, and when each was published. A store failure keeps its own error
+    /// (UNAVAILABLE while the database is down); a stored version that no longer loads is a bug.
+    async fn read(store: &dyn Store) -> Result<(Workflows, HashMap<(String, u32), i64>)> {
         let mut workflows = Workflows::new();
         let mut published = HashMap::new();
-        let stored = store
-            .stored_workflows()
-            .await
-            .map_err(|e| anyhow::anyhow!("reading workflows: {e}"))?;
+        let stored = store.stored_workflows().await?;
         for version in stored {
             let definition = WorkflowDefinition::parse(&version.file_name, &version.source)
                 .map_err(|e| {
-                    anyhow::anyhow!("stored workflow {} no longer loads: {e}", version.file_name)
+                    Error::internal(format!(
+                        "stored workflow {} no longer loads: {e}",
+                        version.file_name
+                    ))
                 })?;
             published.insert(
                 (definition.kind().to_owned(), definition.version()),
@@ -79,11 +88,20 @@ impl Catalogue {
             .copied()
     }
 
+    /// The catalogue, read again first when the store holds versions it has not loaded (another
+    /// replica published one a moment ago and its announcement is still on its way): one
+    /// `COUNT(*)`, so that a case created after a publication returned anywhere follows it.
+    pub async fn current(&self, store: &dyn Store) -> Result<Arc<Workflows>> {
+        if store.workflow_count().await? == self.loaded.load(Ordering::SeqCst) {
+            return Ok(self.snapshot());
+        }
+        self.reload(store).await
+    }
+
     /// Re-reads the stored versions (another replica may have published one).
     pub async fn reload(&self, store: &dyn Store) -> Result<Arc<Workflows>> {
-        let (workflows, published) = Self::read(store)
-            .await
-            .map_err(|e| Error::internal(e.to_string()))?;
+        let (workflows, published) = Self::read(store).await?;
+        self.loaded.store(published.len() as i64, Ordering::SeqCst);
         let workflows = Arc::new(workflows);
         if let Ok(mut current) = self.current.write() {
             *current = workflows.clone();

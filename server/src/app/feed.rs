@@ -2,18 +2,23 @@
 //! the one source of "the log has grown" that wakes them, and the caps on how many may be open.
 //!
 //! A watcher reads the store only when the log has grown. Writes of this process announce their
-//! last sequence at once (`App::published`); [`follow_log`] asks the store for its newest
-//! sequence once per interval, for the writes of other replicas, and announces that. So idle
-//! watchers cost nothing, however many there are, and heartbeats carry the newest sequence in
-//! the log.
+//! last sequence at once (`App::published`); other replicas' writes arrive as the store's
+//! announcements ([`follow_changes`], PostgreSQL's LISTEN/NOTIFY), which also say when access
+//! or the workflow catalogue changed; and [`follow_log`] asks the store for its newest
+//! sequence once per interval, the safety net for an announcement lost while the listener
+//! reconnected. So idle watchers cost nothing, however many there are, and heartbeats carry the
+//! newest sequence in the log.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::broadcast::error::RecvError;
+
 use super::App;
 use crate::domain::Result;
 use crate::domain::error::{Error, reason};
+use crate::store::Change;
 
 /// How often this replica asks the store for the newest sequence, for the writes of other
 /// replicas: the delay with which they reach its watchers, at most.
@@ -108,11 +113,17 @@ impl Drop for Slot {
     }
 }
 
+/// Every how many [`follow_log`] intervals the catalogue is compared with the store (one
+/// `COUNT(*)`), the safety net for a lost announcement of a publication.
+const CATALOGUE_EVERY: u32 = 5;
+
 /// Announces the newest sequence in the log every `interval`, for what other replicas wrote,
-/// until the server stops. One query per interval for the whole replica.
+/// until the server stops. One query per interval for the whole replica; and every
+/// [`CATALOGUE_EVERY`] intervals the catalogue is read again if the store holds more versions.
 pub async fn follow_log(app: Arc<App>, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = 0u32;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -122,6 +133,51 @@ pub async fn follow_log(app: Arc<App>, interval: Duration) {
             Ok(sequence) => app.published(sequence),
             Err(error) => tracing::debug!(%error, "reading the newest event sequence"),
         }
+        ticks = ticks.wrapping_add(1);
+        if ticks.is_multiple_of(CATALOGUE_EVERY)
+            && let Err(error) = app.workflows.current(app.store.as_ref()).await
+        {
+            tracing::debug!(%error, "comparing the workflow catalogue with the store");
+        }
+    }
+}
+
+/// Applies what other replicas announce through the store (docs/architecture.md, "Several
+/// replicas"), until the server stops: new events wake this replica's watchers, an access change
+/// reloads the access caches, a publication the workflow catalogue; after a reconnect, or when
+/// this task fell behind, everything is read again.
+pub async fn follow_changes(app: Arc<App>, mut changes: tokio::sync::broadcast::Receiver<Change>) {
+    loop {
+        let change = tokio::select! {
+            change = changes.recv() => change,
+            () = app.shutdown.cancelled() => return,
+        };
+        match change {
+            Ok(Change::Events(sequence)) => app.published(sequence),
+            Ok(Change::Access) => refresh_access(&app).await,
+            Ok(Change::Workflows) => reload_catalogue(&app).await,
+            Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
+                refresh_access(&app).await;
+                reload_catalogue(&app).await;
+                match app.store.last_sequence().await {
+                    Ok(sequence) => app.published(sequence),
+                    Err(error) => tracing::debug!(%error, "reading the newest event sequence"),
+                }
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn refresh_access(app: &App) {
+    if let Err(error) = app.access.refresh().await {
+        tracing::warn!(%error, "reloading access after another replica changed it failed");
+    }
+}
+
+async fn reload_catalogue(app: &App) {
+    if let Err(error) = app.workflows.reload(app.store.as_ref()).await {
+        tracing::warn!(%error, "reloading the workflow catalogue failed");
     }
 }
 

@@ -112,6 +112,9 @@ impl App {
             checkpoints,
         });
         tokio::spawn(feed::follow_log(app.clone(), feed::FOLLOW_INTERVAL));
+        if let Some(changes) = app.store.changes() {
+            tokio::spawn(feed::follow_changes(app.clone(), changes));
+        }
         Ok(app)
     }
 
@@ -134,6 +137,10 @@ impl App {
     /// need them.
     pub(crate) async fn write(&self, caller: &Caller, write: Write) -> Result<Executed> {
         let mut permit = None;
+        if let Command::Create { .. } = &write.command {
+            // A new case follows the newest version of its workflow, wherever it was published.
+            self.workflows.current(self.store.as_ref()).await?;
+        }
         if write.check {
             if let Command::Create { case, .. } = &write.command {
                 let need = crate::domain::cases::needs::to_create(case);

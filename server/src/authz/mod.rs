@@ -7,9 +7,10 @@
 //!
 //! Caching, and what it means for several replicas: the enforcer (with its decision cache) and
 //! authenticated tokens are kept in memory. A change made through this server applies to the
-//! next call at once; every replica also polls `access_version` (default every second) and
-//! reloads when another replica changed principals, tokens or rules, so a revocation made on one
-//! replica applies on the others within that interval.
+//! next call at once; on PostgreSQL the store announces it to the other replicas, which then
+//! [`refresh`](Access::refresh) (docs/architecture.md, "Several replicas"); and every replica
+//! also polls `access_version` (default every second), the safety net, and reloads when
+//! another replica changed principals, tokens or rules.
 
 pub mod adapter;
 pub mod denials;
@@ -747,8 +748,9 @@ impl Access {
         Ok(())
     }
 
-    /// Reloads when another replica changed something since the last look.
-    async fn refresh(&self) -> Result<()> {
+    /// Reloads when another replica changed something since the last look (on its
+    /// announcement, `app/feed.rs`, and on the poll of [`run`](Self::run)).
+    pub async fn refresh(&self) -> Result<()> {
         let version = self.store.access_version().await?;
         if version != self.version.load(Ordering::SeqCst) {
             self.reload().await?;
@@ -960,6 +962,7 @@ mod tests {
             max_connections: 2,
             sqlite_synchronous: SqliteSynchronous::Normal,
             acquire_timeout: Duration::from_secs(5),
+            ..StoreOptions::default()
         };
         let store = crate::store::open(&options).await.expect("open");
         let access = Access::start(store, dir.path(), None, false)

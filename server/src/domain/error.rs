@@ -90,9 +90,22 @@ pub enum Error {
     #[error("{message}")]
     PermissionDenied { message: String },
 
-    /// UNAVAILABLE: a dependency (the database) cannot be reached; retrying later may work.
+    /// UNAVAILABLE: a dependency (the database) cannot be reached, or did not answer in time;
+    /// the same call may be retried as it is. The reason says which (`DATABASE_UNAVAILABLE`,
+    /// `DATABASE_LOCK_TIMEOUT`, `DATABASE_STATEMENT_TIMEOUT`, `UNAVAILABLE`).
     #[error("{message}")]
-    Unavailable { message: String },
+    Unavailable {
+        reason: &'static str,
+        message: String,
+    },
+
+    /// ABORTED: the database gave up the transaction because of a concurrent one (serialization
+    /// failure, deadlock); nothing was applied and the whole call may be retried.
+    #[error("{message}")]
+    Aborted {
+        reason: &'static str,
+        message: String,
+    },
 
     /// INTERNAL: a bug or a broken invariant. The message is logged; clients see a generic text.
     #[error("{message}")]
@@ -157,6 +170,14 @@ impl Error {
         }
     }
 
+    /// UNAVAILABLE with the generic reason: retry later.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            reason: reason::UNAVAILABLE,
+            message: message.into(),
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::Internal {
             message: message.into(),
@@ -172,9 +193,11 @@ impl Error {
             Self::NotFound { .. } => reason::NOT_FOUND,
             Self::AlreadyExists { .. } => reason::ALREADY_EXISTS,
             Self::EtagMismatch { .. } => reason::ETAG_MISMATCH,
-            Self::Unauthenticated { reason, .. } | Self::ResourceExhausted { reason, .. } => reason,
+            Self::Unauthenticated { reason, .. }
+            | Self::ResourceExhausted { reason, .. }
+            | Self::Unavailable { reason, .. }
+            | Self::Aborted { reason, .. } => reason,
             Self::PermissionDenied { .. } => reason::PERMISSION_DENIED,
-            Self::Unavailable { .. } => reason::UNAVAILABLE,
             Self::Internal { .. } => reason::INTERNAL,
         }
     }
@@ -254,6 +277,17 @@ pub mod reason {
     pub const PRINCIPAL_DISABLED: &str = "PRINCIPAL_DISABLED";
     pub const PERMISSION_DENIED: &str = "PERMISSION_DENIED";
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// The database cannot be reached now (connection lost or refused, shut down, restarting,
+    /// out of connections); retry the call.
+    pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
+    /// A lock the call needed was held longer than the lock timeout (`--database-lock-timeout`),
+    /// e.g. by a stalled replica; nothing was applied; retry the call.
+    pub const DATABASE_LOCK_TIMEOUT: &str = "DATABASE_LOCK_TIMEOUT";
+    /// A statement ran longer than the statement timeout (`--database-statement-timeout`).
+    pub const DATABASE_STATEMENT_TIMEOUT: &str = "DATABASE_STATEMENT_TIMEOUT";
+    /// The database aborted the transaction for a concurrent one (serialization failure or
+    /// deadlock); nothing was applied; retry the whole call.
+    pub const DATABASE_CONFLICT: &str = "DATABASE_CONFLICT";
     pub const INTERNAL: &str = "INTERNAL";
     pub const CRITERIA_SET_NOT_PUBLISHED: &str = "CRITERIA_SET_NOT_PUBLISHED";
     pub const CRITERIA_SET_IMMUTABLE: &str = "CRITERIA_SET_IMMUTABLE";

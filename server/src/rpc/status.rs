@@ -58,6 +58,7 @@ pub fn to_status(error: Error) -> Status {
         Error::Unauthenticated { .. } => Code::Unauthenticated,
         Error::PermissionDenied { .. } => Code::PermissionDenied,
         Error::Unavailable { .. } => Code::Unavailable,
+        Error::Aborted { .. } => Code::Aborted,
         Error::ResourceExhausted { .. } => Code::ResourceExhausted,
         Error::Internal { .. } => Code::Internal,
     };
@@ -66,7 +67,7 @@ pub fn to_status(error: Error) -> Status {
             tracing::error!(error = %message, "internal error");
             "internal error; the server log has the details".to_owned()
         }
-        Error::Unavailable { message } => {
+        Error::Unavailable { message, .. } | Error::Aborted { message, .. } => {
             tracing::warn!(error = %message, "dependency unavailable");
             error.to_string()
         }

@@ -89,9 +89,7 @@ impl Writes {
                     span: span.clone(),
                 })
                 .await
-                .map_err(|_| Error::Unavailable {
-                    message: "the server is shutting down; try again".to_owned(),
-                })?;
+                .map_err(|_| Error::unavailable("the server is shutting down; try again"))?;
             answer.await.map_err(|_| {
                 Error::internal("the write failed before it was answered; nothing was applied")
             })?

@@ -220,6 +220,15 @@ where
             .collect())
     }
 
+    /// How many workflow versions are stored: one cheap look that tells a replica whether
+    /// another published one since it last read them (docs/architecture.md, "Several replicas").
+    pub async fn workflow_count<'e>(executor: impl Executor<'e, Database = DB>) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM workflow_versions")
+            .fetch_one(executor)
+            .await
+            .map_err(db_error)
+    }
+
     pub async fn save_workflow<'e>(
         executor: impl Executor<'e, Database = DB>,
         definition: &WorkflowDefinition,

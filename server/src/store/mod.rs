@@ -34,6 +34,9 @@ mod checkpoint_sql;
 mod criteria_sql;
 mod directory_sql;
 mod etag;
+mod lease_sql;
+mod pg_hosts;
+mod pg_link;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -57,6 +60,63 @@ pub trait Store:
 
     /// Connections in use now, per pool (`writer`, `reader`, or `pool` when there is one).
     fn pools_in_use(&self) -> Vec<(&'static str, i64)>;
+
+    /// Whether the database can be reached, as the store last found (always true for SQLite,
+    /// which is a file of this process): false while every call fails at once with
+    /// UNAVAILABLE, and the server's health says NOT_SERVING.
+    fn reachable(&self) -> tokio::sync::watch::Receiver<bool>;
+
+    /// The changes other replicas announce (PostgreSQL's LISTEN/NOTIFY); `None` where there
+    /// can be no other replica (SQLite). Hints only: what they announce is read from the store.
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>>;
+
+    /// Takes or renews the lease `name` of a background job for `holder` until `expire_time`
+    /// (micros), unless another holder's lease is still valid at `now`; returns whether
+    /// `holder` holds it (docs/architecture.md, "Several replicas").
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        expire_time: i64,
+    ) -> Result<bool>;
+    /// Gives up `holder`'s lease `name`, so that another replica takes it over at once.
+    async fn give_up_lease(&self, name: &str, holder: &str) -> Result<()>;
+}
+
+/// A change that one replica announces to the others, so that they need not wait for their
+/// poll (docs/architecture.md, "Several replicas").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Events up to this sequence are committed.
+    Events(i64),
+    /// Principals, tokens or rules changed: reload the access caches.
+    Access,
+    /// A workflow version was published: reload the catalogue.
+    Workflows,
+    /// Announcements may have been missed (the listener reconnected): re-read everything.
+    Resync,
+}
+
+/// Held by the server that is starting, from before the migrations until its first start is
+/// done (seeding, the first admin, the built-in workflows, the shared keys), so that replicas
+/// started together on an empty database do it one after the other: each later one finds the
+/// work done and changes nothing. PostgreSQL's session advisory lock; nothing on SQLite.
+pub struct StartLock(Option<sqlx::PgConnection>);
+
+impl StartLock {
+    /// Lets the next replica start.
+    pub async fn release(self) {
+        if let Some(mut connection) = self.0 {
+            let released = sqlx::query(postgres::START_UNLOCK)
+                .execute(&mut connection)
+                .await;
+            if let Err(error) = released {
+                tracing::warn!(%error, "releasing the first-start lock failed; it goes with its connection");
+            }
+            let _ = sqlx::Connection::close(connection).await;
+        }
+    }
 }
 
 /// Departments and working groups.
@@ -200,6 +260,8 @@ impl ChainReport {
 pub trait CaseStore: Send + Sync {
     /// Every stored workflow version.
     async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>>;
+    /// How many workflow versions are stored (a replica compares it with what it loaded).
+    async fn workflow_count(&self) -> Result<i64>;
     /// Stores a workflow version; ALREADY_EXISTS when that kind and version are stored.
     async fn save_workflow(&self, definition: &WorkflowDefinition, now: i64) -> Result<()>;
 
@@ -338,7 +400,55 @@ pub struct StoreOptions {
     /// SQLite only: `FULL` (the default) makes every acknowledged commit survive a power cut;
     /// `NORMAL` is faster but may lose the last commits on power loss (never corrupts).
     pub sqlite_synchronous: SqliteSynchronous,
+    /// How long a call waits for a pooled connection before it fails with UNAVAILABLE.
     pub acquire_timeout: Duration,
+    /// PostgreSQL's limits on every session (zero: none); see [`SessionLimits`].
+    pub session: SessionLimits,
+    /// PostgreSQL: how often the store checks that the database can be reached.
+    pub check_interval: Duration,
+}
+
+impl Default for StoreOptions {
+    /// The server's defaults, on an in-memory SQLite database.
+    fn default() -> Self {
+        Self {
+            url: "sqlite::memory:".to_owned(),
+            max_connections: 16,
+            sqlite_synchronous: SqliteSynchronous::Full,
+            acquire_timeout: Duration::from_secs(1),
+            session: SessionLimits::default(),
+            check_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What every PostgreSQL session of the server is held to (docs/architecture.md, "Several
+/// replicas"), so that one stalled or vanished replica cannot stall the others for long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// `lock_timeout`: the longest a statement waits for a lock (the write lock among them).
+    pub lock_timeout: Duration,
+    /// `statement_timeout`: the longest one statement runs.
+    pub statement_timeout: Duration,
+    /// `idle_in_transaction_session_timeout`: a session that holds a transaction open without
+    /// a statement for this long (its process frozen, say) is ended and its locks released.
+    pub idle_in_transaction_timeout: Duration,
+    /// The server's TCP keepalive on our connections: first probe after this idle time, then
+    /// one a second, three unanswered end the session (and `tcp_user_timeout` bounds unacked
+    /// data alike), so a replica that vanished without closing its connections releases its
+    /// locks within seconds.
+    pub keepalive: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            lock_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(5),
+            keepalive: Duration::from_secs(5),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -348,11 +458,13 @@ pub enum SqliteSynchronous {
     Normal,
 }
 
+/// A pooled connection idle for this long is pinged before it is handed out.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Pool settings both backends share. sqlx pings every connection on every acquire by default,
 /// one extra round trip per query; a connection in steady use has just proven itself, so only
 /// one that sat idle for a while is pinged (a dead one is then replaced before it is handed out).
 fn pool_options<DB: sqlx::Database>(options: &StoreOptions) -> sqlx::pool::PoolOptions<DB> {
-    const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
     sqlx::pool::PoolOptions::<DB>::new()
         .acquire_timeout(options.acquire_timeout)
         .test_before_acquire(false)
@@ -368,11 +480,23 @@ fn pool_options<DB: sqlx::Database>(options: &StoreOptions) -> sqlx::pool::PoolO
 
 /// Opens the database the URL names and applies its migrations.
 pub async fn open(options: &StoreOptions) -> anyhow::Result<Arc<dyn Store>> {
+    let (store, start) = open_for_start(options).await?;
+    start.release().await;
+    Ok(store)
+}
+
+/// As [`open`], holding the [`StartLock`] from before the migrations: the caller releases it
+/// when its first start is done.
+pub async fn open_for_start(options: &StoreOptions) -> anyhow::Result<(Arc<dyn Store>, StartLock)> {
     let url = options.url.as_str();
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(options).await?))
+        Ok((
+            Arc::new(sqlite::SqliteStore::open(options).await?),
+            StartLock(None),
+        ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(options).await?))
+        let (store, lock) = postgres::PgStore::open(options).await?;
+        Ok((Arc::new(store), StartLock(Some(lock))))
     } else {
         anyhow::bail!(
             "unsupported database URL {}: use sqlite://PATH or postgres://USER@HOST/DATABASE",
@@ -400,16 +524,90 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Maps a database error that no caller expects.
+/// Maps a database error that no caller expects (docs/architecture.md, "Errors"): a database
+/// that cannot be reached, is shutting down or restarting, or ran out of connections is
+/// UNAVAILABLE (`DATABASE_UNAVAILABLE`); a lock wait or a statement over its timeout is
+/// UNAVAILABLE with its own reason, as the same call may simply be retried; a transaction the
+/// database aborted for a concurrent one (serialization failure, deadlock) is ABORTED
+/// (`DATABASE_CONFLICT`). Anything else is a bug, INTERNAL.
 fn db_error(error: sqlx::Error) -> Error {
-    match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            Error::Unavailable {
-                message: format!("the database is unavailable: {error}"),
-            }
+    use crate::domain::error::reason;
+    let unavailable = |reason: &'static str, what: &str| Error::Unavailable {
+        reason,
+        message: format!("{what}; try again: {error}"),
+    };
+    match &error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => {
+            return unavailable(reason::DATABASE_UNAVAILABLE, "the database is unavailable");
         }
-        other => Error::internal(format!("database error: {other}")),
+        _ => {}
     }
+    let code = error
+        .as_database_error()
+        .and_then(|db| db.code().map(|c| c.into_owned()));
+    match code.as_deref().map(classify) {
+        Some(Some(DbFailure::Unavailable)) => {
+            unavailable(reason::DATABASE_UNAVAILABLE, "the database is unavailable")
+        }
+        Some(Some(DbFailure::LockTimeout)) => unavailable(
+            reason::DATABASE_LOCK_TIMEOUT,
+            "a database lock was not granted within the lock timeout",
+        ),
+        Some(Some(DbFailure::StatementTimeout)) => unavailable(
+            reason::DATABASE_STATEMENT_TIMEOUT,
+            "a database statement ran past the statement timeout",
+        ),
+        Some(Some(DbFailure::Conflict)) => Error::Aborted {
+            reason: reason::DATABASE_CONFLICT,
+            message: format!(
+                "the database aborted the transaction for a concurrent one; nothing was \
+                 applied; retry the call: {error}"
+            ),
+        },
+        _ => Error::internal(format!("database error: {error}")),
+    }
+}
+
+/// The kinds of database failure a client may retry, by SQLSTATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DbFailure {
+    Unavailable,
+    LockTimeout,
+    StatementTimeout,
+    Conflict,
+}
+
+/// Which retryable failure a SQLSTATE is, if any (PostgreSQL's error codes, appendix A).
+fn classify(sqlstate: &str) -> Option<DbFailure> {
+    match sqlstate {
+        // Class 08: connection exception; 57P01 admin_shutdown, 57P02 crash_shutdown,
+        // 57P03 cannot_connect_now (starting up, shutting down, in recovery), 57P05
+        // idle_session_timeout; 53300 too_many_connections; 25P03
+        // idle_in_transaction_session_timeout (our session was ended); 25006
+        // read_only_sql_transaction (we reached a standby after a switch-over).
+        s if s.starts_with("08") => Some(DbFailure::Unavailable),
+        "57P01" | "57P02" | "57P03" | "57P05" | "53300" | "25P03" | "25006" => {
+            Some(DbFailure::Unavailable)
+        }
+        // lock_not_available: lock_timeout (or NOWAIT).
+        "55P03" => Some(DbFailure::LockTimeout),
+        // query_canceled: statement_timeout (or a cancel request).
+        "57014" => Some(DbFailure::StatementTimeout),
+        // serialization_failure, deadlock_detected.
+        "40001" | "40P01" => Some(DbFailure::Conflict),
+        _ => None,
+    }
+}
+
+/// Whether `error` says the database could not be reached (so the store's connectivity check
+/// should look at once).
+pub fn is_connection_failure(error: &Error) -> bool {
+    error.reason() == crate::domain::error::reason::DATABASE_UNAVAILABLE
 }
 
 /// Maps an error of an insert or update: a duplicate key means `resource` exists; a missing
@@ -432,6 +630,31 @@ fn write_error(error: sqlx::Error, resource: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retryable_database_failures_are_never_internal() {
+        use crate::domain::error::reason;
+        for (sqlstate, expected) in [
+            ("08006", DbFailure::Unavailable),
+            ("57P01", DbFailure::Unavailable),
+            ("57P03", DbFailure::Unavailable),
+            ("55P03", DbFailure::LockTimeout),
+            ("57014", DbFailure::StatementTimeout),
+            ("40001", DbFailure::Conflict),
+            ("40P01", DbFailure::Conflict),
+        ] {
+            assert_eq!(classify(sqlstate), Some(expected), "{sqlstate}");
+        }
+        assert_eq!(classify("23505"), None);
+        let lost = db_error(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(lost.reason(), reason::DATABASE_UNAVAILABLE);
+        assert_eq!(
+            db_error(sqlx::Error::PoolTimedOut).reason(),
+            reason::DATABASE_UNAVAILABLE
+        );
+    }
 
     #[test]
     fn passwords_never_reach_the_logs() {

@@ -1,16 +1,22 @@
 //! The PostgreSQL backend, for installations that outgrow one machine: several server replicas
-//! share one database. Migrations take PostgreSQL's advisory lock, so replicas that start
-//! together apply them once. Read-modify-write transactions lock the row they change
+//! share one database (docs/architecture.md, "Several replicas"). A replica's first start
+//! (migrations, seeding, the first admin, the shared keys) runs under a session advisory lock
+//! (`StartLock`), so replicas started together on an empty database take turns. Every session
+//! carries a lock, statement and idle-in-transaction timeout and a short TCP keepalive
+//! (`SessionLimits`); `pg_link.rs` tells when the database cannot be reached (calls then fail
+//! at once) and hands on what other replicas announce over LISTEN/NOTIFY, which this store
+//! sends after every change another replica caches. Read-modify-write transactions lock the row they change
 //! (`SELECT … FOR UPDATE`), so concurrent updates queue instead of overwriting each other.
 //! Case writes go through one writer task per replica, which commits whatever has queued up in
 //! one transaction (`batch.rs`) under an advisory lock that orders event sequences across
 //! replicas.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use sqlx::Postgres;
 use sqlx::postgres::{PgPool, PgQueryResult};
+use sqlx::{PgConnection, Postgres};
 
 use super::access_sql::AccessSql;
 use super::batch::Writes;
@@ -18,12 +24,15 @@ use super::case_sql::{CaseSql, PURGE_REQUESTS};
 use super::checkpoint_sql::CheckpointSql;
 use super::criteria_sql::CriteriaSql;
 use super::directory_sql::DirectorySql;
+use super::lease_sql::LeaseSql;
+use super::pg_hosts::Hosts;
+use super::pg_link::{self, Link};
 use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
 use super::{
-    AccessStore, CaseCommand, CaseStore, ChainReport, CriteriaStore, Denial, DepartmentChange,
-    DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule, SetChange,
-    StoreOptions, StoredWorkflow, db_error, redact_url,
+    AccessStore, CaseCommand, CaseStore, ChainReport, Change, CriteriaStore, Denial,
+    DepartmentChange, DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule,
+    SetChange, StoreOptions, StoredWorkflow, db_error, redact_url,
 };
 use crate::domain::Result;
 use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
@@ -45,12 +54,15 @@ pub struct PgStore {
     pool: PgPool,
     /// The queue to the case writer task.
     writes: Writes,
+    /// Whether the database can be reached, and what other replicas announce.
+    link: Arc<Link>,
 }
 
 /// What the case writer task holds.
 #[derive(Clone)]
 pub struct PgWriter {
     pool: PgPool,
+    link: Arc<Link>,
 }
 
 type Sql = CaseSql<Postgres>;
@@ -77,6 +89,11 @@ const SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ON
 /// order across replicas.
 const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7260010)";
 
+/// The session advisory lock of the first start (`StartLock`): migrations, seeding, the first
+/// admin and the shared keys, one replica after the other.
+const START_LOCK: &str = "SELECT pg_advisory_lock(7260011)";
+pub(super) const START_UNLOCK: &str = "SELECT pg_advisory_unlock(7260011)";
+
 /// The unit of work on PostgreSQL: the batch's transaction takes the advisory lock, reads the
 /// next sequence under it (so no other replica appends in between), and locks the case rows it
 /// changes (`FOR UPDATE`).
@@ -84,6 +101,7 @@ impl unit::Backend for PgWriter {
     type Tx = sqlx::Transaction<'static, Postgres>;
 
     async fn begin(&self) -> Result<(Self::Tx, i64)> {
+        self.link.check()?;
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         sqlx::query(WRITE_LOCK)
             .execute(&mut *tx)
@@ -117,7 +135,13 @@ impl unit::Backend for PgWriter {
         Sql::flush(tx, staged).await
     }
 
-    async fn commit(&self, tx: Self::Tx, _last_sequence: i64) -> Result<()> {
+    async fn commit(&self, mut tx: Self::Tx, last_sequence: i64) -> Result<()> {
+        // Delivered to every listening replica when (and only if) the transaction commits.
+        // A failed statement aborts the transaction, which COMMIT would then roll back without
+        // an error: so the write fails here instead.
+        pg_link::announce(&mut *tx, &Change::Events(last_sequence))
+            .await
+            .map_err(db_error)?;
         tx.commit().await.map_err(db_error)
     }
 }
@@ -125,37 +149,138 @@ impl unit::Backend for PgWriter {
 impl PgStore {
     const BACKEND: &'static str = "postgres";
 
-    pub async fn open(options: &StoreOptions) -> anyhow::Result<Self> {
-        let pool = super::pool_options::<Postgres>(options)
-            .max_connections(options.max_connections.max(2))
-            .connect(&options.url)
+    /// Connects, takes the first-start lock (waiting for a replica that holds it), applies the
+    /// migrations on the lock's connection and starts the pool, the writer and the link tasks.
+    /// The lock's connection is handed back to be released when the first start is done.
+    pub async fn open(options: &StoreOptions) -> anyhow::Result<(Self, PgConnection)> {
+        let hosts = Arc::new(connect_hosts(options)?);
+        let redacted = redact_url(&options.url);
+        // The first start may wait for another replica's, and migrations may take long: no
+        // lock or statement timeout on this one connection.
+        let (current, mut start) = hosts
+            .choose(FIRST_CONNECT_TIMEOUT, |c| {
+                c.options([("lock_timeout", "0"), ("statement_timeout", "0")])
+            })
             .await
-            .with_context(|| format!("cannot connect to {}", redact_url(&options.url)))?;
+            .with_context(|| format!("cannot connect to {redacted}"))?;
+        sqlx::query(START_LOCK)
+            .execute(&mut start)
+            .await
+            .with_context(|| format!("taking the first-start lock on {redacted}"))?;
         MIGRATOR
-            .run(&pool)
+            .run(&mut start)
             .await
             .context("applying the PostgreSQL migrations")?;
-        let writes = Writes::start(PgWriter { pool: pool.clone() });
-        Ok(Self { pool, writes })
+        let link = Link::new();
+        let pinged = link.clone();
+        let checked = hosts.clone();
+        let pool = super::pool_options::<Postgres>(options)
+            .max_connections(options.max_connections.max(3))
+            .after_connect(move |connection, _| {
+                let hosts = checked.clone();
+                Box::pin(async move { hosts.acceptable(connection).await })
+            })
+            .before_acquire(move |connection, meta| {
+                // A connection to a host the store has left is dropped; after a failure, one
+                // older than it is tested first: it may have died with a database restart.
+                let left = pinged.predates_switch(meta.age);
+                let test =
+                    meta.idle_for >= super::PING_WHEN_IDLE_FOR || pinged.predates_failure(meta.age);
+                Box::pin(async move {
+                    if left {
+                        return Ok(false);
+                    }
+                    if test {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect_with(hosts.candidates[current].clone())
+            .await
+            .with_context(|| format!("cannot connect to {redacted}"))?;
+        pg_link::start(
+            pool.clone(),
+            hosts,
+            current,
+            link.clone(),
+            options.check_interval,
+        );
+        let writes = Writes::start(PgWriter {
+            pool: pool.clone(),
+            link: link.clone(),
+        });
+        Ok((Self { pool, writes, link }, start))
     }
+
+    /// The pool, or UNAVAILABLE at once while the database is known to be unreachable.
+    fn pool(&self) -> Result<&PgPool> {
+        self.link.check()?;
+        Ok(&self.pool)
+    }
+
+    /// Tells the other replicas (through the database) that something they cache changed.
+    /// A hint (the polls are the safety net), so a failure is only logged.
+    async fn announce(&self, change: Change) {
+        if let Err(error) = pg_link::announce(&self.pool, &change).await {
+            tracing::debug!(%error, "announcing a change to the other replicas failed");
+        }
+    }
+}
+
+/// How long the first connection may take, per host.
+const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connection settings of each host the URL names (`pg_hosts.rs`), with the session limits
+/// of `options` (docs/architecture.md, "Several replicas") and an application name that tells
+/// Regie's sessions apart in `pg_stat_activity`, unless the URL names one.
+fn connect_hosts(options: &StoreOptions) -> anyhow::Result<Hosts> {
+    let mut hosts = Hosts::parse(&options.url)
+        .with_context(|| format!("invalid PostgreSQL URL {}", redact_url(&options.url)))?;
+    let limits = options.session;
+    let millis = |d: Duration| d.as_millis().to_string();
+    let keepalive = limits.keepalive.as_secs().max(1);
+    hosts.candidates = hosts
+        .candidates
+        .into_iter()
+        .map(|connect| {
+            let connect = connect.options([
+                ("lock_timeout", millis(limits.lock_timeout)),
+                ("statement_timeout", millis(limits.statement_timeout)),
+                (
+                    "idle_in_transaction_session_timeout",
+                    millis(limits.idle_in_transaction_timeout),
+                ),
+                ("tcp_keepalives_idle", keepalive.to_string()),
+                ("tcp_keepalives_interval", "1".to_owned()),
+                ("tcp_keepalives_count", "3".to_owned()),
+                ("tcp_user_timeout", ((keepalive + 3) * 1000).to_string()),
+            ]);
+            match connect.get_application_name() {
+                Some(_) => connect,
+                None => connect.application_name("regie-server"),
+            }
+        })
+        .collect();
+    Ok(hosts)
 }
 
 #[async_trait::async_trait]
 impl DirectoryStore for PgStore {
     async fn seed_departments(&self, departments: Vec<NewDepartment>) -> Result<usize> {
-        Directory::seed_departments(&self.pool, departments).await
+        Directory::seed_departments(self.pool()?, departments).await
     }
 
     async fn get_department(&self, code: &DepartmentCode) -> Result<Department> {
-        Directory::get_department(&self.pool, code).await
+        Directory::get_department(self.pool()?, code).await
     }
 
     async fn list_departments(&self, query: &ListQuery) -> Result<Page<Department>> {
-        Directory::list_departments(&self.pool, query).await
+        Directory::list_departments(self.pool()?, query).await
     }
 
     async fn create_department(&self, department: NewDepartment) -> Result<Department> {
-        Directory::create_department(&self.pool, department).await
+        Directory::create_department(self.pool()?, department).await
     }
 
     async fn update_department(
@@ -164,19 +289,19 @@ impl DirectoryStore for PgStore {
         etag: &str,
         change: DepartmentChange,
     ) -> Result<Department> {
-        Directory::update_department(&self.pool, ROW_LOCK, code, etag, change).await
+        Directory::update_department(self.pool()?, ROW_LOCK, code, etag, change).await
     }
 
     async fn get_working_group(&self, id: &GroupId) -> Result<WorkingGroup> {
-        Directory::get_working_group(&self.pool, id).await
+        Directory::get_working_group(self.pool()?, id).await
     }
 
     async fn list_working_groups(&self, query: &ListQuery) -> Result<Page<WorkingGroup>> {
-        Directory::list_working_groups(&self.pool, query).await
+        Directory::list_working_groups(self.pool()?, query).await
     }
 
     async fn create_working_group(&self, group: NewWorkingGroup) -> Result<WorkingGroup> {
-        Directory::create_working_group(&self.pool, group).await
+        Directory::create_working_group(self.pool()?, group).await
     }
 
     async fn update_working_group(
@@ -185,18 +310,24 @@ impl DirectoryStore for PgStore {
         etag: &str,
         change: GroupChange,
     ) -> Result<WorkingGroup> {
-        Directory::update_working_group(&self.pool, ROW_LOCK, id, etag, change).await
+        Directory::update_working_group(self.pool()?, ROW_LOCK, id, etag, change).await
     }
 }
 
 #[async_trait::async_trait]
 impl CaseStore for PgStore {
     async fn stored_workflows(&self) -> Result<Vec<StoredWorkflow>> {
-        Sql::stored_workflows(&self.pool).await
+        Sql::stored_workflows(self.pool()?).await
+    }
+
+    async fn workflow_count(&self) -> Result<i64> {
+        Sql::workflow_count(self.pool()?).await
     }
 
     async fn save_workflow(&self, definition: &WorkflowDefinition, now: i64) -> Result<()> {
-        Sql::save_workflow(&self.pool, definition, now).await
+        let done = Sql::save_workflow(self.pool()?, definition, now).await?;
+        self.announce(Change::Workflows).await;
+        Ok(done)
     }
 
     async fn execute(&self, workflows: Arc<Workflows>, command: CaseCommand) -> Result<Executed> {
@@ -204,7 +335,7 @@ impl CaseStore for PgStore {
     }
 
     async fn get_case(&self, id: &CaseId) -> Result<Case> {
-        Sql::get_case(&self.pool, id).await
+        Sql::get_case(self.pool()?, id).await
     }
 
     async fn case_as_of(
@@ -213,19 +344,19 @@ impl CaseStore for PgStore {
         as_of: Option<i64>,
         revision: Option<i64>,
     ) -> Result<Case> {
-        Sql::case_as_of(&self.pool, id, as_of, revision).await
+        Sql::case_as_of(self.pool()?, id, as_of, revision).await
     }
 
     async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>> {
-        Sql::list_cases(&self.pool, Self::BACKEND, query).await
+        Sql::list_cases(self.pool()?, Self::BACKEND, query).await
     }
 
     async fn children(&self, id: &CaseId) -> Result<Vec<Case>> {
-        Sql::children(&self.pool, id).await
+        Sql::children(self.pool()?, id).await
     }
 
     async fn list_events(&self, query: &ListQuery) -> Result<Page<StoredEvent>> {
-        Sql::list_events(&self.pool, Self::BACKEND, query).await
+        Sql::list_events(self.pool()?, Self::BACKEND, query).await
     }
 
     async fn events_after(
@@ -234,29 +365,29 @@ impl CaseStore for PgStore {
         limit: i64,
         filter: &EventFilter,
     ) -> Result<Vec<StoredEvent>> {
-        Sql::events_after(&self.pool, after, limit, filter).await
+        Sql::events_after(self.pool()?, after, limit, filter).await
     }
 
     async fn last_sequence(&self) -> Result<i64> {
-        Sql::last_sequence(&self.pool).await
+        Sql::last_sequence(self.pool()?).await
     }
 
     async fn verify_chains(&self, case: Option<&CaseId>) -> Result<ChainReport> {
-        Sql::verify_chains(&self.pool, SNAPSHOT, case).await
+        Sql::verify_chains(self.pool()?, SNAPSHOT, case).await
     }
 
     async fn open_cases_not_overdue(&self) -> Result<Vec<Case>> {
-        Sql::open_cases_not_overdue(&self.pool).await
+        Sql::open_cases_not_overdue(self.pool()?).await
     }
 
     async fn count_overdue(&self) -> Result<i64> {
-        Sql::count_overdue(&self.pool).await
+        Sql::count_overdue(self.pool()?).await
     }
 
     async fn purge_requests(&self, before: i64) -> Result<u64> {
         let purged = sqlx::query(PURGE_REQUESTS)
             .bind(before)
-            .execute(&self.pool)
+            .execute(self.pool()?)
             .await
             .map_err(db_error)?;
         Ok(purged.rows_affected())
@@ -272,19 +403,23 @@ impl AccessStore for PgStore {
         secret_hash: String,
         rules: Vec<Rule>,
     ) -> Result<bool> {
-        Access::bootstrap(&self.pool, admin, token, secret_hash, rules).await
+        let done = Access::bootstrap(self.pool()?, admin, token, secret_hash, rules).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn create_principal(&self, principal: NewPrincipal) -> Result<Principal> {
-        Access::create_principal(&self.pool, &self.pool, principal).await
+        let done = Access::create_principal(self.pool()?, self.pool()?, principal).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn get_principal(&self, id: &PrincipalId) -> Result<Principal> {
-        Access::get_principal(&self.pool, id).await
+        Access::get_principal(self.pool()?, id).await
     }
 
     async fn list_principals(&self, query: &ListQuery) -> Result<Page<Principal>> {
-        Access::list_principals(&self.pool, query).await
+        Access::list_principals(self.pool()?, query).await
     }
 
     async fn update_principal(
@@ -293,74 +428,84 @@ impl AccessStore for PgStore {
         etag: &str,
         change: PrincipalChange,
     ) -> Result<Principal> {
-        Access::update_principal(&self.pool, ROW_LOCK, id, etag, change).await
+        let done = Access::update_principal(self.pool()?, ROW_LOCK, id, etag, change).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn insert_token(&self, token: &Token, secret_hash: &str) -> Result<()> {
-        Access::insert_token(&self.pool, token, secret_hash).await
+        let done = Access::insert_token(self.pool()?, token, secret_hash).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<(Token, Principal)>> {
-        Access::token_by_hash(&self.pool, secret_hash).await
+        Access::token_by_hash(self.pool()?, secret_hash).await
     }
 
     async fn list_tokens(&self, query: &ListQuery) -> Result<Page<Token>> {
-        Access::list_tokens(&self.pool, query).await
+        Access::list_tokens(self.pool()?, query).await
     }
 
     async fn revoke_token(&self, id: &TokenId, now: Timestamp) -> Result<Token> {
-        Access::revoke_token(&self.pool, id, now).await
+        let done = Access::revoke_token(self.pool()?, id, now).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn touch_tokens(&self, used: Vec<(TokenId, Timestamp)>) -> Result<()> {
-        Access::touch_tokens(&self.pool, used).await
+        Access::touch_tokens(self.pool()?, used).await
     }
 
     async fn rules(&self) -> Result<Vec<Rule>> {
-        Access::rules(&self.pool).await
+        Access::rules(self.pool()?).await
     }
 
     async fn add_rules(&self, rules: Vec<Rule>) -> Result<u64> {
-        Access::add_rules(&self.pool, rules).await
+        let done = Access::add_rules(self.pool()?, rules).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn remove_rules(&self, rules: Vec<Rule>) -> Result<u64> {
-        Access::remove_rules(&self.pool, rules).await
+        let done = Access::remove_rules(self.pool()?, rules).await?;
+        self.announce(Change::Access).await;
+        Ok(done)
     }
 
     async fn access_version(&self) -> Result<i64> {
-        Access::access_version(&self.pool).await
+        Access::access_version(self.pool()?).await
     }
 
     async fn server_key(&self, name: &str, candidate: &str, now: i64) -> Result<String> {
-        Access::server_key(&self.pool, name, candidate, now).await
+        Access::server_key(self.pool()?, name, candidate, now).await
     }
 
     async fn record_denials(&self, denials: Vec<Denial>) -> Result<()> {
-        Access::record_denials(&self.pool, denials).await
+        Access::record_denials(self.pool()?, denials).await
     }
 
     async fn list_denials(&self, limit: i64) -> Result<Vec<Denial>> {
-        Access::list_denials(&self.pool, limit).await
+        Access::list_denials(self.pool()?, limit).await
     }
 }
 
 #[async_trait::async_trait]
 impl CriteriaStore for PgStore {
     async fn seed_criteria_template(&self, template: CriteriaSet) -> Result<bool> {
-        Criteria::seed_criteria_template(&self.pool, template).await
+        Criteria::seed_criteria_template(self.pool()?, template).await
     }
 
     async fn create_criteria_set(&self, set: CriteriaSet) -> Result<CriteriaSet> {
-        Criteria::create_criteria_set(&self.pool, set).await
+        Criteria::create_criteria_set(self.pool()?, set).await
     }
 
     async fn get_criteria_set(&self, id: &CriteriaSetId) -> Result<CriteriaSet> {
-        Criteria::get_criteria_set(&self.pool, id).await
+        Criteria::get_criteria_set(self.pool()?, id).await
     }
 
     async fn list_criteria_sets(&self, query: &ListQuery) -> Result<Page<CriteriaSet>> {
-        Criteria::list_criteria_sets(&self.pool, query).await
+        Criteria::list_criteria_sets(self.pool()?, query).await
     }
 
     async fn update_criteria_set(
@@ -368,26 +513,26 @@ impl CriteriaStore for PgStore {
         id: &CriteriaSetId,
         change: SetChange,
     ) -> Result<CriteriaSet> {
-        Criteria::update_criteria_set(&self.pool, ROW_LOCK, id, change).await
+        Criteria::update_criteria_set(self.pool()?, ROW_LOCK, id, change).await
     }
 }
 
 #[async_trait::async_trait]
 impl super::CheckpointStore for PgStore {
     async fn insert_checkpoint(&self, checkpoint: &Checkpoint) -> Result<Checkpoint> {
-        Checkpoints::insert(&self.pool, checkpoint).await
+        Checkpoints::insert(self.pool()?, checkpoint).await
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
-        Checkpoints::latest(&self.pool).await
+        Checkpoints::latest(self.pool()?).await
     }
 
     async fn list_checkpoints(&self, after: i64, limit: i64) -> Result<Vec<Checkpoint>> {
-        Checkpoints::list(&self.pool, after, limit).await
+        Checkpoints::list(self.pool()?, after, limit).await
     }
 
     async fn heads_at(&self, sequences: &[i64]) -> Result<Vec<HeadsAt>> {
-        Checkpoints::heads_at(&self.pool, sequences).await
+        Checkpoints::heads_at(self.pool()?, sequences).await
     }
 }
 
@@ -406,5 +551,27 @@ impl super::Store for PgStore {
             "pool",
             i64::from(self.pool.size()) - self.pool.num_idle() as i64,
         )]
+    }
+
+    fn reachable(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.link.reachable()
+    }
+
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        Some(self.link.changes())
+    }
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        expire_time: i64,
+    ) -> Result<bool> {
+        LeaseSql::<Postgres>::take(self.pool()?, name, holder, now, expire_time).await
+    }
+
+    async fn give_up_lease(&self, name: &str, holder: &str) -> Result<()> {
+        LeaseSql::<Postgres>::give_up(self.pool()?, name, holder).await
     }
 }

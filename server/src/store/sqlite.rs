@@ -22,6 +22,7 @@ use super::case_sql::{CaseSql, PURGE_REQUESTS};
 use super::checkpoint_sql::CheckpointSql;
 use super::criteria_sql::CriteriaSql;
 use super::directory_sql::DirectorySql;
+use super::lease_sql::LeaseSql;
 use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
 use super::{
@@ -249,6 +250,10 @@ impl CaseStore for SqliteStore {
         Sql::stored_workflows(&self.reader).await
     }
 
+    async fn workflow_count(&self) -> Result<i64> {
+        Sql::workflow_count(&self.reader).await
+    }
+
     async fn save_workflow(&self, definition: &WorkflowDefinition, now: i64) -> Result<()> {
         Sql::save_workflow(&self.writer, definition, now).await
     }
@@ -463,5 +468,29 @@ impl super::Store for SqliteStore {
             ("writer", in_use(&self.writer)),
             ("reader", in_use(&self.reader)),
         ]
+    }
+
+    /// A file of this process: reachable whenever the store is open.
+    fn reachable(&self) -> tokio::sync::watch::Receiver<bool> {
+        tokio::sync::watch::Sender::new(true).subscribe()
+    }
+
+    /// No other replica can write to the file.
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<super::Change>> {
+        None
+    }
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        expire_time: i64,
+    ) -> Result<bool> {
+        LeaseSql::<Sqlite>::take(&self.writer, name, holder, now, expire_time).await
+    }
+
+    async fn give_up_lease(&self, name: &str, holder: &str) -> Result<()> {
+        LeaseSql::<Sqlite>::give_up(&self.writer, name, holder).await
     }
 }

@@ -229,11 +229,12 @@ async fn write_together<B: Backend>(backend: &B, jobs: Vec<Job>) -> Option<Vec<J
 }
 
 /// After a failed statement (the transaction is dropped, so rolled back): a batch of one gets
-/// the error; a larger one is handed back to be run one job at a time.
-fn rolled_back(mut jobs: Vec<Job>, error: Error) -> Option<Vec<Job>> {
-    if jobs.len() == 1 {
-        if let Some(job) = jobs.pop() {
-            job.answer(Err(error));
+/// the error; a larger one is handed back to be run one job at a time, unless the database
+/// itself failed (unreachable, a lock or statement timeout), which would fail each job alike.
+fn rolled_back(jobs: Vec<Job>, error: Error) -> Option<Vec<Job>> {
+    if jobs.len() == 1 || matches!(error, Error::Unavailable { .. }) {
+        for job in jobs {
+            job.answer(Err(error.clone()));
         }
         return None;
     }
@@ -706,6 +707,7 @@ mod tests {
             max_connections: 2,
             sqlite_synchronous: SqliteSynchronous::Normal,
             acquire_timeout: std::time::Duration::from_secs(5),
+            ..StoreOptions::default()
         };
         let store = SqliteStore::open(&options).await.expect("open");
         store

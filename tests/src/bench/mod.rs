@@ -1,7 +1,7 @@
 //! The pieces of `regie-bench`, one subject per file: the load generator and its statistics
 //! (`load`), instruction counts per call under callgrind (`callgrind`), the processor time it took (`cpu`), the bare baselines the real server is compared
 //! with (`echo`, `commit`), the calls to the real server (`cases`), the measurements that put
-//! them together (`measure`), the server binary they run (`server_binary`), and the printed
+//! them together (`measure`), the rows of several replicas on one database (`replicas`), the server binary they run (`server_binary`), and the printed
 //! report (`report`).
 
 pub mod callgrind;
@@ -11,5 +11,6 @@ pub mod cpu;
 pub mod echo;
 pub mod load;
 pub mod measure;
+pub mod replicas;
 pub mod report;
 pub mod server_binary;

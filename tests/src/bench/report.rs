@@ -27,6 +27,14 @@ pub enum Measurement {
     /// Exporting with `parentbased_traceidratio` 0.1.
     TransitionExportSampled,
     GetExportSampled,
+    /// A write on replica A to its event on a watcher of replica B.
+    FeedAcrossReplicas,
+    /// A token revoked on replica A to its first refusal on replica B.
+    RevocationAcrossReplicas,
+    /// TransitionCase with the clients spread over 1, 2 and 3 replicas of one database.
+    TransitionOneReplica,
+    TransitionTwoReplicas,
+    TransitionThreeReplicas,
 }
 
 impl Measurement {
@@ -45,6 +53,11 @@ impl Measurement {
             Self::GetExportOn => "GetCase, OTLP export on",
             Self::TransitionExportSampled => "TransitionCase, export, 10% traced",
             Self::GetExportSampled => "GetCase, export, 10% traced",
+            Self::FeedAcrossReplicas => "feed, write on A -> watcher on B",
+            Self::RevocationAcrossReplicas => "revoke on A -> refused on B",
+            Self::TransitionOneReplica => "TransitionCase, 1 replica",
+            Self::TransitionTwoReplicas => "TransitionCase, 2 replicas",
+            Self::TransitionThreeReplicas => "TransitionCase, 3 replicas",
         }
     }
 }

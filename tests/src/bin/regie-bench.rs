@@ -32,6 +32,11 @@
 //!    restarted without telemetry, then again restarted exporting traces (every call sampled)
 //!    and metrics over OTLP to a receiver in this process.
 //!
+//! 8. the replica rows, on PostgreSQL (`bench/replicas.rs`): three replicas on one database,
+//!    feed delivery from a write on A to a watcher on B, revocation on A to refusal on B
+//!    (p50/p99 against their targets), and TransitionCase with 1, 2 and 3 replicas
+//!    (`--replicas-only` runs just these).
+//!
 //! The ratios that matter are then printed against their targets: transitions / commit
 //! baseline (≥ 50 %), GetCase / echo (≥ 40 %), GetCase / GetCase without access control
 //! (≥ 90 %), and each call with export on / off (≥ 90 %). The bench first builds `regie-server` in its
@@ -101,6 +106,11 @@ struct Args {
     /// CALLS calls of each by one client. Repeatable where seconds are not.
     #[arg(long, value_name = "CALLS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     callgrind: Option<u32>,
+
+    /// Only the replica rows (three replicas on one PostgreSQL database: feed delivery and
+    /// revocation across replicas, TransitionCase with 1, 2 and 3 replicas).
+    #[arg(long)]
+    replicas_only: bool,
 
     /// Internal: serve the echo baseline on 127.0.0.1:PORT (0: any) until stdin closes.
     #[arg(long, hide = true, value_name = "PORT")]
@@ -239,12 +249,14 @@ async fn run(args: Args) -> anyhow::Result<bool> {
 
     let mut rows = Vec::new();
     let mut failures = Vec::new();
-    announce("-", Measurement::Echo);
-    match measure::echo(&plan).await {
-        Ok(sample) => rows.push(row("-", Measurement::Echo, sample)),
-        Err(e) => failures.push(format!("echo baseline: {e:#}")),
+    if !args.replicas_only {
+        announce("-", Measurement::Echo);
+        match measure::echo(&plan).await {
+            Ok(sample) => rows.push(row("-", Measurement::Echo, sample)),
+            Err(e) => failures.push(format!("echo baseline: {e:#}")),
+        }
     }
-    for backend in &backends {
+    for backend in backends.iter().filter(|_| !args.replicas_only) {
         let label = backend_label(*backend);
         announce(label, Measurement::Commit);
         match measure::commit(*backend, &plan).await {
@@ -259,6 +271,12 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         }
     }
 
+    if backends.contains(&Backend::Postgres)
+        && let Err(e) = bench::replicas::measure(&plan, &mut rows).await
+    {
+        failures.push(format!("replicas: {e:#}"));
+    }
+
     println!();
     println!(
         "== Results ({} clients, {} s measured per row) ==",
@@ -269,6 +287,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     println!("== Ratios ==");
     let labels: Vec<&'static str> = backends.iter().map(|b| backend_label(*b)).collect();
     report::print_ratios(&rows, &labels);
+    println!();
+    println!("== Replicas ==");
+    bench::replicas::print_verdicts(&rows);
     println!();
     println!("== Errors ==");
     report::print_errors(&rows);

@@ -777,6 +777,26 @@ pub fn is_overdue(case: &Case, def: &WorkflowDefinition, now: i64) -> bool {
     past_due || past_sla
 }
 
+/// The first moment a case that is not overdue at `now` becomes so, if nothing about it changes
+/// meanwhile: just past the earlier of its effective due time and its state's SLA running out;
+/// `None` when it never does as it is (a final state, one that pauses the clock, no deadline).
+/// The deadline scheduler sleeps until then, or until the log moves; [`is_overdue`] is the rule.
+pub fn overdue_from(case: &Case, def: &WorkflowDefinition, now: i64) -> Option<i64> {
+    if def.is_final(&case.state) || def.pauses_clock(&case.state) {
+        return None;
+    }
+    let due = effective_due_time(case, def, now);
+    let sla = def.sla_days(&case.state).map(|days| {
+        case.state_enter_time
+            .saturating_add(i64::from(days) * 86_400 * 1_000_000)
+    });
+    [due, sla]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|at| at.saturating_add(1))
+}
+
 fn mark_overdue(before: Case, ctx: &Context<'_>) -> Result<Change> {
     let def = definition(ctx, &before)?;
     if before.overdue || !is_overdue(&before, def, ctx.now) {
@@ -1112,6 +1132,8 @@ mod tests {
         // The overdue rule is this time, compared with now.
         assert!(!is_overdue(&resumed, def, 15 * DAY));
         assert!(is_overdue(&resumed, def, 15 * DAY + 1));
+        let from = overdue_from(&resumed, def, 14 * DAY).expect("a deadline");
+        assert!(!is_overdue(&resumed, def, from - 1) && is_overdue(&resumed, def, from));
     }
 
     #[test]
