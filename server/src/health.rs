@@ -1,5 +1,8 @@
 //! `grpc.health.v1.Health`: SERVING while the server takes calls, NOT_SERVING while its
-//! database cannot be reached and once it drains.
+//! database cannot be reached and once it drains: what a readiness probe or a load balancer
+//! asks. The service [`LIVENESS`] answers only whether the process runs and serves: SERVING
+//! through a database outage, so that a liveness probe does not restart every replica while the
+//! database is away (docs/architecture.md, "Several replicas").
 //!
 //! Our own small implementation of the generated service, rather than tonic-health's reporter,
 //! because a health `Watch` is a stream that never ends by itself: the server's graceful
@@ -19,6 +22,10 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_server::{Health, HealthServer};
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
+/// The health service name a liveness probe asks: SERVING until shutdown, whatever the
+/// database does.
+pub const LIVENESS: &str = "liveness";
+
 /// The health of the server (service `""`) and of each named service.
 #[derive(Clone)]
 pub struct HealthState {
@@ -30,6 +37,7 @@ impl HealthState {
     /// All of `services`, and the server as a whole, start NOT_SERVING.
     pub fn new(services: &[&str], shutdown: CancellationToken) -> Self {
         let statuses = std::iter::once("")
+            .chain(std::iter::once(LIVENESS))
             .chain(services.iter().copied())
             .map(|s| (s.to_owned(), ServingStatus::NotServing))
             .collect();
@@ -62,10 +70,16 @@ impl HealthState {
             if self.shutdown.is_cancelled() {
                 return;
             }
-            self.set_all(if up {
+            let status = if up {
                 ServingStatus::Serving
             } else {
                 ServingStatus::NotServing
+            };
+            self.statuses.send_modify(|statuses| {
+                statuses
+                    .iter_mut()
+                    .filter(|(service, _)| service.as_str() != LIVENESS)
+                    .for_each(|(_, s)| *s = status);
             });
         }
     }

@@ -54,11 +54,16 @@ async fn create(cases: &mut Cases, title: &str) -> Result<v1::Case, tonic::Statu
 }
 
 async fn health(server: &TestServer) -> Option<ServingStatus> {
+    health_of(server, "").await
+}
+
+/// The status of one named health service.
+async fn health_of(server: &TestServer, service: &str) -> Option<ServingStatus> {
     let mut client = server.health().await;
     let response = tokio::time::timeout(
         Duration::from_secs(2),
         client.check(HealthCheckRequest {
-            service: String::new(),
+            service: service.to_owned(),
         }),
     )
     .await
@@ -597,6 +602,11 @@ async fn with_postgres_stopped_calls_fail_fast_health_is_not_serving_and_all_rec
             health(server).await == Some(ServingStatus::NotServing)
         })
         .await;
+        // A liveness probe sees a running process, not a reason to restart it.
+        assert_eq!(
+            health_of(server, "liveness").await,
+            Some(ServingStatus::Serving)
+        );
     }
     // For the rest of the 10 s, every call fails at once with UNAVAILABLE.
     let mut calls = 0;
