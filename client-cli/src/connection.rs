@@ -17,7 +17,7 @@ use regie_proto::v1::{
     audit_service_client::AuditServiceClient, case_service_client::CaseServiceClient,
     directory_service_client::DirectoryServiceClient,
     framework_service_client::FrameworkServiceClient, risk_service_client::RiskServiceClient,
-    workflow_service_client::WorkflowServiceClient,
+    work_service_client::WorkServiceClient, workflow_service_client::WorkflowServiceClient,
 };
 use std::error::Error as _;
 use tonic::metadata::{Ascii, MetadataValue};
@@ -200,6 +200,10 @@ impl Connection {
 
     pub fn risks(&self) -> RiskServiceClient<Authorized> {
         RiskServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
+    pub fn work(&self) -> WorkServiceClient<Authorized> {
+        WorkServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
     /// The health service is open, but gets the token too: one rule for every client.

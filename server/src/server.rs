@@ -21,6 +21,7 @@ use regie_proto::v1::case_service_server::CaseServiceServer;
 use regie_proto::v1::directory_service_server::DirectoryServiceServer;
 use regie_proto::v1::framework_service_server::FrameworkServiceServer;
 use regie_proto::v1::risk_service_server::RiskServiceServer;
+use regie_proto::v1::work_service_server::WorkServiceServer;
 use regie_proto::v1::workflow_service_server::WorkflowServiceServer;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -34,6 +35,7 @@ use crate::api::cases::CaseApi;
 use crate::api::directory::DirectoryApi;
 use crate::api::framework::FrameworkApi;
 use crate::api::risk::RiskApi;
+use crate::api::work::WorkApi;
 use crate::api::workflows::WorkflowApi;
 use crate::app::{App, CheckpointKey, Checkpointing};
 use crate::authz::Access;
@@ -55,6 +57,7 @@ const SERVICES: &[&str] = &[
     "regie.v1.CaseService",
     "regie.v1.WorkflowService",
     "regie.v1.AuditService",
+    "regie.v1.WorkService",
 ];
 
 /// Applies the message size limit, in both directions, to a generated service.
@@ -221,6 +224,7 @@ pub async fn serve(
     )));
     let framework = limits!(FrameworkServiceServer::new(FrameworkApi::new(app.clone())));
     let risk = limits!(RiskServiceServer::new(RiskApi::new(app.clone())));
+    let work = limits!(WorkServiceServer::new(WorkApi::new(app.clone())));
 
     let tls = match tls_certificates(settings)? {
         Some(certificates) => {
@@ -257,7 +261,8 @@ pub async fn serve(
         .add_service(access_api)
         .add_service(assessment)
         .add_service(framework)
-        .add_service(risk);
+        .add_service(risk)
+        .add_service(work);
     let stopped = async {
         let _ = stopped.await;
     };

@@ -140,6 +140,20 @@ pub enum Command {
         #[arg(long, default_value = "")]
         service: String,
     },
+    /// What awaits you ("Mijn werk"): the open cases assigned to you, and those of your own
+    /// department (or government-wide, for a role held in rijk) in a state with a transition
+    /// open to you. Overdue first, then due soon, then by due date; counts at the end.
+    MyWork {
+        /// Only cases of this kind (work_item, recommendation, framework, assessment_cycle,
+        /// risk_analysis).
+        #[arg(long)]
+        kind: Option<String>,
+        /// "Due soon" means due within this many days (0: the server's default, 14).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i32).range(0..=365))]
+        due_soon_days: i32,
+        #[command(flatten)]
+        page: PageArgs,
+    },
     /// Departments (ministries).
     #[command(subcommand)]
     Departments(DepartmentCommand),

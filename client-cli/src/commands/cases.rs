@@ -187,7 +187,7 @@ impl Show for Case {
 /// The effective due date (the due time with the time the clock stood still counted, as the
 /// server works it out), and the date that was set when they differ: `2026-12-12 (was
 /// 2026-12-01)`; `-` without a due time.
-fn due_date(c: &Case) -> String {
+pub(super) fn due_date(c: &Case) -> String {
     shown_due(c, output::date)
 }
 

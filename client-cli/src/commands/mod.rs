@@ -27,6 +27,7 @@ mod roles;
 mod session;
 mod tokens;
 mod transitions;
+mod work;
 mod workflows;
 
 use std::path::PathBuf;
@@ -83,6 +84,14 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(exit::SUCCESS)
         }
         Command::Health { service } => health::run(&ctx, service).await,
+        Command::MyWork {
+            kind,
+            due_soon_days,
+            page,
+        } => {
+            work::run(&ctx, kind, due_soon_days, page).await?;
+            Ok(exit::SUCCESS)
+        }
         Command::Departments(command) => {
             departments::run(&ctx, command).await?;
             Ok(exit::SUCCESS)

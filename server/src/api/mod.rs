@@ -32,4 +32,5 @@ pub mod convert;
 pub mod directory;
 pub mod framework;
 pub mod risk;
+pub mod work;
 pub mod workflows;

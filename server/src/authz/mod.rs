@@ -591,40 +591,62 @@ impl Access {
         if self.disabled {
             return ReadScope::everything(kinds);
         }
-        let index = self.index();
-        let bindings = index.bindings.get(subject).cloned().unwrap_or_default();
         let mut scope = ReadScope::default();
         for kind in kinds {
-            let object = format!("case:{kind}");
-            let mut all = false;
-            let mut domains = std::collections::BTreeSet::new();
-            for (role, held_in) in bindings.iter() {
-                let Some(lines) = index.lines.get(role) else {
-                    continue;
-                };
-                for line in lines {
-                    if !(key_match(&object, &line.object) && key_match("read", &line.action)) {
-                        continue;
-                    }
-                    match (held_in.as_str(), line.domain.as_str()) {
-                        (RIJK, "*") => all = true,
-                        (RIJK, only) => {
-                            domains.insert(only.to_owned());
-                        }
-                        (department, line) if line == "*" || line == department => {
-                            domains.insert(department.to_owned());
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            if all {
-                scope.kinds.insert(kind.to_owned(), Domains::All);
-            } else if !domains.is_empty() {
-                scope.kinds.insert(kind.to_owned(), Domains::Only(domains));
+            if let Some(domains) = self.scope_of(subject, &format!("case:{kind}"), "read") {
+                scope.kinds.insert(kind.to_owned(), domains);
             }
         }
         scope
+    }
+
+    /// Where `subject` may do `action` on `object`, worked out from the policy as
+    /// [`read_scope`](Self::read_scope) says; `None`: nowhere.
+    pub fn scope_of(&self, subject: &str, object: &str, action: &str) -> Option<Domains> {
+        if self.disabled {
+            return Some(Domains::All);
+        }
+        let index = self.index();
+        let bindings = index.bindings.get(subject).cloned().unwrap_or_default();
+        let mut all = false;
+        let mut domains = std::collections::BTreeSet::new();
+        for (role, held_in) in bindings.iter() {
+            let Some(lines) = index.lines.get(role) else {
+                continue;
+            };
+            for line in lines {
+                if !(key_match(object, &line.object) && key_match(action, &line.action)) {
+                    continue;
+                }
+                match (held_in.as_str(), line.domain.as_str()) {
+                    (RIJK, "*") => all = true,
+                    (RIJK, only) => {
+                        domains.insert(only.to_owned());
+                    }
+                    (department, line) if line == "*" || line == department => {
+                        domains.insert(department.to_owned());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if all {
+            Some(Domains::All)
+        } else if domains.is_empty() {
+            None
+        } else {
+            Some(Domains::Only(domains))
+        }
+    }
+
+    /// The domains in which `subject` holds a role itself: its departments, and [`RIJK`] for a
+    /// role held government-wide. Empty with access control off.
+    pub fn home_domains(&self, subject: &str) -> std::collections::BTreeSet<String> {
+        self.index()
+            .bindings
+            .get(subject)
+            .map(|b| b.iter().map(|(_, domain)| domain.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Whether some role of `subject`, in some domain, has a policy line that could allow

@@ -140,13 +140,7 @@ impl ReadScope {
         if everything {
             return ScopeFilter::Everything;
         }
-        let department = |d: &String| {
-            if d == RIJK {
-                compare("department", "")
-            } else {
-                compare("department_id", d)
-            }
-        };
+        let department = |d: &String| in_domain(d);
         // The common case, a role held in some departments that reads every kind there: the
         // departments alone, which an index on (department, …) serves for filter and order.
         let only: Vec<&Domains> = all_kinds
@@ -180,6 +174,24 @@ impl ReadScope {
             ScopeFilter::Nothing
         } else {
             ScopeFilter::Only(Expr::Or(parts))
+        }
+    }
+}
+
+/// The cases of one domain, as a filter: `department_id` (the stored column as it is, so that
+/// its index serves) for a department, `department = ""` for government-wide work ([`RIJK`]).
+pub fn in_domain(domain: &str) -> Expr {
+    if domain == RIJK {
+        Expr::Compare {
+            field: "department",
+            op: super::filter::Op::Eq,
+            value: Value::Text(String::new()),
+        }
+    } else {
+        Expr::Compare {
+            field: "department_id",
+            op: super::filter::Op::Eq,
+            value: Value::Text(domain.to_owned()),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod names;
 pub mod request;
 pub mod text;
 pub mod time;
+pub mod work;
 pub mod workflow;
 
 pub use error::{Error, Result};

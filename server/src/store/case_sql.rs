@@ -12,13 +12,14 @@ use sqlx::database::HasStatementCache;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, QueryBuilder, Type};
 use tracing::Instrument as _;
 
-use super::sql::{Columns, push_list_clauses};
+use super::sql::{Columns, push_expr, push_list_clauses};
 use super::unit::{RequestKey, Staged, StoredRequest};
-use super::{ChainReport, EventFilter, StoredWorkflow, db_error, write_error};
+use super::{CaseCount, ChainReport, EventFilter, StoredWorkflow, db_error, write_error};
 use crate::domain::cases::audit::{
     StoredEvent, StoredHead, sequence_gaps, verify_chain, verify_head,
 };
 use crate::domain::cases::{Case, CaseId, history};
+use crate::domain::filter::Expr;
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::workflow::WorkflowDefinition;
 use crate::domain::{Error, Result};
@@ -200,6 +201,7 @@ where
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
     for<'r> (i64, String): FromRow<'r, DB::Row>,
+    for<'r> (String, i64, i64): FromRow<'r, DB::Row>,
 {
     pub async fn stored_workflows<'e>(
         executor: impl Executor<'e, Database = DB>,
@@ -355,6 +357,34 @@ where
             })
             .collect::<Result<_>>()?;
         Ok(query.page_within(cases))
+    }
+
+    /// How many cases `filter` matches, per kind and per which of `flags` (at most 16) hold:
+    /// one row per kind and combination, the combination as bits (bit `i` set: `flags[i]`
+    /// holds). One query, for counts per group such as "Mijn werk" shows.
+    pub async fn count_cases<'e>(
+        executor: impl Executor<'e, Database = DB>,
+        filter: &Expr,
+        flags: &[Expr],
+    ) -> Result<Vec<CaseCount>> {
+        let mut qb: QueryBuilder<DB> = QueryBuilder::new("SELECT kind, CAST(0");
+        for (bit, flag) in flags.iter().take(16).enumerate() {
+            qb.push(" + (CASE WHEN (");
+            push_expr(&mut qb, flag, CASE_COLUMNS);
+            qb.push(format!(") THEN {} ELSE 0 END)", 1_i64 << bit));
+        }
+        qb.push(" AS BIGINT) AS flags, COUNT(*) AS count FROM cases WHERE (");
+        push_expr(&mut qb, filter, CASE_COLUMNS);
+        qb.push(") GROUP BY kind, flags");
+        let rows: Vec<(String, i64, i64)> = qb
+            .build_query_as()
+            .fetch_all(executor)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, flags, count)| CaseCount { kind, flags, count })
+            .collect())
     }
 
     /// The sub-items of a case, oldest first.

@@ -21,6 +21,7 @@ use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
+use crate::domain::filter::Expr;
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::names::GroupId;
 use crate::domain::time::Timestamp;
@@ -234,6 +235,14 @@ pub struct StoredWorkflow {
     pub publish_time: i64,
 }
 
+/// One group of a count of cases: its kind, which flags held (bit `i`: flag `i`), how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCount {
+    pub kind: String,
+    pub flags: i64,
+    pub count: i64,
+}
+
 /// The result of walking the hash chains.
 #[derive(Debug, Clone, Default)]
 pub struct ChainReport {
@@ -281,6 +290,8 @@ pub trait CaseStore: Send + Sync {
     async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>>;
     /// The sub-items of a case.
     async fn children(&self, id: &CaseId) -> Result<Vec<Case>>;
+    /// How many cases `filter` matches, per kind and combination of `flags` (`CaseSql::count_cases`).
+    async fn count_cases(&self, filter: &Expr, flags: &[Expr]) -> Result<Vec<CaseCount>>;
 
     async fn list_events(&self, query: &ListQuery) -> Result<Page<StoredEvent>>;
     /// Up to `limit` events after `after`, in sequence order, that match `filter`.

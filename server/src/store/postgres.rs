@@ -30,7 +30,7 @@ use super::pg_link::{self, Link};
 use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
 use super::{
-    AccessStore, CaseCommand, CaseStore, ChainReport, Change, CriteriaStore, Denial,
+    AccessStore, CaseCommand, CaseCount, CaseStore, ChainReport, Change, CriteriaStore, Denial,
     DepartmentChange, DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule,
     SetChange, StoreOptions, StoredWorkflow, db_error, redact_url,
 };
@@ -43,6 +43,7 @@ use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
+use crate::domain::filter::Expr;
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::names::GroupId;
 use crate::domain::time::Timestamp;
@@ -349,6 +350,10 @@ impl CaseStore for PgStore {
 
     async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>> {
         Sql::list_cases(self.pool()?, Self::BACKEND, query).await
+    }
+
+    async fn count_cases(&self, filter: &Expr, flags: &[Expr]) -> Result<Vec<CaseCount>> {
+        Sql::count_cases(self.pool()?, filter, flags).await
     }
 
     async fn children(&self, id: &CaseId) -> Result<Vec<Case>> {

@@ -113,7 +113,8 @@ where
     }
 }
 
-fn push_expr<DB>(qb: &mut QueryBuilder<DB>, expr: &Expr, columns: Columns)
+/// Appends `expr` as SQL over `columns`' expressions, its values bound.
+pub fn push_expr<DB>(qb: &mut QueryBuilder<DB>, expr: &Expr, columns: Columns)
 where
     DB: Database,
     for<'q> String: Encode<'q, DB> + Type<DB>,

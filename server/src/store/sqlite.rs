@@ -26,9 +26,10 @@ use super::lease_sql::LeaseSql;
 use super::sql::RowsAffected;
 use super::unit::{self, Staged, StoredRequest};
 use super::{
-    AccessStore, CaseCommand, CaseStore, ChainReport, CriteriaStore, Denial, DepartmentChange,
-    DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule, SetChange,
-    SqliteSynchronous as Synchronous, StoreOptions, StoredWorkflow, db_error, redact_url,
+    AccessStore, CaseCommand, CaseCount, CaseStore, ChainReport, CriteriaStore, Denial,
+    DepartmentChange, DirectoryStore, EventFilter, Executed, GroupChange, PrincipalChange, Rule,
+    SetChange, SqliteSynchronous as Synchronous, StoreOptions, StoredWorkflow, db_error,
+    redact_url,
 };
 use crate::domain::Result;
 use crate::domain::access::{NewPrincipal, Principal, PrincipalId, Token, TokenId};
@@ -39,6 +40,7 @@ use crate::domain::criteria::{CriteriaSet, CriteriaSetId};
 use crate::domain::directory::{
     Department, DepartmentCode, NewDepartment, NewWorkingGroup, WorkingGroup,
 };
+use crate::domain::filter::Expr;
 use crate::domain::listing::{ListQuery, Page};
 use crate::domain::names::GroupId;
 use crate::domain::time::Timestamp;
@@ -277,6 +279,10 @@ impl CaseStore for SqliteStore {
 
     async fn list_cases(&self, query: &ListQuery) -> Result<Page<Case>> {
         Sql::list_cases(&self.reader, Self::BACKEND, query).await
+    }
+
+    async fn count_cases(&self, filter: &Expr, flags: &[Expr]) -> Result<Vec<CaseCount>> {
+        Sql::count_cases(&self.reader, filter, flags).await
     }
 
     async fn children(&self, id: &CaseId) -> Result<Vec<Case>> {

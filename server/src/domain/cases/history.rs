@@ -163,30 +163,14 @@ pub fn replay<'a>(base: &str, patches: impl IntoIterator<Item = &'a str>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cases::Details;
     use crate::domain::cases::risk::{Category, Process, Risk, RiskAnalysis, Status};
-    use crate::domain::cases::{CaseId, Details};
 
     fn case(revision: i64) -> Case {
         Case {
-            id: CaseId::parse("id", "abc123").expect("an id"),
-            kind: "work_item".into(),
-            workflow_version: 1,
-            state: "open".into(),
-            title: "T".into(),
-            description: String::new(),
-            department: Some("JenV".into()),
-            working_group: None,
-            assignee: String::new(),
-            labels: vec!["a".into(), "b".into(), "c".into()],
-            due_time: None,
-            parent: None,
-            overdue: false,
             revision,
-            create_time: 1,
             update_time: revision,
-            state_enter_time: 1,
-            paused_micros: 0,
-            details: Details::WorkItem,
+            ..Case::sample()
         }
     }
 

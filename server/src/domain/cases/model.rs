@@ -170,10 +170,39 @@ impl Case {
             Field::new("title", FieldType::Text),
             Field::new("state", FieldType::Text),
             Field::new("kind", FieldType::Text),
+            Field::new("overdue", FieldType::Bool),
         ],
         key: Field::new("id", FieldType::Text),
         default_order: &[SortKey::asc("create_time")],
     };
+}
+
+#[cfg(test)]
+impl Case {
+    /// A work item of JenV at revision 1, for unit tests.
+    pub fn sample() -> Self {
+        Self {
+            id: CaseId::parse("id", "abc123").expect("an id"),
+            kind: "work_item".into(),
+            workflow_version: 1,
+            state: "open".into(),
+            title: "T".into(),
+            description: String::new(),
+            department: Some("JenV".into()),
+            working_group: None,
+            assignee: String::new(),
+            labels: vec!["a".into(), "b".into(), "c".into()],
+            due_time: None,
+            parent: None,
+            overdue: false,
+            revision: 1,
+            create_time: 1,
+            update_time: 1,
+            state_enter_time: 1,
+            paused_micros: 0,
+            details: Details::WorkItem,
+        }
+    }
 }
 
 impl Listed for Case {
@@ -186,6 +215,7 @@ impl Listed for Case {
             "title" => Value::Text(self.title.clone()),
             "state" => Value::Text(self.state.clone()),
             "kind" => Value::Text(self.kind.clone()),
+            "overdue" => Value::Bool(self.overdue),
             _ => Value::Text(self.id.as_str().to_owned()),
         }
     }
