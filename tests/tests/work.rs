@@ -242,12 +242,11 @@ async fn my_work_refuses_a_bad_window_or_kind(backend: Backend) {
         .await
         .unwrap_err();
     assert_error(&status, Code::InvalidArgument, "INVALID_FIELD");
-    // A principal without any role has no work, and is told so without an error.
+    // A principal without any role is refused, as for every list (a role comes first).
     let nobody = server.principal("niemand", &[]).await;
-    let work = v1::work_service_client::WorkServiceClient::new(server.authed_with(&nobody).await)
+    let status = v1::work_service_client::WorkServiceClient::new(server.authed_with(&nobody).await)
         .list_my_work(v1::ListMyWorkRequest::default())
         .await
-        .unwrap()
-        .into_inner();
-    assert!(work.items.is_empty());
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
 }

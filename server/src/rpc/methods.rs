@@ -237,8 +237,7 @@ pub const METHODS: &[(&str, Rule)] = &[
     ),
     ("/regie.v1.CaseService/GetCase", resource("case:", "read")),
     ("/regie.v1.CaseService/ListCases", listed("case:", "read")),
-    // Any caller: the answer holds only what they may read, and is empty without a role.
-    ("/regie.v1.WorkService/ListMyWork", Rule::Authenticated),
+    ("/regie.v1.WorkService/ListMyWork", listed("case:", "read")),
     (
         "/regie.v1.CaseService/UpdateCase",
         resource("case:", "update"),
