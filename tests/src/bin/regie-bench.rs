@@ -107,6 +107,11 @@ struct Args {
     #[arg(long, value_name = "CALLS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     callgrind: Option<u32>,
 
+    /// With --callgrind: keep the dumps in this directory (one per call kind, in the order of
+    /// the table), for `callgrind_annotate`; without it they go with a temporary directory.
+    #[arg(long, value_name = "DIR", requires = "callgrind")]
+    callgrind_dir: Option<std::path::PathBuf>,
+
     /// Only the replica rows (three replicas on one PostgreSQL database: feed delivery and
     /// revocation across replicas, TransitionCase with 1, 2 and 3 replicas).
     #[arg(long)]
@@ -159,8 +164,15 @@ async fn main() -> ExitCode {
 /// `--callgrind`: instructions per call on each backend, one table.
 async fn run_callgrind(args: Args, calls: usize) -> anyhow::Result<bool> {
     let (plan, backends, notes) = plan(&args);
-    let dir = tempfile::tempdir()?;
-    let dir = dir.path();
+    let temporary = tempfile::tempdir()?;
+    let dir = match &args.callgrind_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            std::fs::canonicalize(dir)?
+        }
+        None => temporary.path().to_owned(),
+    };
+    let dir = dir.as_path();
     if !args.no_build {
         server_binary::build().await?;
     }
