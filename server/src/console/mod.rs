@@ -193,13 +193,9 @@ async fn signed_in(console: &Console, headers: &HeaderMap) -> Result<(Session, C
     }
 }
 
-/// Refuses a POST whose CSRF token is not the session's.
-fn check_csrf(session: &Session, given: &str) -> Result<(), Response> {
-    if same_secret(&session.csrf_token, given) {
-        Ok(())
-    } else {
-        Err(pages::bad_request(session.language))
-    }
+/// Whether a POST carries the session's CSRF token (refused with `pages::bad_request` if not).
+fn csrf_ok(session: &Session, given: &str) -> bool {
+    same_secret(&session.csrf_token, given)
 }
 
 #[derive(Deserialize)]
@@ -284,8 +280,8 @@ async fn sign_out(
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&session, &form.csrf) {
-        return response;
+    if !csrf_ok(&session, &form.csrf) {
+        return pages::bad_request(session.language);
     }
     if let Err(e) = console.app.sign_out(&session).await {
         return pages::error(session.language, None, &e);
@@ -330,8 +326,8 @@ async fn switch_language(
             Ok(found) => found,
             Err(response) => return response,
         };
-        if let Err(response) = check_csrf(&session, &form.csrf) {
-            return response;
+        if !csrf_ok(&session, &form.csrf) {
+            return pages::bad_request(session.language);
         }
         if let Err(e) = console.app.set_session_language(&session, language).await {
             return pages::error(session.language, None, &e);
@@ -492,8 +488,8 @@ async fn transition(
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&session, &form.csrf) {
-        return response;
+    if !csrf_ok(&session, &form.csrf) {
+        return pages::bad_request(session.language);
     }
     let case = match case_id(&id) {
         Ok(case) => case,
@@ -536,8 +532,8 @@ async fn comment(
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&session, &form.csrf) {
-        return response;
+    if !csrf_ok(&session, &form.csrf) {
+        return pages::bad_request(session.language);
     }
     let case = match case_id(&id) {
         Ok(case) => case,
