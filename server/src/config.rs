@@ -275,6 +275,15 @@ settings! {
         /// Seconds after which a checkpoint is signed when the log moved at all since the last.
         checkpoint_interval: u64 = "3600" as Duration = |s: u64| Duration::from_secs(s.max(1)),
             value_name = "SECONDS";
+        /// Address the web console listens on (plain HTTP; see docs/architecture.md, "Console"),
+        /// or `off`.
+        console_listen: ConsoleListen = "127.0.0.1:8080", value_name = "ADDR|off";
+        /// Minutes a console session may stay unused before it ends.
+        console_idle_timeout: u64 = "30" as Duration = |m: u64| Duration::from_secs(m.max(1) * 60),
+            value_name = "MINUTES";
+        /// Hours after sign-in at which a console session ends, however active.
+        console_absolute_timeout: u64 = "12" as Duration =
+            |h: u64| Duration::from_secs(h.max(1) * 3600), value_name = "HOURS";
     }
 
     // Each: on when its flag is given or its variable or file key is `true`.
@@ -302,6 +311,34 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log collectors.
     Json,
+}
+
+/// Where the web console listens: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum ConsoleListen {
+    Off,
+    On(SocketAddr),
+}
+
+impl FromStr for ConsoleListen {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text.trim().eq_ignore_ascii_case("off") {
+            return Ok(Self::Off);
+        }
+        text.trim()
+            .parse()
+            .map(Self::On)
+            .map_err(|_| format!("{text:?} is neither an address (HOST:PORT) nor `off`"))
+    }
+}
+
+impl TryFrom<String> for ConsoleListen {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
 }
 
 /// SQLite durability, as the settings name it; the store has its own type, without clap.

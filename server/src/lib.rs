@@ -9,6 +9,7 @@ pub mod app;
 pub mod authz;
 pub mod checkpoints;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod health;

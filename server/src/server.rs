@@ -211,6 +211,21 @@ pub async fn serve(
         scheduler::Lease::new(settings.lease_duration),
     ));
     let checkpoints = tokio::spawn(crate::checkpoints::run(app.clone()));
+    let console = match settings.console_listen {
+        crate::config::ConsoleListen::On(address) => Some(
+            crate::console::spawn(
+                app.clone(),
+                address,
+                crate::domain::session::Timeouts {
+                    idle: settings.console_idle_timeout,
+                    absolute: settings.console_absolute_timeout,
+                },
+                streams.clone(),
+            )
+            .await?,
+        ),
+        crate::config::ConsoleListen::Off => None,
+    };
 
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -306,6 +321,9 @@ pub async fn serve(
     let _ = stop.send(());
     let _ = scheduler.await;
     let _ = checkpoints.await;
+    if let Some(console) = console {
+        let _ = tokio::time::timeout(drain_timeout, console).await;
+    }
     let _ = access_task.await;
     match tokio::time::timeout(drain_timeout, &mut server).await {
         Ok(result) => result.context("the gRPC server failed while draining")?,

@@ -18,6 +18,8 @@ const RULES: &[(&str, &[&str])] = &[
         "api",
         &["api", "app", "domain", "rpc", "authz", "telemetry"],
     ),
+    // The web console translates like `api/`: sessions and pages over the same use cases.
+    ("console", &["console", "app", "domain", "authz"]),
 ];
 
 /// Crates a layer must not use at all.
@@ -25,6 +27,7 @@ const FORBIDDEN_CRATES: &[(&str, &[&str])] = &[
     ("domain", &["sqlx", "tonic", "clap", "casbin"]),
     ("store", &["clap", "tonic", "casbin"]),
     ("app", &["tonic", "clap"]),
+    ("console", &["sqlx", "tonic", "casbin"]),
 ];
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {

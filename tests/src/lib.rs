@@ -102,6 +102,9 @@ pub type Authed = InterceptedService<Channel, Bearer>;
 pub struct TestServer {
     pub backend: Backend,
     pub address: SocketAddr,
+    /// Where the web console listens (`--console-listen 127.0.0.1:0` unless the test gave its
+    /// own `--console-listen`); `None` when it is off.
+    pub console_address: Option<SocketAddr>,
     pub database_url: String,
     /// The bootstrap admin's token, from `admin.token` in the data directory.
     pub admin_token: String,
@@ -175,6 +178,7 @@ impl TestServer {
         let mut server = Self {
             backend,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            console_address: None,
             database_url: database_url.to_owned(),
             admin_token: String::new(),
             child: None,
@@ -245,6 +249,7 @@ impl TestServer {
         let mut server = Self {
             backend,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            console_address: None,
             database_url,
             admin_token: String::new(),
             child: None,
@@ -326,6 +331,12 @@ impl TestServer {
             .arg(&self.database_url)
             .arg("--log-format")
             .arg("json")
+            .args(
+                (!self.extra_args.iter().any(|a| a == "--console-listen"))
+                    .then_some(["--console-listen", "127.0.0.1:0"])
+                    .into_iter()
+                    .flatten(),
+            )
             .args(&self.extra_args)
             .env_remove("REGIE_CONFIG")
             .env_remove("TRACEPARENT");
@@ -342,10 +353,17 @@ impl TestServer {
         let stderr = child.stderr.take().expect("piped stderr");
         let (address_tx, address_rx) = tokio::sync::oneshot::channel();
         let log = self.log.clone();
+        let console = Arc::new(Mutex::new(None));
+        let console_seen = console.clone();
         tokio::spawn(async move {
             let mut address_tx = Some(address_tx);
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(address) = logged_address(&line, "console listening")
+                    && let Ok(mut console) = console_seen.lock()
+                {
+                    *console = Some(address);
+                }
                 if let Some(address) = listening_address(&line)
                     && let Some(tx) = address_tx.take()
                 {
@@ -365,6 +383,8 @@ impl TestServer {
             ),
         }
         self.wait_until_serving().await;
+        // The console is bound before gRPC serves, so its line is logged by now.
+        self.console_address = console.lock().ok().and_then(|c| *c);
         if self.admin_token.is_empty() {
             let path = self.data_dir.path().join("admin.token");
             // Absent when the server runs with access control off (benchmarks).
@@ -559,8 +579,13 @@ impl CliOutput {
 }
 
 fn listening_address(line: &str) -> Option<SocketAddr> {
+    logged_address(line, "listening")
+}
+
+/// The `address` of a JSON log line whose message is `message`.
+fn logged_address(line: &str, message: &str) -> Option<SocketAddr> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
-    if value.get("message")?.as_str()? != "listening" {
+    if value.get("message")?.as_str()? != message {
         return None;
     }
     value.get("address")?.as_str()?.parse().ok()

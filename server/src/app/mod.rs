@@ -28,6 +28,7 @@ pub mod feed;
 pub mod frameworks;
 pub mod references;
 pub mod risks;
+pub mod sessions;
 pub mod work;
 pub mod workflows;
 

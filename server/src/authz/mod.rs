@@ -304,6 +304,15 @@ impl Access {
         Ok(caller)
     }
 
+    /// Who holds the token whose secret has the hash `hash` (a console session's proof,
+    /// `domain::session::Proof::Token`), with the same checks as [`authenticate`](Self::authenticate):
+    /// a token revoked or expired, or its principal disabled, is UNAUTHENTICATED.
+    pub async fn authenticate_credential(&self, hash: &str) -> Result<Caller> {
+        let caller = self.identity(hash).await?;
+        check_token(&caller, Timestamp::now())?;
+        Ok(caller)
+    }
+
     /// Whether a caller authenticated earlier (a long-lived stream's) still is, and still may
     /// read cases somewhere: its token not revoked or expired, its principal not disabled, as
     /// this server knows them now (changes reach it within `--access-poll-interval`).

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod mask;
 pub mod names;
 pub mod request;
+pub mod session;
 pub mod text;
 pub mod time;
 pub mod work;

@@ -39,6 +39,7 @@ mod lease_sql;
 mod pg_hosts;
 mod pg_link;
 pub mod postgres;
+mod session_sql;
 mod sql;
 pub mod sqlite;
 mod unit;
@@ -51,7 +52,15 @@ pub type GroupChange = Box<dyn FnOnce(&mut WorkingGroup) -> Result<()> + Send>;
 /// Everything the server needs from a database.
 #[async_trait]
 pub trait Store:
-    DirectoryStore + CaseStore + AccessStore + CriteriaStore + CheckpointStore + Send + Sync + 'static
+    DirectoryStore
+    + CaseStore
+    + AccessStore
+    + CriteriaStore
+    + CheckpointStore
+    + SessionStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -325,6 +334,23 @@ pub trait CheckpointStore: Send + Sync {
     async fn list_checkpoints(&self, after: i64, limit: i64) -> Result<Vec<Checkpoint>>;
     /// The heads of the chains at each of `sequences`, recomputed from the events.
     async fn heads_at(&self, sequences: &[i64]) -> Result<Vec<HeadsAt>>;
+}
+
+/// The web console's sessions (migration 0010, docs/architecture.md, "Console"), by the hash
+/// of their id.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &crate::domain::session::Session) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<Option<crate::domain::session::Session>>;
+    async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()>;
+    async fn set_session_language(
+        &self,
+        id_hash: &str,
+        language: crate::domain::session::Language,
+    ) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Deletes the sessions whose absolute end is before `before` (micros).
+    async fn purge_sessions(&self, before: i64) -> Result<()>;
 }
 
 /// A change to a stored principal, applied inside the store's transaction.

@@ -458,6 +458,42 @@ impl super::CheckpointStore for SqliteStore {
 }
 
 #[async_trait::async_trait]
+impl super::SessionStore for SqliteStore {
+    async fn insert_session(&self, session: &crate::domain::session::Session) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::insert(&self.writer, session).await
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Option<crate::domain::session::Session>> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::get(&self.reader, id_hash).await
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::touch(&self.writer, id_hash, now).await
+    }
+
+    async fn set_session_language(
+        &self,
+        id_hash: &str,
+        language: crate::domain::session::Language,
+    ) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::set_language(
+            &self.writer,
+            id_hash,
+            language,
+        )
+        .await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::delete(&self.writer, id_hash).await
+    }
+
+    async fn purge_sessions(&self, before: i64) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::purge(&self.writer, before).await
+    }
+}
+
+#[async_trait::async_trait]
 impl super::Store for SqliteStore {
     fn backend(&self) -> &'static str {
         Self::BACKEND

@@ -1,0 +1,111 @@
+//! Dates and times as the console shows them: in Dutch (or English) and in Europe/Amsterdam.
+//!
+//! No time-zone database crate: the workspace has `time` without one, and Amsterdam's offset
+//! follows the EU rule (CEST, +02:00, from 01:00 UTC on the last Sunday of March to 01:00 UTC
+//! on the last Sunday of October; CET, +01:00, otherwise), which the CLI applies the same way
+//! (`client-cli/src/values.rs`). Times before 1996, when the rule began, are not in Regie.
+
+use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+
+use crate::domain::session::Language;
+
+/// The UTC offset of Europe/Amsterdam at `at`.
+fn amsterdam_offset(at: OffsetDateTime) -> UtcOffset {
+    let at = at.to_offset(UtcOffset::UTC);
+    let switch = |month: Month| {
+        let last = Date::from_calendar_date(at.year(), month, 31).unwrap_or(at.date());
+        let mut day = last;
+        while day.weekday() != Weekday::Sunday {
+            day = day.previous_day().unwrap_or(day);
+        }
+        day.with_hms(1, 0, 0).map(|t| t.assume_utc()).unwrap_or(at)
+    };
+    if at >= switch(Month::March) && at < switch(Month::October) {
+        time::macros::offset!(+02:00)
+    } else {
+        time::macros::offset!(+01:00)
+    }
+}
+
+const MONTHS_NL: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `2 december 2026 05:19` (Dutch) or `2 December 2026 05:19`, Amsterdam time; micros since
+/// the epoch.
+pub fn date_time(language: Language, micros: i64) -> String {
+    let Ok(utc) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000) else {
+        return String::new();
+    };
+    let local = utc.to_offset(amsterdam_offset(utc));
+    let months = match language {
+        Language::Nl => &MONTHS_NL,
+        Language::En => &MONTHS_EN,
+    };
+    let month = months[usize::from(u8::from(local.month())) - 1];
+    format!(
+        "{} {month} {} {:02}:{:02}",
+        local.day(),
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+/// The same moment in ISO 8601 with its offset, for `<time datetime>`.
+pub fn iso(micros: i64) -> String {
+    let Ok(utc) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000) else {
+        return String::new();
+    };
+    let local = utc.to_offset(amsterdam_offset(utc));
+    local
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_amsterdam_summer_and_winter_time_with_dutch_months() {
+        // 2026-07-01T10:00:00Z is 12:00 CEST; 2026-12-02T10:00:00Z is 11:00 CET.
+        assert_eq!(
+            date_time(Language::Nl, 1_782_900_000_000_000),
+            "1 juli 2026 12:00"
+        );
+        assert_eq!(
+            date_time(Language::Nl, 1_796_205_600_000_000),
+            "2 december 2026 11:00"
+        );
+        assert_eq!(
+            date_time(Language::En, 1_796_205_600_000_000),
+            "2 December 2026 11:00"
+        );
+    }
+}
