@@ -484,35 +484,18 @@ async fn transition(
     Path(id): Path<String>,
     Form(form): Form<TransitionForm>,
 ) -> Response {
-    let (session, caller) = match signed_in(&console, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return pages::bad_request(session.language);
-    }
-    let case = match case_id(&id) {
-        Ok(case) => case,
-        Err(e) => return pages::error(session.language, Some(&session), &e),
-    };
-    let result = console
-        .app
-        .transition_case(
-            &caller,
-            case,
-            form.transition,
-            form.etag,
-            form.comment,
-            RequestKey::none(),
-        )
-        .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(e) => {
-            let status = pages::status_of(&e);
-            render_case(&console, &session, &caller, &id, Some(&e), status).await
-        }
-    }
+    let TransitionForm {
+        csrf,
+        transition,
+        etag,
+        comment,
+    } = form;
+    case_write(&console, &headers, &id, &csrf, async |app, caller, case| {
+        app.transition_case(caller, case, transition, etag, comment, RequestKey::none())
+            .await
+            .map(|_| ())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -528,26 +511,40 @@ async fn comment(
     Path(id): Path<String>,
     Form(form): Form<CommentForm>,
 ) -> Response {
-    let (session, caller) = match signed_in(&console, &headers).await {
+    let CommentForm { csrf, text } = form;
+    case_write(&console, &headers, &id, &csrf, async |app, caller, case| {
+        app.add_comment(caller, case, text, RequestKey::none())
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+/// A form that changes the case `id`: the session and its CSRF token checked, then `write`
+/// (a use case); back to the case page, or the page again with the refusal.
+async fn case_write(
+    console: &Console,
+    headers: &HeaderMap,
+    id: &str,
+    csrf: &str,
+    write: impl AsyncFnOnce(&App, &Caller, CaseId) -> crate::domain::Result<()>,
+) -> Response {
+    let (session, caller) = match signed_in(console, headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if !csrf_ok(&session, &form.csrf) {
+    if !csrf_ok(&session, csrf) {
         return pages::bad_request(session.language);
     }
-    let case = match case_id(&id) {
+    let case = match case_id(id) {
         Ok(case) => case,
         Err(e) => return pages::error(session.language, Some(&session), &e),
     };
-    match console
-        .app
-        .add_comment(&caller, case, form.text, RequestKey::none())
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+    match write(&console.app, &caller, case).await {
+        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => {
             let status = pages::status_of(&e);
-            render_case(&console, &session, &caller, &id, Some(&e), status).await
+            render_case(console, &session, &caller, id, Some(&e), status).await
         }
     }
 }
