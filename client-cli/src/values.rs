@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use prost_types::Timestamp;
 use regie_proto::v1::{Agreement, Evidence};
+use regie_support::amsterdam_offset;
 use time::macros::time;
-use time::{Date, Month, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339};
+use time::{Date, OffsetDateTime, Time, UtcOffset, format_description::well_known::Rfc3339};
 
 /// What the time parsers accept, for their error messages.
 const EXPECTED: &str = "an RFC 3339 time such as 2026-03-01T17:00:00Z or 2026-03-01T17:00:00+01:00, \
@@ -58,35 +59,6 @@ fn amsterdam(date: Date, time: Time) -> OffsetDateTime {
     };
     let offset = amsterdam_offset(noon(reference).assume_utc());
     date.with_time(time).assume_offset(offset)
-}
-
-/// The UTC offset of Europe/Amsterdam at the moment `at`: CEST (+02:00) from the last Sunday of
-/// March, 01:00 UTC, to the last Sunday of October, 01:00 UTC, CET (+01:00) the rest of the
-/// year. This is the EU rule (directive 2000/84/EC, the Netherlands' since 1996), computed here
-/// rather than read from a time-zone database: the workspace's `time` crate has none, and the
-/// well-kept crates that have one (jiff with its bundled database) would be a second date-time
-/// library in the client for this one offset.
-fn amsterdam_offset(at: OffsetDateTime) -> UtcOffset {
-    let at = at.to_offset(UtcOffset::UTC);
-    let switch = |month: Month| {
-        last_sunday(at.year(), month)
-            .with_time(time!(01:00))
-            .assume_utc()
-    };
-    let summer = at >= switch(Month::March) && at < switch(Month::October);
-    if summer {
-        time::macros::offset!(+02:00)
-    } else {
-        time::macros::offset!(+01:00)
-    }
-}
-
-/// The last Sunday of `month` in `year` (March and October: always a valid date).
-fn last_sunday(year: i32, month: Month) -> Date {
-    let first_of_next = Date::from_calendar_date(year, month.next(), 1).unwrap_or(Date::MIN);
-    let last = first_of_next.previous_day().unwrap_or(first_of_next);
-    let back = i64::from(last.weekday().number_days_from_sunday());
-    last - time::Duration::days(back)
 }
 
 /// An RFC 3339 time as a protobuf timestamp; a date alone is the end of that day (23:59:59) in
@@ -329,10 +301,6 @@ mod tests {
     #[test]
     fn amsterdam_switches_at_one_utc_on_the_last_sundays_of_march_and_october() {
         let hours = |at: &str| amsterdam_offset(utc(at)).whole_hours();
-        assert_eq!(last_sunday(2026, Month::March).to_string(), "2026-03-29");
-        assert_eq!(last_sunday(2026, Month::October).to_string(), "2026-10-25");
-        assert_eq!(last_sunday(2027, Month::March).to_string(), "2027-03-28");
-        assert_eq!(last_sunday(2027, Month::October).to_string(), "2027-10-31");
         // Spring: 02:00 CET becomes 03:00 CEST.
         assert_eq!(hours("2026-03-29T00:59:59Z"), 1);
         assert_eq!(hours("2026-03-29T01:00:00Z"), 2);

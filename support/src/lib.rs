@@ -2,7 +2,8 @@
 //! secret to a file only its owner can read (the first admin's token, the CLI's profiles), and
 //! making the directories and files that hold such data the owner's alone; and the signed text
 //! of an audit checkpoint with its verification ([`checkpoint`]), which the server signs and an
-//! auditor's CLI checks.
+//! auditor's CLI checks; and Amsterdam's offset from UTC ([`amsterdam_offset`]), in which the
+//! console shows times and the CLI reads dates.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
@@ -183,5 +184,59 @@ mod tests {
         fs::set_permissions(&db, fs::Permissions::from_mode(0o644)).expect("chmod");
         assert!(ensure_private_file(&db).expect("tightened"));
         assert_eq!(mode(&db), 0o600);
+    }
+}
+
+/// The UTC offset of Europe/Amsterdam at the moment `at`: CEST (+02:00) from the last Sunday of
+/// March, 01:00 UTC, to the last Sunday of October, 01:00 UTC, CET (+01:00) the rest of the
+/// year. This is the EU rule (directive 2000/84/EC, the Netherlands' since 1996), computed here
+/// rather than read from a time-zone database: the workspace's `time` crate has none, and a
+/// well-kept crate that has one (jiff with its bundled database) would be a second date-time
+/// library for this one offset. Times before 1996 are not in Regie.
+pub fn amsterdam_offset(at: time::OffsetDateTime) -> time::UtcOffset {
+    use time::{Month, UtcOffset};
+    let at = at.to_offset(UtcOffset::UTC);
+    let switch = |month: Month| {
+        last_sunday(at.year(), month)
+            .with_time(time::macros::time!(01:00))
+            .assume_utc()
+    };
+    if at >= switch(Month::March) && at < switch(Month::October) {
+        time::macros::offset!(+02:00)
+    } else {
+        time::macros::offset!(+01:00)
+    }
+}
+
+/// The last Sunday of `month` in `year` (March and October: always a valid date).
+fn last_sunday(year: i32, month: time::Month) -> time::Date {
+    use time::Date;
+    let first_of_next = Date::from_calendar_date(year, month.next(), 1).unwrap_or(Date::MIN);
+    let last = first_of_next.previous_day().unwrap_or(first_of_next);
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    last - time::Duration::days(back)
+}
+
+#[cfg(test)]
+mod amsterdam_tests {
+    use time::macros::{datetime, offset};
+
+    #[test]
+    fn summer_time_runs_from_the_last_sunday_of_march_to_that_of_october_at_one_utc() {
+        let at = |t| super::amsterdam_offset(t);
+        assert_eq!(at(datetime!(2026-03-29 00:59 UTC)), offset!(+01:00));
+        assert_eq!(at(datetime!(2026-03-29 01:00 UTC)), offset!(+02:00));
+        assert_eq!(at(datetime!(2026-10-25 00:59 UTC)), offset!(+02:00));
+        assert_eq!(at(datetime!(2026-10-25 01:00 UTC)), offset!(+01:00));
+        assert_eq!(at(datetime!(2026-12-02 05:00 UTC)), offset!(+01:00));
+        use time::Month;
+        assert_eq!(
+            super::last_sunday(2027, Month::March).to_string(),
+            "2027-03-28"
+        );
+        assert_eq!(
+            super::last_sunday(2027, Month::October).to_string(),
+            "2027-10-31"
+        );
     }
 }

@@ -1,31 +1,13 @@
 //! Dates and times as the console shows them: in Dutch (or English) and in Europe/Amsterdam.
 //!
-//! No time-zone database crate: the workspace has `time` without one, and Amsterdam's offset
-//! follows the EU rule (CEST, +02:00, from 01:00 UTC on the last Sunday of March to 01:00 UTC
-//! on the last Sunday of October; CET, +01:00, otherwise), which the CLI applies the same way
-//! (`client-cli/src/values.rs`). Times before 1996, when the rule began, are not in Regie.
+//! Amsterdam's offset is the EU rule, written once for the console and the CLI
+//! (`regie_support::amsterdam_offset`).
 
-use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
+use time::OffsetDateTime;
 
 use crate::domain::session::Language;
 
-/// The UTC offset of Europe/Amsterdam at `at`.
-fn amsterdam_offset(at: OffsetDateTime) -> UtcOffset {
-    let at = at.to_offset(UtcOffset::UTC);
-    let switch = |month: Month| {
-        let last = Date::from_calendar_date(at.year(), month, 31).unwrap_or(at.date());
-        let mut day = last;
-        while day.weekday() != Weekday::Sunday {
-            day = day.previous_day().unwrap_or(day);
-        }
-        day.with_hms(1, 0, 0).map(|t| t.assume_utc()).unwrap_or(at)
-    };
-    if at >= switch(Month::March) && at < switch(Month::October) {
-        time::macros::offset!(+02:00)
-    } else {
-        time::macros::offset!(+01:00)
-    }
-}
+use regie_support::amsterdam_offset;
 
 const MONTHS_NL: [&str; 12] = [
     "januari",
