@@ -544,15 +544,15 @@ impl super::CheckpointStore for PgStore {
 #[async_trait::async_trait]
 impl super::SessionStore for PgStore {
     async fn insert_session(&self, session: &crate::domain::session::Session) -> Result<()> {
-        super::session_sql::SessionSql::<sqlx::Postgres>::insert(&self.pool, session).await
+        super::session_sql::SessionSql::<sqlx::Postgres>::insert(self.pool()?, session).await
     }
 
     async fn session(&self, id_hash: &str) -> Result<Option<crate::domain::session::Session>> {
-        super::session_sql::SessionSql::<sqlx::Postgres>::get(&self.pool, id_hash).await
+        super::session_sql::SessionSql::<sqlx::Postgres>::get(self.pool()?, id_hash).await
     }
 
     async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
-        super::session_sql::SessionSql::<sqlx::Postgres>::touch(&self.pool, id_hash, now).await
+        super::session_sql::SessionSql::<sqlx::Postgres>::touch(self.pool()?, id_hash, now).await
     }
 
     async fn set_session_language(
@@ -561,17 +561,19 @@ impl super::SessionStore for PgStore {
         language: crate::domain::session::Language,
     ) -> Result<()> {
         super::session_sql::SessionSql::<sqlx::Postgres>::set_language(
-            &self.pool, id_hash, language,
+            self.pool()?,
+            id_hash,
+            language,
         )
         .await
     }
 
     async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        super::session_sql::SessionSql::<sqlx::Postgres>::delete(&self.pool, id_hash).await
+        super::session_sql::SessionSql::<sqlx::Postgres>::delete(self.pool()?, id_hash).await
     }
 
     async fn purge_sessions(&self, before: i64) -> Result<()> {
-        super::session_sql::SessionSql::<sqlx::Postgres>::purge(&self.pool, before).await
+        super::session_sql::SessionSql::<sqlx::Postgres>::purge(self.pool()?, before).await
     }
 }
 
