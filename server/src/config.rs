@@ -278,6 +278,9 @@ settings! {
         /// Address the web console listens on (plain HTTP; see docs/architecture.md, "Console"),
         /// or `off`.
         console_listen: ConsoleListen = "127.0.0.1:8080", value_name = "ADDR|off";
+        /// The console's address as its users reach it (e.g. behind a proxy), used in the
+        /// sign-in links `regie console invite` hands out.
+        console_url: String = (none, shown "http://ADDR/ of --console-listen"), value_name = "URL";
         /// Minutes a console session may stay unused before it ends.
         console_idle_timeout: u64 = "30" as Duration = |m: u64| Duration::from_secs(m.max(1) * 60),
             value_name = "MINUTES";

@@ -216,6 +216,7 @@ pub async fn serve(
             crate::console::spawn(
                 app.clone(),
                 address,
+                settings.console_url.clone(),
                 crate::domain::session::Timeouts {
                     idle: settings.console_idle_timeout,
                     absolute: settings.console_absolute_timeout,

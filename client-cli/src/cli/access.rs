@@ -128,6 +128,18 @@ pub struct TokenIssue {
     pub expires_in: Option<Duration>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ConsoleCommand {
+    /// Issues a one-time sign-in link to the web console for a principal and prints it: it
+    /// works once, within 15 minutes. Send it to the person; opening it and pressing "Aanmelden"
+    /// signs them in. Disabling the principal ends the sessions opened with it.
+    Invite {
+        /// The principal to sign in: an id or `principals/ID`.
+        #[arg(long, value_name = "ID", value_parser = names::principal_name)]
+        principal: String,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct TokenList {
     /// Only this principal's tokens: an id or `principals/ID`.

@@ -194,6 +194,9 @@ pub enum Command {
     /// API tokens: issue (the secret is shown once), list, revoke.
     #[command(subcommand)]
     Tokens(TokenCommand),
+    /// The web console: one-time sign-in links.
+    #[command(subcommand)]
+    Console(ConsoleCommand),
     /// Role bindings: which principal holds which role in which domain.
     #[command(subcommand)]
     Roles(RoleCommand),

@@ -10,6 +10,7 @@ mod access;
 mod audit;
 mod case_requests;
 mod cases;
+mod console;
 mod criteria_sets;
 mod cycles;
 mod departments;
@@ -139,6 +140,10 @@ pub async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Tokens(command) => {
             tokens::run(&ctx, command).await?;
+            Ok(exit::SUCCESS)
+        }
+        Command::Console(command) => {
+            console::run(&ctx, command).await?;
             Ok(exit::SUCCESS)
         }
         Command::Roles(command) => {

@@ -226,6 +226,25 @@ impl AccessService for AccessApi {
         )
     }
 
+    async fn create_sign_in_link(
+        &self,
+        request: Request<v1::CreateSignInLinkRequest>,
+    ) -> Result<Response<v1::CreateSignInLinkResponse>, Status> {
+        reply(
+            async {
+                let caller = caller(&request)?;
+                let r = request.get_ref();
+                let link = self.app.create_sign_in_link(&caller, &r.principal).await?;
+                Ok(v1::CreateSignInLinkResponse {
+                    url: link.url,
+                    principal: link.invite.principal.name(),
+                    expire_time: Some(convert::timestamp_micros(link.invite.expire_time)),
+                })
+            }
+            .await,
+        )
+    }
+
     async fn list_tokens(
         &self,
         request: Request<v1::ListTokensRequest>,

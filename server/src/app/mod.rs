@@ -72,6 +72,9 @@ pub struct App {
     pub streams: Arc<feed::Streams>,
     /// The signing of the audit log's checkpoints.
     pub checkpoints: Checkpointing,
+    /// The web console's address as users reach it (`--console-url`, or the address it
+    /// listens on), for the sign-in links it issues; unset while the console is off.
+    pub console_url: std::sync::OnceLock<String>,
 }
 
 /// One write to a case, as a use case asks for it.
@@ -112,6 +115,7 @@ impl App {
             shutdown,
             streams: feed::Streams::new(limits),
             checkpoints,
+            console_url: std::sync::OnceLock::new(),
         });
         tokio::spawn(feed::follow_log(app.clone(), feed::FOLLOW_INTERVAL));
         if let Some(changes) = app.store.changes() {

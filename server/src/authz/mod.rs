@@ -313,6 +313,30 @@ impl Access {
         Ok(caller)
     }
 
+    /// The principal `id` as a caller inside the server, for a console session proved by a
+    /// sign-in link (`domain::session::Proof::Invite`; single sign-on will prove a principal the
+    /// same way): UNAUTHENTICATED when it no longer exists or is disabled. Read from the store
+    /// on every request, so that disabling the principal ends such a session at once.
+    pub async fn authenticate_principal(&self, id: &PrincipalId, via: &str) -> Result<Caller> {
+        let principal = match self.store.get_principal(id).await {
+            Ok(principal) => principal,
+            Err(Error::NotFound { .. }) => {
+                return Err(unauthenticated(
+                    reason::TOKEN_INVALID,
+                    "the principal is not known",
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if principal.disabled {
+            return Err(unauthenticated(
+                reason::PRINCIPAL_DISABLED,
+                "the principal is disabled",
+            ));
+        }
+        Ok(Caller::in_process(principal, via))
+    }
+
     /// Whether a caller authenticated earlier (a long-lived stream's) still is, and still may
     /// read cases somewhere: its token not revoked or expired, its principal not disabled, as
     /// this server knows them now (changes reach it within `--access-poll-interval`).

@@ -275,6 +275,8 @@ pub mod reason {
     pub const TOKEN_EXPIRED: &str = "TOKEN_EXPIRED";
     pub const TOKEN_REVOKED: &str = "TOKEN_REVOKED";
     pub const PRINCIPAL_DISABLED: &str = "PRINCIPAL_DISABLED";
+    /// A sign-in link was asked for while this server's web console is off.
+    pub const CONSOLE_OFF: &str = "CONSOLE_OFF";
     pub const PERMISSION_DENIED: &str = "PERMISSION_DENIED";
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// The database cannot be reached now (connection lost or refused, shut down, restarting,

@@ -4,8 +4,9 @@
 //! session has ended live here, in [`Session::ended`].
 //!
 //! The session does not care how the user proved who they are: [`Proof`] names it, and the
-//! console's use case (`app/sessions.rs`) checks it again on each request. An API token is the
-//! one proof today; single sign-on (OpenID Connect) becomes another variant.
+//! console's use case (`app/sessions.rs`) checks it again on each request. A pasted API token
+//! and a one-time sign-in link ([`Invite`]) are the proofs today; single sign-on (OpenID
+//! Connect) becomes another variant.
 
 use std::time::Duration;
 
@@ -17,6 +18,10 @@ pub enum Proof {
     /// They pasted an API token; this is its secret's hash (`domain::access::hash_secret`),
     /// looked up again on every request, so that revoking it ends the session.
     Token { credential: String },
+    /// They followed a one-time sign-in link an admin issued for their principal; this is the
+    /// link's hash. What is checked again on every request is the principal itself (it must
+    /// still exist and not be disabled), as it will be for single sign-on.
+    Invite { credential: String },
 }
 
 impl Proof {
@@ -24,19 +29,24 @@ impl Proof {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Token { .. } => "token",
+            Self::Invite { .. } => "invite",
         }
     }
 
     /// The stored value of the proof.
     pub fn credential(&self) -> &str {
         match self {
-            Self::Token { credential } => credential,
+            Self::Token { credential } | Self::Invite { credential } => credential,
         }
     }
 
     /// The proof as stored; `None` for a kind this server does not know.
     pub fn from_stored(kind: &str, credential: String) -> Option<Self> {
-        (kind == "token").then_some(Self::Token { credential })
+        match kind {
+            "token" => Some(Self::Token { credential }),
+            "invite" => Some(Self::Invite { credential }),
+            _ => None,
+        }
     }
 }
 
@@ -75,6 +85,28 @@ pub struct Session {
     pub last_used_time: i64,
     /// The absolute end: sign-in time plus the absolute timeout.
     pub expire_time: i64,
+}
+
+/// How long a sign-in link works after it was issued.
+pub const INVITE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// A one-time sign-in link (`regie console invite`), known by the hash of its secret. It
+/// works once, within [`INVITE_LIFETIME`]; the store redeems it atomically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub id_hash: String,
+    pub principal: PrincipalId,
+    /// `principals/<id>` of the admin who issued it.
+    pub created_by: String,
+    pub create_time: i64,
+    pub expire_time: i64,
+}
+
+impl Invite {
+    /// Its end, for one issued at `now` (micros).
+    pub fn expiry(now: i64) -> i64 {
+        now.saturating_add(i64::try_from(INVITE_LIFETIME.as_micros()).unwrap_or(i64::MAX))
+    }
 }
 
 /// The idle and absolute timeouts (`--console-idle-timeout`, `--console-absolute-timeout`).

@@ -96,6 +96,10 @@ pub const METHODS: &[(&str, Rule)] = &[
         "/regie.v1.AccessService/IssueToken",
         rijk("token", "create"),
     ),
+    (
+        "/regie.v1.AccessService/CreateSignInLink",
+        rijk("token", "create"),
+    ),
     ("/regie.v1.AccessService/ListTokens", rijk("token", "read")),
     (
         "/regie.v1.AccessService/RevokeToken",

@@ -351,6 +351,13 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
     /// Deletes the sessions whose absolute end is before `before` (micros).
     async fn purge_sessions(&self, before: i64) -> Result<()>;
+    /// Stores a one-time sign-in link (migration 0011).
+    async fn insert_invite(&self, invite: &crate::domain::session::Invite) -> Result<()>;
+    /// Marks the link `id_hash` used and returns its principal's id,
+    /// if it was unused and unexpired at `now`: atomically, so that it works once.
+    async fn redeem_invite(&self, id_hash: &str, now: i64) -> Result<Option<String>>;
+    /// Deletes the links that expired before `before` (micros).
+    async fn purge_invites(&self, before: i64) -> Result<()>;
 }
 
 /// A change to a stored principal, applied inside the store's transaction.

@@ -575,6 +575,19 @@ impl super::SessionStore for PgStore {
     async fn purge_sessions(&self, before: i64) -> Result<()> {
         super::session_sql::SessionSql::<sqlx::Postgres>::purge(self.pool()?, before).await
     }
+
+    async fn insert_invite(&self, invite: &crate::domain::session::Invite) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Postgres>::insert_invite(self.pool()?, invite).await
+    }
+
+    async fn redeem_invite(&self, id_hash: &str, now: i64) -> Result<Option<String>> {
+        super::session_sql::SessionSql::<sqlx::Postgres>::redeem_invite(self.pool()?, id_hash, now)
+            .await
+    }
+
+    async fn purge_invites(&self, before: i64) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Postgres>::purge_invites(self.pool()?, before).await
+    }
 }
 
 #[async_trait::async_trait]

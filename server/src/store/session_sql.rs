@@ -1,6 +1,7 @@
-//! The SQL of the console's sessions (migration 0010, docs/architecture.md, "Console"),
-//! shared by SQLite and PostgreSQL: a session is stored, read, touched, switched to another
-//! language and deleted by the hash of its id; ended sessions are purged.
+//! The SQL of the console's sessions and sign-in links (migrations 0010 and 0011,
+//! docs/architecture.md, "Console"), shared by SQLite and PostgreSQL: a session is stored,
+//! read, touched, switched to another language and deleted by the hash of its id; a sign-in
+//! link is stored and redeemed once by the hash of its secret; ended ones are purged.
 
 use std::marker::PhantomData;
 
@@ -9,7 +10,7 @@ use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Typ
 
 use super::db_error;
 use crate::domain::access::PrincipalId;
-use crate::domain::session::{Language, Proof, Session};
+use crate::domain::session::{Invite, Language, Proof, Session};
 use crate::domain::{Error, Result};
 
 const COLUMNS: &str = "id_hash, principal, proof_kind, credential, csrf_token, language, \
@@ -59,6 +60,8 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'r> i64: Decode<'r, DB>,
+    for<'r> String: Decode<'r, DB>,
+    for<'r> (String,): FromRow<'r, DB::Row>,
     for<'r> SessionRow: FromRow<'r, DB::Row>,
 {
     pub async fn insert(pool: &Pool<DB>, s: &Session) -> Result<()> {
@@ -125,6 +128,49 @@ where
     /// Deletes the sessions whose absolute end is before `before`.
     pub async fn purge(pool: &Pool<DB>, before: i64) -> Result<()> {
         sqlx::query("DELETE FROM console_sessions WHERE expire_time < $1")
+            .bind(before)
+            .execute(pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub async fn insert_invite(pool: &Pool<DB>, i: &Invite) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO console_invites (id_hash, principal, created_by, create_time, \
+             expire_time) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(i.id_hash.clone())
+        .bind(i.principal.as_str().to_owned())
+        .bind(i.created_by.clone())
+        .bind(i.create_time)
+        .bind(i.expire_time)
+        .execute(pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Marks the link `id_hash` used at `now` and returns its principal, in one statement that
+    /// matches only a link that is unused and not expired: of two requests with the same link
+    /// (on any replica), one gets the principal and the other `None`.
+    pub async fn redeem_invite(pool: &Pool<DB>, id_hash: &str, now: i64) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "UPDATE console_invites SET used_time = $1 \
+             WHERE id_hash = $2 AND used_time IS NULL AND expire_time > $1 \
+             RETURNING principal",
+        )
+        .bind(now)
+        .bind(id_hash.to_owned())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+        Ok(row.map(|(principal,)| principal))
+    }
+
+    /// Deletes the links that expired before `before` (used or not).
+    pub async fn purge_invites(pool: &Pool<DB>, before: i64) -> Result<()> {
+        sqlx::query("DELETE FROM console_invites WHERE expire_time < $1")
             .bind(before)
             .execute(pool)
             .await

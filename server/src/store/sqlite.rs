@@ -491,6 +491,19 @@ impl super::SessionStore for SqliteStore {
     async fn purge_sessions(&self, before: i64) -> Result<()> {
         super::session_sql::SessionSql::<sqlx::Sqlite>::purge(&self.writer, before).await
     }
+
+    async fn insert_invite(&self, invite: &crate::domain::session::Invite) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::insert_invite(&self.writer, invite).await
+    }
+
+    async fn redeem_invite(&self, id_hash: &str, now: i64) -> Result<Option<String>> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::redeem_invite(&self.writer, id_hash, now)
+            .await
+    }
+
+    async fn purge_invites(&self, before: i64) -> Result<()> {
+        super::session_sql::SessionSql::<sqlx::Sqlite>::purge_invites(&self.writer, before).await
+    }
 }
 
 #[async_trait::async_trait]
