@@ -31,6 +31,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
+pub mod browser;
 pub mod fixtures;
 pub mod otlp;
 pub mod raw;

@@ -3,238 +3,160 @@
 //! server binary. axe-core (vendored in `tests/assets/axe-core/`) runs on each kind of page and
 //! must find 0 violations of WCAG 2.1 A and AA.
 //!
-//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` these tests say they were skipped;
-//! with `REGIE_TEST_REQUIRE_BROWSER=1` (as in CI) they fail instead.
+//! The browser and the fixtures are `regie_tests::browser`.
 
 // The backend tests are plain async fns, which clippy's allow-unwrap-in-tests does not cover.
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use regie_proto::v1;
+use regie_tests::browser::{Browser, invite, raw, sign_in_raw, work_item};
 use regie_tests::{Backend, TestServer, backend_tests};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::process::{Child, Command};
 
 backend_tests!(
     a_user_signs_in_with_a_token_moves_a_case_and_signs_out,
+    an_admin_invites_the_secretariat_who_signs_in_once_through_the_link,
     a_revoked_token_ends_the_session_and_a_post_without_csrf_is_refused,
 );
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const AXE: &str = include_str!("../assets/axe-core/axe.min.js");
-
-/// A headless Chromium behind its own chromedriver, ended when dropped.
-struct Browser {
-    client: Client,
-    _driver: Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    /// `None` (after saying so) when Chromium or chromedriver is missing, unless
-    /// `REGIE_TEST_REQUIRE_BROWSER=1`.
-    async fn start() -> Option<Self> {
-        if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists()
-        {
-            assert!(
-                std::env::var("REGIE_TEST_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "REGIE_TEST_REQUIRE_BROWSER=1 but {CHROMIUM} or {CHROMEDRIVER} is missing \
-                 (apt-get install chromium chromium-driver)"
-            );
-            regie_tests::say_skipped("chromium or chromedriver is not installed");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start chromedriver");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let profile = tempfile::tempdir().expect("a profile directory");
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }),
-        );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session");
-        Some(Self {
-            client,
-            _driver: driver,
-            _profile: profile,
-        })
-    }
-
-    /// Runs axe-core on the page and fails on any WCAG 2.1 A/AA violation, naming each.
-    async fn assert_accessible(&self, page: &str) {
-        self.client.execute(AXE, vec![]).await.expect("load axe");
-        let result = self
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { runOnly: { type: 'tag',
-                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-                   .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' +
-                       v.nodes.map(n => n.target.join(' ')).join(', '))))
-                   .catch(e => done(['axe failed: ' + e]));",
-                vec![],
-            )
-            .await
-            .expect("run axe");
-        let violations: Vec<String> = serde_json::from_value(result).expect("a list");
-        assert!(
-            violations.is_empty(),
-            "{page}: WCAG 2.1 AA violations:\n{}",
-            violations.join("\n")
-        );
-    }
-
-    /// The page's source once it contains `text` (a click's navigation may still be under
-    /// way when WebDriver answers); the last source seen after 10 s.
-    async fn source_with(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let source = self.client.source().await.unwrap_or_default();
-            if source.contains(text) || Instant::now() > deadline {
-                return source;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// The path once it is `path`; the last one seen after 10 s.
-    async fn path_becomes(&self, path: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let now = self.path().await;
-            if now == path || Instant::now() > deadline {
-                return now;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn path(&self) -> String {
-        self.client.current_url().await.unwrap().path().to_owned()
-    }
-
-    async fn sign_in(&self, console: &str, token: &str) {
-        self.client
-            .goto(&format!("{console}/sign-in"))
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Id("token"))
-            .await
-            .unwrap()
-            .send_keys(token)
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Css("main button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-
-    async fn close(self) {
-        let _ = self.client.close().await;
-    }
-}
-
-/// A response as a plain HTTP/1.1 client sees it: status, headers (lowercase names), body.
-struct Raw {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Raw {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One request over a fresh connection, without a browser.
-async fn raw(address: SocketAddr, method: &str, path: &str, cookie: &str, body: &str) -> Raw {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nCookie: {cookie}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
+async fn an_admin_invites_the_secretariat_who_signs_in_once_through_the_link(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let address = server.console_address.expect("the console is on");
+    server.principal("sec", &[("secretariat", "rijk")]).await;
+    let link = invite(&server, "sec").await;
+    assert!(
+        link.starts_with(&format!("http://{address}/sign-in/link/")),
+        "{link}"
     );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Raw {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
-}
+    // Someone without the right to issue tokens cannot issue links either.
+    let ic = server
+        .principal("ic-jenv", &[("integrity_coordinator", "JenV")])
+        .await;
+    let refused = server
+        .cli_as(Some(&ic), &["console", "invite", "--principal", "sec"])
+        .await;
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused.stderr.contains("PERMISSION_DENIED") || refused.stderr.contains("permission"),
+        "{}",
+        refused.stderr
+    );
+    // A principal that does not exist: NOT_FOUND, with its name.
+    let missing = server
+        .cli(&["console", "invite", "--principal", "nobody"])
+        .await;
+    assert_ne!(missing.code, Some(0));
+    assert!(missing.stderr.contains("nobody"), "{}", missing.stderr);
 
-async fn work_item(server: &TestServer, title: &str) -> v1::Case {
-    server
-        .cases()
-        .await
-        .create_case(v1::CreateCaseRequest {
-            case: Some(v1::Case {
-                kind: "work_item".into(),
-                title: title.into(),
-                department: "departments/JenV".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+    // Opening the link does not sign in by itself: a button does (a mail scanner that follows
+    // links must not use it up).
+    browser.client.goto(&link).await.unwrap();
+    let source = browser.source_with("persoonlijke aanmeldlink").await;
+    assert!(source.contains("persoonlijke aanmeldlink"), "{source}");
+    browser.assert_accessible("sign-in link").await;
+    browser
+        .client
+        .find(Locator::Css("main button[type=submit]"))
         .await
         .unwrap()
-        .into_inner()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(browser.path_becomes("/").await, "/");
+    let home = browser.source_with("Mijn werk").await;
+    assert!(
+        home.contains("Mijn werk") && home.contains("Aangemeld als sec"),
+        "{home}"
+    );
+    assert!(
+        !browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("link"),
+        "no secret in the address bar after sign-in"
+    );
+    browser.assert_accessible("Mijn werk").await;
+
+    // The link works once: after sign-out it is refused.
+    browser
+        .client
+        .find(Locator::XPath("//button[normalize-space()='Afmelden']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(browser.path_becomes("/sign-in").await, "/sign-in");
+    browser.client.goto(&link).await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let source = browser.source_with("al gebruikt").await;
+    assert!(source.contains("al gebruikt"), "{source}");
+    assert_eq!(browser.path().await, "/sign-in/link");
+
+    // Disabling the principal ends a session opened with a link at its next request.
+    let second = invite(&server, "sec").await;
+    browser.client.goto(&second).await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(browser.path_becomes("/").await, "/");
+    server
+        .access()
+        .await
+        .update_principal(v1::UpdatePrincipalRequest {
+            principal: Some(v1::Principal {
+                name: "principals/sec".into(),
+                disabled: true,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["disabled".into()],
+            }),
+        })
+        .await
+        .unwrap();
+    browser
+        .client
+        .goto(&format!("http://{address}/cases"))
+        .await
+        .unwrap();
+    assert_eq!(browser.path().await, "/sign-in", "the session ended");
+    let source = browser.client.source().await.unwrap();
+    assert!(source.contains("sessie is beëindigd"), "{source}");
+    // And a disabled principal gets no new link.
+    let disabled = server
+        .cli(&["console", "invite", "--principal", "sec"])
+        .await;
+    assert!(
+        disabled.stderr.contains("PRINCIPAL_DISABLED") || disabled.stderr.contains("disabled"),
+        "{}",
+        disabled.stderr
+    );
+    browser.close().await;
+
+    let secret = link.rsplit('/').next().unwrap();
+    let log = server.log().join("\n");
+    assert!(!log.contains(secret), "the link's secret is never logged");
 }
 
 async fn a_user_signs_in_with_a_token_moves_a_case_and_signs_out(backend: Backend) {
@@ -256,7 +178,7 @@ async fn a_user_signs_in_with_a_token_moves_a_case_and_signs_out(backend: Backen
     browser.assert_accessible("sign-in").await;
 
     browser.sign_in(&console, &server.admin_token).await;
-    assert_eq!(browser.path_becomes("/cases").await, "/cases");
+    assert_eq!(browser.path_becomes("/").await, "/", "on to Mijn werk");
     let session = browser
         .client
         .get_named_cookie("regie_session")
@@ -277,6 +199,11 @@ async fn a_user_signs_in_with_a_token_moves_a_case_and_signs_out(backend: Backen
             .contains("regie_"),
         "no token in the URL"
     );
+    browser
+        .client
+        .goto(&format!("{console}/cases"))
+        .await
+        .unwrap();
     let list = browser.client.source().await.unwrap();
     assert!(list.contains("Zaken"), "Dutch by default");
     assert!(list.contains("Kwaliteitscriteria opstellen"));
@@ -368,33 +295,6 @@ async fn a_user_signs_in_with_a_token_moves_a_case_and_signs_out(backend: Backen
         !log.contains(&server.admin_token),
         "the token is never logged"
     );
-}
-
-/// Signs in over plain HTTP; returns the session cookie (`regie_session=…`).
-async fn sign_in_raw(address: SocketAddr, token: &str) -> String {
-    let form = raw(address, "GET", "/sign-in", "", "").await;
-    let pre = form
-        .headers
-        .iter()
-        .find(|(n, v)| n == "set-cookie" && v.starts_with("regie_presession="))
-        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
-        .expect("a pre-session cookie");
-    let csrf = pre.strip_prefix("regie_presession=").unwrap().to_owned();
-    let signed = raw(
-        address,
-        "POST",
-        "/sign-in",
-        &pre,
-        &format!("token={token}&csrf={csrf}"),
-    )
-    .await;
-    assert_eq!(signed.status, 303, "{}", signed.body);
-    signed
-        .headers
-        .iter()
-        .find(|(n, v)| n == "set-cookie" && v.starts_with("regie_session="))
-        .map(|(_, v)| v.split(';').next().unwrap().to_owned())
-        .expect("a session cookie")
 }
 
 async fn a_revoked_token_ends_the_session_and_a_post_without_csrf_is_refused(backend: Backend) {

@@ -50,6 +50,23 @@ pub enum T {
     Changed,
     Nav,
     None,
+    LinkIntro,
+    LinkRefused,
+    SignInWithToken,
+    MyWork,
+    MyWorkIntro,
+    MyWorkCaption,
+    Counts,
+    InTotal,
+    Overdue,
+    DueSoon,
+    AssignedToYou,
+    AwaitingAction,
+    PerKind,
+    NothingAwaits,
+    Why,
+    YouCan,
+    NoDueDate,
 }
 
 /// The text `t` in `language`.
@@ -109,6 +126,36 @@ pub fn t(language: Language, t: T) -> &'static str {
         T::Changed => ("Gewijzigd door", "Changed by"),
         T::Nav => ("Hoofdmenu", "Main menu"),
         T::None => ("geen", "none"),
+        T::LinkIntro => (
+            "U opent een persoonlijke aanmeldlink. Deze werkt één keer en is 15 minuten geldig.",
+            "You opened a personal sign-in link. It works once and is valid for 15 minutes.",
+        ),
+        T::LinkRefused => (
+            "Deze aanmeldlink werkt niet: hij is al gebruikt, verlopen of bestaat niet. \
+             Vraag de beheerder om een nieuwe link.",
+            "This sign-in link does not work: it was used, it expired or it never existed. \
+             Ask your administrator for a new one.",
+        ),
+        T::SignInWithToken => ("Aanmelden met een API-token", "Sign in with an API token"),
+        T::MyWork => ("Mijn werk", "My work"),
+        T::MyWorkIntro => (
+            "Alles wat op een actie van u wacht: zaken die aan u zijn toegewezen en zaken van uw \
+             organisatie waarin u een vervolgstap kunt zetten. Te laat en binnenkort eerst.",
+            "Everything that awaits your action: cases assigned to you and cases of your \
+             organisation where you can take a next step. Overdue and due soon first.",
+        ),
+        T::MyWorkCaption => ("Zaken die op u wachten", "Cases awaiting you"),
+        T::Counts => ("Overzicht", "Summary"),
+        T::InTotal => ("in totaal", "in total"),
+        T::Overdue => ("te laat", "overdue"),
+        T::DueSoon => ("binnenkort", "due soon"),
+        T::AssignedToYou => ("aan u toegewezen", "assigned to you"),
+        T::AwaitingAction => ("wachten op een stap van u", "awaiting a step of yours"),
+        T::PerKind => ("Per soort", "Per kind"),
+        T::NothingAwaits => ("Er wacht nu niets op u.", "Nothing awaits you now."),
+        T::Why => ("Waarom", "Why"),
+        T::YouCan => ("U kunt:", "You can:"),
+        T::NoDueDate => ("geen termijn", "no due date"),
     };
     match language {
         Language::Nl => nl,
