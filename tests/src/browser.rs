@@ -164,6 +164,45 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks the button whose text is `text`.
+    pub async fn click_button(&self, text: &str) {
+        self.client
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space()={}]",
+                xpath_literal(text)
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no button {text:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Follows the link whose text is `text`.
+    pub async fn click_link(&self, text: &str) {
+        self.client
+            .find(Locator::XPath(&format!(
+                "//a[normalize-space()={}]",
+                xpath_literal(text)
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no link {text:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Replaces the value of the field with id `id` by `text`, as typed.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("no field #{id}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -274,4 +313,13 @@ pub async fn sign_in_raw(address: SocketAddr, token: &str) -> String {
         .find(|(n, v)| n == "set-cookie" && v.starts_with("regie_session="))
         .map(|(_, v)| v.split(';').next().unwrap().to_owned())
         .expect("a session cookie")
+}
+
+/// `text` as an XPath string literal.
+fn xpath_literal(text: &str) -> String {
+    if text.contains('\'') {
+        format!("\"{text}\"")
+    } else {
+        format!("'{text}'")
+    }
 }

@@ -838,6 +838,14 @@ impl TestServer {
         regie_proto::v1::case_service_client::CaseServiceClient::new(self.authed().await)
     }
 
+    /// A case client acting with `token`.
+    pub async fn cases_as(
+        &self,
+        token: &str,
+    ) -> regie_proto::v1::case_service_client::CaseServiceClient<Authed> {
+        regie_proto::v1::case_service_client::CaseServiceClient::new(self.authed_with(token).await)
+    }
+
     pub async fn audit(&self) -> regie_proto::v1::audit_service_client::AuditServiceClient<Authed> {
         regie_proto::v1::audit_service_client::AuditServiceClient::new(self.authed().await)
     }

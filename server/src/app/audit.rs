@@ -4,9 +4,14 @@
 //!
 //! Who may call these (`audit` `read` in `rijk`) is decided before the use case runs, from the
 //! method table alone (`rpc/methods.rs`), so they take no caller. The report of a verification
-//! and a denial as kept are the store's types, re-exported here for the entry points.
+//! and a denial as kept are the store's types, re-exported here for the entry points. One
+//! exception: the chain of a single case may be checked by whoever may read that case
+//! ([`App::verify_case_chain`], the console's audit-chain status), since its events are theirs
+//! to read already.
 
 use super::App;
+use super::cases::op;
+use crate::authz::Caller;
 use crate::domain::Result;
 use crate::domain::cases::CaseId;
 use crate::domain::cases::audit::StoredEvent;
@@ -88,6 +93,12 @@ impl App {
             );
         }
         Ok(verification)
+    }
+
+    /// Whether the hash chain of case `id` verifies, for a caller who may read the case.
+    pub async fn verify_case_chain(&self, caller: &Caller, id: &CaseId) -> Result<ChainReport> {
+        self.read_case(caller, op::GET, id).await?;
+        self.store.verify_chains(Some(id)).await
     }
 
     /// The public key checkpoints are signed with now, and up to `page_size` checkpoints after

@@ -8,14 +8,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{Console, case_pages, csrf_ok, pages, signed_in};
+use super::{Console, case_pages, csrf_ok, pages, signed_in, time};
 use crate::app::App;
+use crate::app::audit::ChainReport;
+use crate::app::cases::Available;
 use crate::authz::Caller;
 use crate::domain::Error;
-use crate::domain::cases::CaseId;
+use crate::domain::cases::audit::StoredEvent;
+use crate::domain::cases::{Case, CaseId};
 use crate::domain::listing::ListParams;
 use crate::domain::request::RequestKey;
 use crate::domain::session::Session;
+use crate::domain::workflow::WorkflowDefinition;
 
 #[derive(Deserialize, Default)]
 pub struct WorkFilters {
@@ -119,53 +123,166 @@ pub(super) async fn case_list(
     }
 }
 
-fn case_id(id: &str) -> Result<CaseId, Error> {
+pub(super) fn case_id(id: &str) -> Result<CaseId, Error> {
     CaseId::parse("case", id).map_err(|v| Error::invalid_field("case", v.description.as_str()))
+}
+
+/// The case page's query: `as_of`, a date, shows the case as it was at the end of that day;
+/// `revision` as it was after its event of that number (the history's links).
+#[derive(Deserialize, Default)]
+pub(super) struct CaseQuery {
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    revision: String,
+}
+
+impl CaseQuery {
+    fn past(&self) -> Result<Option<AsOf>, Error> {
+        if let Ok(revision) = self.revision.trim().parse::<i64>()
+            && revision > 0
+        {
+            return Ok(Some(AsOf {
+                date: String::new(),
+                at: None,
+                revision,
+            }));
+        }
+        if !self.revision.trim().is_empty() {
+            return Err(Error::invalid_field("revision", "is a positive number"));
+        }
+        match self.as_of.trim() {
+            "" => Ok(None),
+            date => match time::end_of_day(date) {
+                Some(at) => Ok(Some(AsOf {
+                    date: date.to_owned(),
+                    at: Some(at),
+                    revision: 0,
+                })),
+                None => Err(Error::invalid_field(
+                    "as_of",
+                    "is a date such as 2026-12-01",
+                )),
+            },
+        }
+    }
 }
 
 pub(super) async fn case_page(
     State(console): State<Console>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
 ) -> Response {
     let (session, caller) = match signed_in(&console, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    render_case(&console, &session, &caller, &id, None, StatusCode::OK).await
+    let as_of = match q.past() {
+        Ok(as_of) => as_of,
+        Err(e) => return pages::error(session.language, Some(&session), &e),
+    };
+    let shown = Shown {
+        as_of,
+        ..Shown::default()
+    };
+    render_case(&console, &session, &caller, &id, shown).await
 }
 
-/// The case page, with `refusal` shown above it when a form was refused.
+/// A moment in the past the case page shows the case at: the end of a day, or a revision.
+pub(super) struct AsOf {
+    /// As the user gave it (`2026-12-01`); empty for a revision.
+    pub date: String,
+    /// The end of that day in Amsterdam, in micros.
+    pub at: Option<i64>,
+    /// The case's version after its event of this number (0: by date).
+    pub revision: i64,
+}
+
+/// How the case page is shown: now or `as_of`, with `refusal` above it when a form was refused.
+#[derive(Default)]
+pub(super) struct Shown<'a> {
+    pub refusal: Option<&'a Error>,
+    pub as_of: Option<AsOf>,
+    pub status: StatusCode,
+}
+
+/// Everything the case page shows, each part from its use case.
+pub(super) struct CaseView<'a> {
+    pub case: Case,
+    pub definition: Option<&'a WorkflowDefinition>,
+    pub available: Vec<Available>,
+    pub events: Vec<StoredEvent>,
+    pub children: Vec<Case>,
+    pub chain: ChainReport,
+}
+
 pub(super) async fn render_case(
     console: &Console,
     session: &Session,
     caller: &Caller,
     id: &str,
-    refusal: Option<&Error>,
-    status: StatusCode,
+    shown: Shown<'_>,
 ) -> Response {
+    let language = session.language;
     let id = match case_id(id) {
         Ok(id) => id,
-        Err(e) => return pages::error(session.language, Some(session), &e),
+        Err(e) => return pages::error(language, Some(session), &e),
     };
     let app = &console.app;
-    let case = match app.get_case(caller, id.clone(), None, 0).await {
+    let at = shown.as_of.as_ref().and_then(|a| a.at);
+    let revision = shown.as_of.as_ref().map_or(0, |a| a.revision);
+    let past = shown.as_of.is_some();
+    let case = match app.get_case(caller, id.clone(), at, revision).await {
         Ok(case) => case,
-        Err(e) => return pages::error(session.language, Some(session), &e),
+        Err(e) => return pages::error(language, Some(session), &e),
     };
-    let available = match app.available_transitions(caller, id.clone()).await {
-        Ok(available) => available,
-        Err(e) => return pages::error(session.language, Some(session), &e),
+    // In the past nothing can be done: no transitions, and the history up to that day.
+    let available = if past {
+        Vec::new()
+    } else {
+        match app.available_transitions(caller, id.clone()).await {
+            Ok(available) => available,
+            Err(e) => return pages::error(language, Some(session), &e),
+        }
     };
-    let events = match app.list_case_events(caller, id, 200, "").await {
+    let mut events = match app.list_case_events(caller, id.clone(), 200, "").await {
         Ok(page) => page.items,
-        Err(e) => return pages::error(session.language, Some(session), &e),
+        Err(e) => return pages::error(language, Some(session), &e),
+    };
+    if let Some(at) = at {
+        events.retain(|e| e.time <= at);
+    }
+    if revision > 0 {
+        events.retain(|e| e.case_sequence <= revision);
+    }
+    let parent_filter = format!("parent = \"{}\"", id.name());
+    let params = ListParams {
+        page_size: 100,
+        page_token: "",
+        filter: &parent_filter,
+        order_by: "create_time",
+    };
+    let children = match app.list_cases(caller, params).await {
+        Ok(page) => page.items,
+        Err(e) => return pages::error(language, Some(session), &e),
+    };
+    let chain = match app.verify_case_chain(caller, &id).await {
+        Ok(chain) => chain,
+        Err(e) => return pages::error(language, Some(session), &e),
     };
     let workflows = app.workflows.snapshot();
-    let definition = workflows.get(&case.kind, case.workflow_version);
+    let view = CaseView {
+        definition: workflows.get(&case.kind, case.workflow_version),
+        case,
+        available,
+        events,
+        children,
+        chain,
+    };
     (
-        status,
-        case_pages::case_page(session, &case, definition, &available, &events, refusal),
+        shown.status,
+        case_pages::case_page(session, &view, shown.refusal, shown.as_of.as_ref()),
     )
         .into_response()
 }
@@ -246,8 +363,12 @@ pub(super) async fn case_write(
     match write(&console.app, &caller, case).await {
         Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => {
-            let status = pages::status_of(&e);
-            render_case(console, &session, &caller, id, Some(&e), status).await
+            let shown = Shown {
+                refusal: Some(&e),
+                status: pages::status_of(&e),
+                ..Shown::default()
+            };
+            render_case(console, &session, &caller, id, shown).await
         }
     }
 }

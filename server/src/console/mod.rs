@@ -21,6 +21,7 @@
 //! URL, a page or a log.
 
 mod assets;
+mod case_forms;
 mod case_pages;
 mod cases;
 mod pages;
@@ -103,7 +104,16 @@ fn router(console: Console) -> Router {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/language", post(sign_in::switch_language))
         .route("/cases", get(cases::case_list))
+        .route(
+            "/cases/new",
+            get(case_forms::new_case_page).post(case_forms::create),
+        )
         .route("/cases/{id}", get(cases::case_page))
+        .route(
+            "/cases/{id}/edit",
+            get(case_forms::edit_page).post(case_forms::edit),
+        )
+        .route("/cases/{id}/assign", post(case_forms::assign))
         .route("/cases/{id}/transition", post(cases::transition))
         .route("/cases/{id}/comment", post(cases::comment))
         .route("/assets/{version}/{name}", get(assets::serve))

@@ -160,6 +160,77 @@ pub fn replay<'a>(base: &str, patches: impl IntoIterator<Item = &'a str>) -> Res
     serde_json::from_value(doc).map_err(|e| format!("the rebuilt case does not parse: {e}"))
 }
 
+/// The fields of a case that change with every event and say nothing a reader asked about.
+const BOOKKEEPING: [&str; 5] = [
+    "revision",
+    "update_time",
+    "state_enter_time",
+    "paused_micros",
+    "workflow_version",
+];
+
+/// One field an event changed, for a reader: its path (`title`, `details/response`,
+/// `labels/1`), what it was and what it became (`None`: absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub field: String,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
+}
+
+/// What an event's stored patch changed, field by field, without the bookkeeping fields; the
+/// old values come from the patch's `test` operations. A patch that does not parse gives
+/// nothing (the chain's verification is what reports a damaged history).
+pub fn changes(patch: &str) -> Vec<Change> {
+    let Ok(Patch(ops)) = serde_json::from_str::<Patch>(patch) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Change> = Vec::new();
+    let mut tested: Option<(String, Value)> = None;
+    for op in ops {
+        let (path, old, new) = match op {
+            PatchOperation::Test(t) => {
+                tested = Some((field_name(&t.path), t.value));
+                continue;
+            }
+            PatchOperation::Replace(r) => {
+                let field = field_name(&r.path);
+                (
+                    field.clone(),
+                    take_tested(&mut tested, &field),
+                    Some(r.value),
+                )
+            }
+            PatchOperation::Remove(r) => {
+                let field = field_name(&r.path);
+                (field.clone(), take_tested(&mut tested, &field), None)
+            }
+            PatchOperation::Add(a) => (field_name(&a.path), None, Some(a.value)),
+            _ => continue,
+        };
+        if BOOKKEEPING.contains(&path.as_str()) {
+            continue;
+        }
+        out.push(Change {
+            field: path,
+            old,
+            new,
+        });
+    }
+    out
+}
+
+fn field_name(path: &PointerBuf) -> String {
+    path.as_str().trim_start_matches('/').to_owned()
+}
+
+fn take_tested(tested: &mut Option<(String, Value)>, field: &str) -> Option<Value> {
+    match tested.take() {
+        Some((path, value)) if path == field => Some(value),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +364,40 @@ mod tests {
         assert!(err.contains("does not apply"), "{err}");
         assert!(replay("{", []).is_err());
         assert!(replay(&a.snapshot(), ["[{\"op\":\"jump\"}]"]).is_err());
+    }
+
+    #[test]
+    fn changes_name_each_field_with_its_old_and_new_value_and_skip_the_bookkeeping() {
+        let patch = r#"[
+            {"op": "test", "path": "/title", "value": "Oud"},
+            {"op": "replace", "path": "/title", "value": "Nieuw"},
+            {"op": "test", "path": "/revision", "value": 3},
+            {"op": "replace", "path": "/revision", "value": 4},
+            {"op": "add", "path": "/labels/0", "value": "ipim"},
+            {"op": "test", "path": "/assignee", "value": "anna"},
+            {"op": "remove", "path": "/assignee"}
+        ]"#;
+        let found = changes(patch);
+        assert_eq!(
+            found,
+            vec![
+                Change {
+                    field: "title".into(),
+                    old: Some(Value::from("Oud")),
+                    new: Some(Value::from("Nieuw")),
+                },
+                Change {
+                    field: "labels/0".into(),
+                    old: None,
+                    new: Some(Value::from("ipim")),
+                },
+                Change {
+                    field: "assignee".into(),
+                    old: Some(Value::from("anna")),
+                    new: None,
+                },
+            ]
+        );
+        assert!(changes("not json").is_empty());
     }
 }
